@@ -1,0 +1,26 @@
+import { EventEmitter } from 'node:events';
+import type { ServerEvent } from '../../shared/api/events';
+
+/**
+ * One in-process stream of changes (instances, download jobs, nodes). The SSE endpoint, the
+ * tray and the tests all listen here.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private seq = 0;
+
+  constructor() {
+    // Many SSE clients may listen at once.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: Omit<ServerEvent, 'seq' | 'time'> & Partial<Pick<ServerEvent, 'time'>>): void {
+    const full = { ...event, seq: ++this.seq, time: event.time ?? Date.now() } as ServerEvent;
+    this.emitter.emit('event', full);
+  }
+
+  subscribe(listener: (event: ServerEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+}

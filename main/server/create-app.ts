@@ -1,0 +1,45 @@
+import express, { type Express, type Router } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../shared/errors';
+import { rendererDir } from '../paths';
+import type { Services } from '../services';
+import { errorHandler } from './middleware/error-handler';
+import { registerSystemRoutes } from './routes/system';
+
+export interface AppOptions {
+  /** folder of the built dashboard; defaults to dist/renderer of the package */
+  rendererDir?: string;
+}
+
+/**
+ * Builds the Express app from services. No side effects: nothing listens, nothing starts.
+ * The latency-critical proxy routes (/v1, /llama-cpp) are served before Express by
+ * `createRequestHandler` in http-server.ts.
+ */
+export function createApp(services: Services, opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  const api: Router = express.Router({ strict: false });
+  api.use(express.json({ limit: services.config.server.max_body_bytes }));
+  registerSystemRoutes(api, services);
+  api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
+  app.use('/api/v1', api);
+
+  serveRenderer(app, opts.rendererDir ?? rendererDir());
+  app.use(errorHandler(services.log));
+  return app;
+}
+
+/** The dashboard: static files with an SPA fallback to index.html for client-side routes. */
+function serveRenderer(app: Express, dir: string): void {
+  const index = join(dir, 'index.html');
+  app.use(express.static(dir, { index: 'index.html', fallthrough: true }));
+  app.get(/^\/(?!api\/|v1\/|llama-cpp\/).*/, (req, res, next) => {
+    if (req.method !== 'GET' || !existsSync(index)) return next();
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,46 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Services } from '../services';
+import { createApp, type AppOptions } from './create-app';
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/**
+ * The server's request listener. Hot-path routes (the OpenAI endpoint and instance proxies) are
+ * dispatched here without Express; everything else goes to the Express app.
+ */
+export function createRequestHandler(services: Services, opts: AppOptions = {}): RequestHandler {
+  const app = createApp(services, opts);
+  return (req, res) => app(req, res);
+}
+
+export interface RunningServer {
+  server: http.Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0 = any free port). Rejects with EADDRINUSE etc. */
+export function listen(services: Services, host: string, port: number, opts: AppOptions = {}): Promise<RunningServer> {
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(services, opts));
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address() as AddressInfo;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        server,
+        port: addr.port,
+        url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`,
+        close: () =>
+          new Promise<void>((res) => {
+            server.close(() => res());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { AppError, isAppError, openAIErrorType } from '../../../shared/errors';
+import type { Logger } from '../../logger';
+
+export type ErrorStyle = 'management' | 'openai';
+
+/** Writes an error in llamactl's body A shape or OpenAI's shape. */
+export function sendError(res: Response, err: AppError, style: ErrorStyle = 'management'): void {
+  if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  if (style === 'openai') {
+    res.status(err.status).json({
+      error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
+    });
+  } else {
+    res.status(err.status).json(err.details ? { error: err.code, details: err.details } : { error: err.code });
+  }
+}
+
+/** Which error shape a path uses: OpenAI's on the inference routes, llamactl's elsewhere. */
+export function errorStyleFor(path: string): ErrorStyle {
+  return path.startsWith('/v1/') || path === '/v1' || path.startsWith('/llama-cpp/') ? 'openai' : 'management';
+}
+
+/**
+ * The one error middleware: AppErrors become their status; body-parser errors become 400/413;
+ * anything else is a 500 with internals hidden and logged with a request id.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const style = errorStyleFor(req.path);
+    if (isAppError(err)) {
+      sendError(res, err, style);
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.too.large') {
+      sendError(res, new AppError('payload_too_large', 'Request body is too large'), style);
+      return;
+    }
+    if (e?.type === 'entity.parse.failed') {
+      sendError(res, new AppError('invalid_json', 'Invalid JSON in request body'), style);
+      return;
+    }
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      sendError(res, new AppError('invalid_request', e.message ?? 'Bad request'), style);
+      return;
+    }
+    const requestId = randomUUID();
+    log.error('unhandled error', { requestId, method: req.method, path: req.path, error: String(err?.stack ?? err) });
+    sendError(res, new AppError('internal_error', `Internal server error (request id ${requestId})`), style);
+  };
+}

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import type { AppConfig } from './config/schema';
+import { EventBus } from './events/bus';
+import { createLogger, type Logger } from './logger';
+import { closeDatabase, openDatabase, type Db } from './store/database';
+
+/**
+ * The composition root: every domain service, built once from the config. Express routes,
+ * the Electron shell and tests get this object; services never import Express or Electron.
+ */
+export interface Services {
+  config: AppConfig;
+  log: Logger;
+  db: Db;
+  events: EventBus;
+}
+
+export interface CreateServicesOptions {
+  log?: Logger;
+}
+
+export async function createServices(config: AppConfig, opts: CreateServicesOptions = {}): Promise<Services> {
+  const log = opts.log ?? createLogger();
+  if (config.instances.auto_create_dirs) {
+    for (const dir of [config.data_dir, config.instances.logs_dir, config.instances.instances_dir]) {
+      mkdirSync(dir, { recursive: true });
+    }
+  }
+  const db = openDatabase(config.database.path);
+  const events = new EventBus();
+  return { config, log, db, events };
+}
+
+/** Stops everything in reverse order of creation; safe to call twice. */
+export async function closeServices(s: Services): Promise<void> {
+  closeDatabase(s.db);
+}

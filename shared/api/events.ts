@@ -1,0 +1,33 @@
+/** Events sent on GET /api/v1/events (server-sent events, `event: <type>`, `data: <json>`). */
+import type { Instance } from './instances';
+
+interface EventBase {
+  /** increasing per server run */
+  seq: number;
+  /** ms since epoch */
+  time: number;
+}
+
+/** An instance was created, changed state or health, restarted, or was updated. */
+export interface InstanceEvent extends EventBase {
+  type: 'instance';
+  name: string;
+  /** 'deleted' when the instance is gone */
+  change: 'created' | 'updated' | 'status' | 'health' | 'restart' | 'deleted';
+  instance: Instance | null;
+}
+
+/** A download job changed (queued, progress, finished). */
+export interface JobEvent extends EventBase {
+  type: 'job';
+  job: unknown;
+}
+
+/** A node's reachability changed. */
+export interface NodeEvent extends EventBase {
+  type: 'node';
+  name: string;
+  reachable: boolean;
+}
+
+export type ServerEvent = InstanceEvent | JobEvent | NodeEvent;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+export const BACKEND_TYPES = ['llama_cpp', 'mlx_lm', 'vllm'] as const;
+export const BackendTypeSchema = z.enum(BACKEND_TYPES);
+export type BackendType = z.infer<typeof BackendTypeSchema>;
+
+/** llamactl's status enum, same meaning: process-based, not readiness. */
+export const INSTANCE_STATUSES = ['stopped', 'running', 'failed', 'restarting', 'shutting_down'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/** Our addition: readiness derived from polling the backend's health URL. */
+export const INSTANCE_HEALTHS = ['stopped', 'starting', 'ready', 'unhealthy', 'failed'] as const;
+export type InstanceHealth = (typeof INSTANCE_HEALTHS)[number];
+
+/** Instance name rule: llamactl's, minus dot-only names (`.`/`..` would escape folders). */
+export const INSTANCE_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+export const INSTANCE_NAME_MAX = 50;
+export function instanceNameError(name: string): string | null {
+  if (name.length === 0) return 'name cannot be empty';
+  if (!INSTANCE_NAME_RE.test(name))
+    return 'name contains invalid characters (only alphanumeric, periods, hyphens, underscores allowed)';
+  if (new TextEncoder().encode(name).length > INSTANCE_NAME_MAX) return 'name too long (max 50 characters)';
+  if (/^\.+$/.test(name)) return 'name cannot consist of dots only';
+  return null;
+}
+
+/** The options object: request body of create/update and `options` in responses. */
+export interface InstanceOptions {
+  nodes?: string[];
+  backend_type: BackendType;
+  backend_options: Record<string, unknown>;
+  auto_restart: boolean;
+  max_restarts: number;
+  restart_delay: number;
+  on_demand_start: boolean;
+  idle_timeout: number;
+  environment?: Record<string, string>;
+  preset_ini?: string;
+  docker_enabled?: boolean;
+  command_override?: string;
+  group?: string;
+}
+
+/** As returned by every instance endpoint. Field order follows llamactl; `health` etc. are ours. */
+export interface Instance {
+  id: number;
+  name: string;
+  status: InstanceStatus;
+  created?: number;
+  options: InstanceOptions;
+  health: InstanceHealth;
+  /** node the instance lives on (local node name for local ones) */
+  node?: string;
+  /** consecutive automatic restarts since the last stable run or manual start */
+  restarts?: number;
+  /** pid of the running backend process */
+  pid?: number;
+  /** unix seconds of the last proxied request */
+  last_request_at?: number;
+  /** requests being proxied right now */
+  in_flight?: number;
+  /** last exit: code or signal, and a hint from the log tail */
+  last_exit?: { code: number | null; signal: string | null; at: number } | null;
+  /** for remote instances whose node did not answer */
+  unreachable?: boolean;
+}

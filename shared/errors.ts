@@ -1,0 +1,109 @@
+/**
+ * Error codes and their HTTP status, in one table. Management API bodies keep llamactl's shape
+ * `{"error": "<code>", "details": "<text>"}`; some llamactl codes contain spaces on purpose
+ * (wire compatibility), so codes are plain strings, not identifiers.
+ */
+export const ERROR_STATUS = {
+  // generic
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_parameter: 400,
+  validation_error: 400,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  internal_error: 500,
+  forbidden_host: 403,
+  // auth
+  unauthorized: 401,
+  permission_denied: 403,
+  invalid_name: 400,
+  invalid_permission_mode: 400,
+  missing_permissions: 400,
+  invalid_expires_at: 400,
+  invalid_instance_id: 400,
+  invalid_id: 400,
+  // instances
+  invalid_instance_name: 400,
+  'invalid instance': 400,
+  invalid_instance: 400,
+  instance_not_found: 404,
+  instance_exists: 409,
+  create_failed: 500,
+  update_failed: 500,
+  delete_failed: 409,
+  instance_running: 409,
+  max_instances_reached: 409,
+  limit_reached: 409,
+  port_unavailable: 409,
+  start_failed: 500,
+  stop_failed: 500,
+  restart_failed: 500,
+  logs_failed: 500,
+  instance_not_running: 503,
+  'instance is not running': 400,
+  instance_shutting_down: 503,
+  instance_start_failed: 500,
+  'instance start failed': 500,
+  instance_start_timeout: 503,
+  // backends
+  invalid_command: 400,
+  parse_error: 400,
+  'command failed': 500,
+  command_not_found: 500,
+  command_timeout: 504,
+  // proxy
+  bad_gateway: 502,
+  node_unreachable: 502,
+  // models
+  model_not_found: 404,
+  job_not_found: 404,
+  job_not_cancellable: 409,
+  node_not_found: 404,
+  download_failed: 500,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The error every service throws; the server's one error middleware turns it into a response. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: string;
+  /** Extra response headers (e.g. Retry-After) */
+  readonly headers?: Record<string, string>;
+  constructor(code: ErrorCode, details: string, opts?: { headers?: Record<string, string>; cause?: unknown }) {
+    super(details, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+    this.headers = opts?.headers;
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** llamactl's "error body A" */
+export interface ErrorBody {
+  error: string;
+  details?: string;
+}
+
+/** OpenAI-style error body used on /v1 and /llama-cpp routes */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string | null };
+}
+
+export function openAIErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}

@@ -1,0 +1,62 @@
+import { defineConfig } from 'vitest/config';
+
+const define = { __APP_VERSION__: JSON.stringify('test') };
+
+/**
+ * Projects: `unit` (pure, fast), `int` (real processes and ports, *.int.test.ts),
+ * `renderer` (React components in jsdom), `real` (against a real llama-server; its global
+ * setup builds or reuses the cached binary).
+ */
+export default defineConfig({
+  define,
+  test: {
+    globals: true,
+    projects: [
+      {
+        define,
+        test: {
+          name: 'unit',
+          globals: true,
+          environment: 'node',
+          include: ['main/**/*.test.ts', 'shared/**/*.test.ts', 'e2e/fixtures/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
+        },
+      },
+      {
+        define,
+        test: {
+          name: 'int',
+          globals: true,
+          environment: 'node',
+          include: ['main/**/*.int.test.ts', 'e2e/int/**/*.int.test.ts'],
+          exclude: ['node_modules/**', 'dist/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        define,
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'renderer',
+          globals: true,
+          environment: 'jsdom',
+          include: ['renderer/**/*.test.{ts,tsx}'],
+          exclude: ['node_modules/**', 'dist/**'],
+        },
+      },
+      {
+        define,
+        test: {
+          name: 'real',
+          globals: true,
+          environment: 'node',
+          include: ['e2e/real/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
