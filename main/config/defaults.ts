@@ -47,6 +47,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       port: 8080,
       allowed_origins: [],
       allowed_headers: ['*'],
+      allowed_hosts: [],
       enable_swagger: false,
       max_body_bytes: 32 * 1024 * 1024,
     },

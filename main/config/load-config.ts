@@ -1,12 +1,33 @@
+import { parse as parseDotenv } from 'dotenv';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { AppConfigSchema, type AppConfig } from './schema';
 import { currentPlatform, defaultConfig, type PlatformInfo } from './defaults';
+import { configFileCandidates, dotenvCandidates } from './discovery';
+import { envOverrides, EnvParseError } from './env-overrides';
+import { expandEnvVars } from './expand';
 
 export interface LoadConfigOptions {
+  /** the environment; defaults to process.env (which then also receives the .env values) */
   env?: NodeJS.ProcessEnv;
   platform?: PlatformInfo;
+  /** folder for ./llamactl.yaml, ./config.yaml and ./.env; defaults to process.cwd() */
+  cwd?: string;
+  /** look for a config file and a .env at all (tests turn this off to stay hermetic) */
+  files?: boolean;
   /** extra values merged last (tests, the desktop app's preferences) */
   overrides?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: AppConfig;
+  /** the YAML file used, if any */
+  configFile: string | null;
+  /** the .env file used, if any */
+  dotenvFile: string | null;
+  /** the .env variables that were not already in the environment (the only ones used) */
+  dotenv: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -16,11 +37,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Deep merge for plain objects: maps merge key by key, arrays and scalars are replaced. */
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Deep merge for plain objects: maps merge key by key, arrays and scalars are replaced. A null
+ * (an empty YAML key such as `docker:`) keeps the value below it, as llamactl's decoder does.
+ */
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
+    if (v === undefined || v === null) continue;
     const b = out[k];
     out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
   }
@@ -32,32 +59,134 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Fills paths derived from data_dir and validates; a bad value names key, value and rule. */
-export function finalizeConfig(raw: Record<string, unknown>): AppConfig {
+export function finalizeConfig(raw: Record<string, unknown>, sources: string[] = []): AppConfig {
   const merged = structuredClone(raw) as Record<string, any>;
   const dataDir = merged.data_dir as string;
   merged.instances ??= {};
   merged.database ??= {};
-  if (!merged.instances.logs_dir) merged.instances.logs_dir = join(dataDir, 'logs');
-  if (!merged.instances.instances_dir) merged.instances.instances_dir = join(dataDir, 'instances');
-  if (!merged.database.path) merged.database.path = join(dataDir, 'llamactl.db');
+  if (typeof dataDir === 'string' && dataDir) {
+    if (!merged.instances.logs_dir) merged.instances.logs_dir = join(dataDir, 'logs');
+    if (!merged.instances.instances_dir)
+      merged.instances.instances_dir = join(dataDir, 'instances');
+    if (!merged.database.path) merged.database.path = join(dataDir, 'llamactl.db');
+  }
   const localNode = (merged.local_node as string) || 'main';
-  merged.nodes ??= {};
+  if (!isPlainObject(merged.nodes)) merged.nodes = {};
   if (!merged.nodes[localNode]) merged.nodes[localNode] = { address: '' };
   const parsed = AppConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path.join('.');
-      const value = issue.path.reduce<any>((o, k) => (o == null ? undefined : o[k as string]), merged);
-      return `  ${key || '(root)'} = ${JSON.stringify(value)}: ${issue.message}`;
+      const value = issue.path.reduce<any>(
+        (o, k) => (o == null ? undefined : o[k as string]),
+        merged,
+      );
+      return `  ${key || '(root)'} = ${value === undefined ? '(missing)' : JSON.stringify(value)}: ${issue.message}`;
     });
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+    const from = sources.length ? ` (sources, lowest first: ${sources.join(', ')})` : '';
+    throw new ConfigError(`invalid configuration${from}:\n${lines.join('\n')}`);
   }
   return parsed.data;
 }
 
-export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {
-  const platform = opts.platform ?? currentPlatform(opts.env ?? process.env);
+/** The first file of `candidates` that can be read, with its text. */
+function firstReadable(candidates: string[]): { path: string; text: string } | null {
+  for (const path of candidates) {
+    try {
+      return { path, text: readFileSync(path, 'utf8') };
+    } catch {
+      // unreadable or absent: try the next one, as llamactl does
+    }
+  }
+  return null;
+}
+
+function parseYamlConfig(
+  path: string,
+  text: string,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> {
+  const doc = parseDocument(expandEnvVars(text, env), { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      `cannot parse ${path}:\n${doc.errors.map((e) => '  ' + e.message.split('\n')[0]).join('\n')}`,
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value))
+    throw new ConfigError(
+      `${path}: the top level must be a mapping of keys (got ${Array.isArray(value) ? 'a list' : typeof value})`,
+    );
+  return value;
+}
+
+function overridesFrom(env: Record<string, string | undefined>): Record<string, unknown> {
+  try {
+    return envOverrides(env);
+  } catch (err) {
+    if (err instanceof EnvParseError)
+      throw new ConfigError(`invalid environment variable:\n  ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Builds the configuration. Precedence, lowest first: built-in defaults < `.env` < YAML file <
+ * environment < `overrides`. The `.env` never overrides a variable that is already set; its
+ * values feed `${VAR}` expansion in the file and the `LLAMACTL_*` overrides of the `.env` layer,
+ * and (when reading process.env) are added to process.env so backends inherit them.
+ */
+export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const platform = opts.platform ?? currentPlatform(env);
+  const cwd = opts.cwd ?? process.cwd();
+  const files = opts.files ?? true;
+  const explicit = env.LLAMACTL_CONFIG_PATH || undefined;
+  const sources = ['defaults'];
+
+  let dotenvFile: string | null = null;
+  const dotenv: Record<string, string> = {};
+  if (files) {
+    const found = firstReadable(dotenvCandidates(platform, cwd, explicit));
+    if (found) {
+      dotenvFile = found.path;
+      sources.push(found.path);
+      for (const [k, v] of Object.entries(parseDotenv(found.text)))
+        if (env[k] === undefined) dotenv[k] = v;
+    }
+  }
+  const combinedEnv: Record<string, string | undefined> = { ...dotenv, ...env };
+
   let raw = defaultConfig(platform);
-  if (opts.overrides) raw = deepMerge(raw, opts.overrides);
-  return finalizeConfig(raw);
+  raw = deepMerge(raw, overridesFrom(dotenv));
+
+  let configFile: string | null = null;
+  if (files) {
+    const found = firstReadable(configFileCandidates(platform, cwd, explicit));
+    if (!found && explicit) {
+      // llamactl silently starts with defaults here; a wrong path would then go unnoticed.
+      throw new ConfigError(`LLAMACTL_CONFIG_PATH=${explicit}: the file cannot be read`);
+    }
+    if (found) {
+      configFile = found.path;
+      sources.push(found.path);
+      raw = deepMerge(raw, parseYamlConfig(found.path, found.text, combinedEnv));
+    }
+  }
+
+  raw = deepMerge(raw, overridesFrom(env));
+  sources.push('environment');
+  if (opts.overrides) {
+    raw = deepMerge(raw, opts.overrides);
+    sources.push('overrides');
+  }
+  const config = finalizeConfig(raw, sources);
+
+  if (env === process.env) for (const [k, v] of Object.entries(dotenv)) process.env[k] ??= v;
+  return { config, configFile, dotenvFile, dotenv };
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {
+  return loadConfigDetailed(opts).config;
 }

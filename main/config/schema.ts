@@ -66,6 +66,11 @@ export const AppConfigSchema = z
       port: z.number().int().min(0).max(65535),
       allowed_origins: z.array(z.string()),
       allowed_headers: z.array(z.string()),
+      /**
+       * Extra Host header values accepted when bound to loopback (besides localhost, 127.0.0.1,
+       * [::1] and the bound host), e.g. a name from /etc/hosts or a reverse proxy's host.
+       */
+      allowed_hosts: z.array(z.string()),
       enable_swagger: z.boolean(),
       response_headers: stringMap.optional(),
       /** request body limit for the management API and /v1 routing, bytes */

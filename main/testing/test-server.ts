@@ -39,7 +39,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     server: { host: '127.0.0.1', port: 0 },
     auth: { management_keys: [TEST_MGMT_KEY] },
   };
-  const config = loadConfig({ overrides: deepMerge(base, opts.config ?? {}) });
+  // Hermetic: no config file, .env or LLAMACTL_* variable of the machine leaks into a test.
+  const config = loadConfig({ env: {}, files: false, overrides: deepMerge(base, opts.config ?? {}) });
   const services = await createServices(config, { log: opts.log ?? silentLogger });
   let running: RunningServer;
   try {
