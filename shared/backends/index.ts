@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { BackendType } from '../api/instances';
+import { LLAMA_CPP_OPTIONS } from './llama-cpp';
+import { MLX_LM_OPTIONS } from './mlx-lm';
+import type { BackendOptionField } from './types';
+import { VLLM_OPTIONS } from './vllm';
+
+export { LLAMA_CPP_OPTIONS } from './llama-cpp';
+export { MLX_LM_OPTIONS } from './mlx-lm';
+export { VLLM_OPTIONS } from './vllm';
+export type { BackendOptionField, OptionListStyle, OptionValueType } from './types';
+
+/** Field tables per backend, in argv order. */
+export const BACKEND_OPTION_FIELDS: Readonly<Record<BackendType, readonly BackendOptionField[]>> = {
+  llama_cpp: LLAMA_CPP_OPTIONS,
+  vllm: VLLM_OPTIONS,
+  mlx_lm: MLX_LM_OPTIONS,
+};
+
+/** Executable names, for forms and parse-command. */
+export const BACKEND_EXECUTABLES: Readonly<Record<BackendType, string>> = {
+  llama_cpp: 'llama-server',
+  vllm: 'vllm',
+  mlx_lm: 'mlx_lm.server',
+};
+
+/** The fields a form shows first. */
+export function commonFields(type: BackendType): BackendOptionField[] {
+  return BACKEND_OPTION_FIELDS[type].filter((fl) => fl.common);
+}
+
+export interface FieldIndex {
+  byKey: ReadonlyMap<string, BackendOptionField>;
+  /** alias -> field (case-sensitive: llama-server's `-C` and `-c` differ) */
+  byAlias: ReadonlyMap<string, BackendOptionField>;
+  /** lower-cased key -> field, for Go-style case-insensitive JSON keys */
+  byLowerKey: ReadonlyMap<string, BackendOptionField>;
+}
+
+const indexes = new Map<BackendType, FieldIndex>();
+
+export function fieldIndex(type: BackendType): FieldIndex {
+  let idx = indexes.get(type);
+  if (!idx) {
+    const byKey = new Map<string, BackendOptionField>();
+    const byAlias = new Map<string, BackendOptionField>();
+    const byLowerKey = new Map<string, BackendOptionField>();
+    for (const fl of BACKEND_OPTION_FIELDS[type]) {
+      byKey.set(fl.key, fl);
+      if (!byLowerKey.has(fl.key.toLowerCase())) byLowerKey.set(fl.key.toLowerCase(), fl);
+    }
+    for (const fl of BACKEND_OPTION_FIELDS[type]) {
+      for (const a of fl.aliases) if (!byKey.has(a) && !byAlias.has(a)) byAlias.set(a, fl);
+      // the real flag spelling when it differs from the key (`--fim-qwen-1.5b-default`)
+      const fromFlag = fl.flag.replace(/^-+/, '').replace(/-/g, '_');
+      if (fromFlag !== fl.key && !byKey.has(fromFlag) && !byAlias.has(fromFlag)) byAlias.set(fromFlag, fl);
+    }
+    idx = { byKey, byAlias, byLowerKey };
+    indexes.set(type, idx);
+  }
+  return idx;
+}
+
+export type CoerceResult = { ok: true; value: unknown } | { ok: false; rule: string };
+
+const INT_RE = /^[+-]?\d+$/;
+const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Lenient coercion of one value to a field's type: numbers for numeric fields also from numeric
+ * strings, numbers into string fields as their decimal text, a single string into a list.
+ * `null`/`undefined` means "absent" and is handled by the caller.
+ */
+export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceResult {
+  switch (fl.type) {
+    case 'bool':
+      if (typeof v === 'boolean') return { ok: true, value: v };
+      if (v === 'true' || v === 'false') return { ok: true, value: v === 'true' };
+      return { ok: false, rule: 'must be a boolean' };
+    case 'int': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && INT_RE.test(v.trim()) ? Number(v.trim()) : NaN;
+      if (!Number.isSafeInteger(n)) return { ok: false, rule: 'must be an integer' };
+      if (fl.key === 'port' && (n < 0 || n > 65535)) return { ok: false, rule: 'must be between 0 and 65535' };
+      return { ok: true, value: n };
+    }
+    case 'num': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && NUM_RE.test(v.trim()) ? Number(v.trim()) : NaN;
+      if (!Number.isFinite(n)) return { ok: false, rule: 'must be a number' };
+      return { ok: true, value: n };
+    }
+    case 'str': {
+      let s: string;
+      if (typeof v === 'string') s = v;
+      else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
+      else if (fl.pair && Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+        s = v.join(' ');
+      else return { ok: false, rule: fl.pair ? 'must be a string "A B" or a list of two values' : 'must be a string' };
+      if (fl.pair && s.trim() !== '' && s.trim().split(/\s+/).length !== 2)
+        return { ok: false, rule: 'must hold exactly two values separated by a space' };
+      return { ok: true, value: fl.pair ? s.trim().split(/\s+/).join(' ') : s };
+    }
+    case 'str[]': {
+      const arr = typeof v === 'string' ? (fl.list === 'multi' ? v.split(/\s+/).filter(Boolean) : [v]) : v;
+      if (!Array.isArray(arr)) return { ok: false, rule: 'must be a list of strings' };
+      const out: string[] = [];
+      for (const x of arr) {
+        if (typeof x === 'string') out.push(x);
+        else if (typeof x === 'number' && Number.isFinite(x)) out.push(String(x));
+        else return { ok: false, rule: 'must be a list of strings' };
+      }
+      return { ok: true, value: out };
+    }
+  }
+}
+
+/**
+ * A zod schema for one backend's options, for forms: validates typed fields with the same
+ * coercion as the server (unknown keys pass through; the server moves them to `extra_args`).
+ */
+export function backendOptionsSchema(type: BackendType): z.ZodType<Record<string, unknown>> {
+  return z.record(z.string(), z.unknown()).superRefine((obj, ctx) => {
+    const idx = fieldIndex(type);
+    for (const [k, v] of Object.entries(obj)) {
+      if (v === null || v === undefined || k === 'extra_args') continue;
+      const fl = idx.byKey.get(k) ?? idx.byAlias.get(k);
+      if (!fl) continue;
+      const r = coerceOptionValue(fl, v);
+      if (!r.ok) ctx.addIssue({ code: 'custom', path: [k], message: r.rule });
+    }
+  });
+}
