@@ -1,0 +1,22 @@
+import type { Instance } from '../../shared/api/instances';
+import type { AppConfig } from '../config/schema';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../logger';
+
+/**
+ * The slice of `Services` the desktop shell uses. The tray, IPC and quit code depend on this
+ * rather than on the whole composition root, so their tests run against a small in-memory
+ * instance manager; the real `Services` object satisfies it structurally.
+ */
+export interface DesktopServices {
+  config: AppConfig;
+  log: Logger;
+  events: Pick<EventBus, 'subscribe'>;
+  instances: {
+    list(): Instance[];
+    start(name: string): Promise<Instance>;
+    stop(name: string): Promise<Instance>;
+    stopAll(timeoutMs: number): Promise<void>;
+  };
+  auth: { managementKey(): string };
+}

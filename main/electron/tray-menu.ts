@@ -1,0 +1,112 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import type { Instance } from '../../shared/api/instances';
+import { canStart, canStop } from '../../shared/instance-status';
+
+/** What the tray shows; rebuilt from `instances.list()` whenever an instance event arrives. */
+export interface TrayMenuState {
+  instances: readonly Instance[];
+  /** the OpenAI-compatible endpoint other apps use, e.g. http://127.0.0.1:8080/v1 */
+  endpointUrl: string;
+  startAtLogin: boolean;
+  /** name of the local node: instances of other nodes are labelled with theirs */
+  localNode: string;
+  /** instances with a start/stop from the tray still in flight */
+  busy: ReadonlySet<string>;
+}
+
+export interface TrayActions {
+  toggleInstance(name: string, action: 'start' | 'stop'): void;
+  openDashboard(): void;
+  copyEndpoint(): void;
+  stopAll(): void;
+  setStartAtLogin(on: boolean): void;
+  quit(): void;
+}
+
+/** Menus taller than the screen are useless; the rest are one click away in the dashboard. */
+export const MAX_TRAY_INSTANCES = 15;
+
+export function isActive(i: Instance): boolean {
+  return i.status === 'running' || i.status === 'restarting';
+}
+
+/** A short state word, readiness first: "running" alone says nothing about the model loading. */
+export function instanceStateLabel(i: Instance): string {
+  if (i.unreachable) return 'unreachable';
+  switch (i.status) {
+    case 'running':
+      return i.health === 'ready' ? 'ready' : i.health === 'unhealthy' ? 'unhealthy' : 'starting';
+    case 'restarting':
+      return 'restarting';
+    case 'shutting_down':
+      return 'stopping';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'stopped';
+  }
+}
+
+export function trayStatus(instances: readonly Instance[]): { icon: 'running' | 'idle'; tooltip: string } {
+  const running = instances.filter(isActive).length;
+  if (running === 0) return { icon: 'idle', tooltip: 'Llamactl: no instance running' };
+  return { icon: 'running', tooltip: `Llamactl: ${running} of ${instances.length} instances running` };
+}
+
+export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuItemConstructorOptions[] {
+  const { instances } = state;
+  const sorted = [...instances].sort((a, b) => a.name.localeCompare(b.name));
+  const shown = sorted.slice(0, MAX_TRAY_INSTANCES);
+  const anyActive = instances.some(isActive);
+
+  const instanceItems: MenuItemConstructorOptions[] = shown.map((i) => {
+    const action: 'start' | 'stop' | null = canStop(i.status) ? 'stop' : canStart(i.status) ? 'start' : null;
+    const where = i.node && i.node !== state.localNode ? ` @${i.node}` : '';
+    return {
+      id: `instance:${i.name}`,
+      label: `${i.name}${where} — ${instanceStateLabel(i)}`,
+      type: 'checkbox',
+      checked: isActive(i),
+      enabled: action !== null && !i.unreachable && !state.busy.has(i.name),
+      toolTip: action === 'stop' ? `Stop ${i.name}` : `Start ${i.name}`,
+      click: () => {
+        if (action) actions.toggleInstance(i.name, action);
+      },
+    };
+  });
+  if (instances.length === 0) instanceItems.push({ id: 'no-instances', label: 'No instances yet', enabled: false });
+  if (sorted.length > shown.length) {
+    instanceItems.push({
+      id: 'more-instances',
+      label: `${sorted.length - shown.length} more in the dashboard…`,
+      click: () => actions.openDashboard(),
+    });
+  }
+
+  const running = instances.filter(isActive).length;
+  return [
+    { id: 'summary', label: `Instances: ${running} of ${instances.length} running`, enabled: false },
+    { type: 'separator' },
+    ...instanceItems,
+    { type: 'separator' },
+    { id: 'open-dashboard', label: 'Open dashboard', click: () => actions.openDashboard() },
+    {
+      id: 'copy-endpoint',
+      label: 'Copy OpenAI endpoint URL',
+      sublabel: state.endpointUrl,
+      toolTip: state.endpointUrl,
+      click: () => actions.copyEndpoint(),
+    },
+    { id: 'stop-all', label: 'Stop all instances', enabled: anyActive, click: () => actions.stopAll() },
+    { type: 'separator' },
+    {
+      id: 'start-at-login',
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: state.startAtLogin,
+      click: () => actions.setStartAtLogin(!state.startAtLogin),
+    },
+    { type: 'separator' },
+    { id: 'quit', label: 'Quit Llamactl', click: () => actions.quit() },
+  ];
+}

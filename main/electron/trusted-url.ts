@@ -1,0 +1,45 @@
+/**
+ * Decides what belongs to the app. The window only ever shows pages of the local server's
+ * origin; everything else is either handed to the system browser or refused. Pure, so the
+ * table test can throw every misleading URL at it.
+ */
+
+/**
+ * True when `value` is a page of the app: same scheme, host and port as `appOrigin` after the
+ * WHATWG parse (the parse Chromium applies before it navigates), and no credentials.
+ */
+export function isTrustedUrl(value: unknown, appOrigin: string): boolean {
+  const url = parse(value);
+  const app = parse(appOrigin);
+  if (!url || !app) return false;
+  // An opaque origin ('null': file:, data:, blob: without a host...) never matches anything.
+  if (app.origin === 'null' || app.protocol !== 'http:') return false;
+  // userinfo is how "http://127.0.0.1:8080@evil.test" style URLs hide their real host; the
+  // app never uses credentials in URLs, so any URL carrying them is refused outright.
+  if (url.username || url.password) return false;
+  // blob: and filesystem: URLs inherit their creator's origin but are not pages of the app.
+  if (url.protocol !== 'http:') return false;
+  return url.origin === app.origin;
+}
+
+/**
+ * The URL to hand to the system browser, or null when the link must not leave the app: only
+ * http(s) links with a host and without credentials. The normalised href is returned so that
+ * the OS handler receives exactly what was checked.
+ */
+export function externalLink(value: unknown): string | null {
+  const url = parse(value);
+  if (!url) return null;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (!url.hostname || url.username || url.password) return null;
+  return url.href;
+}
+
+function parse(value: unknown): URL | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
