@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BackendType, Instance } from '../../../shared/api/instances';
+import { AppError } from '../../../shared/errors';
+import type { BackendConfigKey } from '../../config/schema';
+import type { ErrorStyle } from './errors';
+import type { ReverseProxy } from './reverse-proxy';
+import type { RoutingDeps } from './types';
+
+const CONFIG_KEY: Record<BackendType, BackendConfigKey> = { llama_cpp: 'llama-cpp', vllm: 'vllm', mlx_lm: 'mlx' };
+
+export interface InstanceForward {
+  instance: Instance;
+  /** start a stopped instance first (on-demand start) instead of answering 503 */
+  autostart: boolean;
+  path: string;
+  body?: Buffer;
+  style: ErrorStyle;
+}
+
+/**
+ * Everything between "this request is for that instance" and the bytes leaving: on-demand
+ * start (or 503 when not running), the target address, bookkeeping (last use, in-flight),
+ * then the reverse proxy. Rejects with AppError; the caller writes it in its route's style.
+ */
+export async function forwardToInstance(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  f: InstanceForward,
+): Promise<void> {
+  const { instance } = f;
+  if (instance.status === 'shutting_down') {
+    throw new AppError('instance_shutting_down', 'Instance is shutting down');
+  }
+  if (f.autostart) {
+    if (instance.status !== 'running' || instance.health !== 'ready') {
+      // A client that gives up stops waiting; the start itself is shared and carries on.
+      const ac = new AbortController();
+      const onClose = () => ac.abort();
+      res.once('close', onClose);
+      try {
+        await deps.instances.ensureReady(instance.name, { signal: ac.signal });
+      } finally {
+        res.off('close', onClose);
+      }
+      if (res.destroyed) return;
+    }
+  } else if (instance.status !== 'running') {
+    throw new AppError('instance_not_running', 'Instance is not running');
+  }
+  const target = deps.instances.target(instance.name);
+  const onEnd = deps.instances.beginRequest(instance.name);
+  const backendKey = instance.options.backend_options?.api_key;
+  proxy.forward(req, res, {
+    instance: instance.name,
+    target,
+    path: f.path,
+    body: f.body,
+    backendKey: typeof backendKey === 'string' && backendKey ? backendKey : undefined,
+    responseHeaders: deps.config.backends[CONFIG_KEY[instance.options.backend_type]]?.response_headers,
+    style: f.style,
+    onEnd,
+  });
+}

@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Instance } from '../../../shared/api/instances';
+import type { AppConfig } from '../../config/schema';
+import type { Logger } from '../../logger';
+
+/**
+ * What the routing layer needs from other services, as narrow structural types: the real
+ * InstanceManager and AuthService satisfy them, and unit tests pass small fakes.
+ */
+export interface RoutingInstances {
+  list(): Instance[];
+  get(name: string): Instance;
+  find(name: string): Instance | undefined;
+  ensureReady(name: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  target(name: string): { host: string; port: number };
+  beginRequest(name: string): () => void;
+}
+
+export type RoutingAuthContext =
+  | { kind: 'management' }
+  | { kind: 'inference'; keyId: number; mode: 'allow_all' | 'per_instance'; instanceIds: ReadonlySet<number> }
+  | { kind: 'open' };
+
+export interface RoutingAuth {
+  verifyInference(key: string): RoutingAuthContext | null;
+  canAccessInstance(ctx: RoutingAuthContext, instanceId: number): boolean;
+}
+
+export interface RoutingDeps {
+  config: AppConfig;
+  log: Logger;
+  instances: RoutingInstances;
+  auth: RoutingAuth;
+  extractKey(headers: IncomingHttpHeaders, url: string | undefined): string | null;
+}

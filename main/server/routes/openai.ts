@@ -1,0 +1,150 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Instance } from '../../../shared/api/instances';
+import { AppError } from '../../../shared/errors';
+import { backendModel } from '../../backends';
+import { readBody } from '../proxy/body';
+import { writeError, writeJson } from '../proxy/errors';
+import { assertCanAccess, authenticateInference, canAccess } from '../proxy/inference-auth';
+import { forwardToInstance } from '../proxy/instance-forward';
+import { readModel, replaceModel, splitModel, upstreamModel } from '../proxy/model-field';
+import type { ReverseProxy } from '../proxy/reverse-proxy';
+import type { RoutingDeps } from '../proxy/types';
+
+/** How long GET /v1/models waits for a router-mode backend's model list before leaving it out. */
+export const ROUTER_MODELS_TIMEOUT_MS = 1_500;
+
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/**
+ * The OpenAI-compatible endpoint, served without Express: `POST /v1/*` routed by the body's
+ * `model` (an instance name, or `instance/model` for llama.cpp router mode) and `GET /v1/models`.
+ * Returns false for requests it does not serve (the caller hands them to Express).
+ */
+export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
+  return function handleOpenAI(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (req.method === 'OPTIONS') return false; // CORS preflights belong to the Express CORS layer
+    if (req.method === 'POST') {
+      routeByModel(deps, proxy, req, res).catch((err) => writeError(res, err, 'openai', deps.log));
+      return true;
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/v1/models' || path === '/v1/models/')) {
+      listModels(deps, req, (t) => proxy.agentFor(t))
+        .then((data) => writeJson(res, 200, { object: 'list', data }))
+        .catch((err) => writeError(res, err, 'openai', deps.log));
+      return true;
+    }
+    try {
+      authenticateInference(deps, req);
+      throw new AppError('method_not_allowed', `${req.method} ${path} is not served; the OpenAI endpoint takes POST (and GET /v1/models)`);
+    } catch (err) {
+      res.setHeader('allow', 'POST');
+      writeError(res, err, 'openai', deps.log);
+    }
+    return true;
+  };
+}
+
+async function routeByModel(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage, res: ServerResponse) {
+  const auth = authenticateInference(deps, req);
+  let body = await readBody(req, deps.config.server.max_body_bytes);
+  const model = readModel(body);
+  const instance = findInstance(deps, splitModel(model).instance);
+  if (!instance) {
+    throw new AppError('model_not_found', `The model '${model}' does not exist: no instance is named '${splitModel(model).instance}'`);
+  }
+  assertCanAccess(deps, auth, instance);
+  const upstream = upstreamModel(model, backendModel(instance.options));
+  if (upstream !== model) body = replaceModel(body, upstream);
+  await forwardToInstance(deps, proxy, req, res, {
+    instance,
+    autostart: true,
+    path: req.url ?? '/',
+    body,
+    style: 'openai',
+  });
+}
+
+function findInstance(deps: RoutingDeps, name: string): Instance | undefined {
+  try {
+    return deps.instances.find(name);
+  } catch {
+    // A string that cannot be an instance name is simply not a model we serve.
+    return undefined;
+  }
+}
+
+/**
+ * Every instance the key may use, plus `instance/model` for the models of running router-mode
+ * llama.cpp instances (asked with a short timeout; a backend that does not answer in time
+ * only loses its extra entries, never the listing).
+ */
+export async function listModels(deps: RoutingDeps, req: IncomingMessage, agentFor?: (t: { host: string; port: number }) => http.Agent): Promise<ModelEntry[]> {
+  const auth = authenticateInference(deps, req);
+  const visible = deps.instances.list().filter((i) => canAccess(deps, auth, i));
+  const perInstance = await Promise.all(
+    visible.map(async (inst): Promise<ModelEntry[]> => {
+      const created = inst.created ?? 0;
+      const own: ModelEntry = { id: inst.name, object: 'model', created, owned_by: 'llamactl' };
+      if (!isRouterMode(inst) || inst.status !== 'running') return [own];
+      const ids = await routerModelIds(deps, inst, agentFor).catch(() => [] as string[]);
+      return [own, ...ids.map((id): ModelEntry => ({ id: `${inst.name}/${id}`, object: 'model', created, owned_by: inst.name }))];
+    }),
+  );
+  return perInstance.flat();
+}
+
+/** A llama.cpp instance without a model of its own serves several (`--models-dir`, presets). */
+export function isRouterMode(inst: Instance): boolean {
+  return inst.options.backend_type === 'llama_cpp' && !backendModel(inst.options);
+}
+
+function routerModelIds(
+  deps: RoutingDeps,
+  inst: Instance,
+  agentFor?: (t: { host: string; port: number }) => http.Agent,
+): Promise<string[]> {
+  const target = deps.instances.target(inst.name);
+  const apiKey = inst.options.backend_options?.api_key;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: target.host,
+        port: target.port,
+        path: '/models',
+        method: 'GET',
+        agent: agentFor?.(target),
+        headers: typeof apiKey === 'string' && apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+        signal: AbortSignal.timeout(ROUTER_MODELS_TIMEOUT_MS),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+          try {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown };
+            const data = Array.isArray(parsed.data) ? parsed.data : [];
+            resolve(
+              data
+                .map((m) => (m && typeof m === 'object' ? (m as { id?: unknown }).id : undefined))
+                .filter((id): id is string => typeof id === 'string' && id !== ''),
+            );
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
