@@ -52,6 +52,7 @@ export default defineConfig({
           globals: true,
           environment: 'node',
           include: ['e2e/real/**/*.test.ts'],
+          globalSetup: ['e2e/real/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 900_000,
           fileParallelism: false,
