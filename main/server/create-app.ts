@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors';
 import { rendererDir } from '../paths';
 import type { Services } from '../services';
 import { errorHandler } from './middleware/error-handler';
+import { registerBackendRoutes } from './routes/backends';
 import { registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -26,6 +27,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   const api: Router = express.Router({ strict: false });
   api.use(express.json({ limit: services.config.server.max_body_bytes }));
   registerSystemRoutes(api, services);
+  registerBackendRoutes(api, services);
   api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);
 
