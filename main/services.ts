@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { AuthService } from './auth/auth-service';
 import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
 import { createLogger, type Logger } from './logger';
@@ -13,6 +14,7 @@ export interface Services {
   log: Logger;
   db: Db;
   events: EventBus;
+  auth: AuthService;
 }
 
 export interface CreateServicesOptions {
@@ -28,7 +30,14 @@ export async function createServices(config: AppConfig, opts: CreateServicesOpti
   }
   const db = openDatabase(config.database.path);
   const events = new EventBus();
-  return { config, log, db, events };
+  let auth: AuthService;
+  try {
+    auth = new AuthService(config, db, log.child('auth'));
+  } catch (err) {
+    closeDatabase(db);
+    throw err;
+  }
+  return { config, log, db, events, auth };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   internal_error: 500,
   forbidden_host: 403,
+  forbidden_origin: 403,
   // auth
   unauthorized: 401,
   permission_denied: 403,

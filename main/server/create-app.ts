@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { rendererDir } from '../paths';
 import type { Services } from '../services';
+import { requireManagement } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { registerBackendRoutes } from './routes/backends';
+import { registerKeyRoutes } from './routes/keys';
 import { registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -25,8 +27,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   app.set('query parser', 'simple');
 
   const api: Router = express.Router({ strict: false });
+  // Auth first: every route registered on `api` is protected, and an unauthenticated request
+  // costs no body parsing. Unknown paths therefore answer 401 before 404, as in llamactl.
+  api.use(requireManagement(services));
   api.use(express.json({ limit: services.config.server.max_body_bytes }));
   registerSystemRoutes(api, services);
+  registerKeyRoutes(api, services);
   registerBackendRoutes(api, services);
   api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);

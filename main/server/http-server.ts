@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../services';
 import { createApp, type AppOptions } from './create-app';
+import { corsPolicy, handleCors } from './middleware/cors';
+import { checkHost, hostPolicy } from './middleware/host-check';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -11,7 +13,14 @@ export type RequestHandler = (req: http.IncomingMessage, res: http.ServerRespons
  */
 export function createRequestHandler(services: Services, opts: AppOptions = {}): RequestHandler {
   const app = createApp(services, opts);
-  return (req, res) => app(req, res);
+  // Host check and CORS run in front of everything, hot-path routes included.
+  const hosts = hostPolicy(services.config);
+  const cors = corsPolicy(services.config);
+  return (req, res) => {
+    if (!checkHost(hosts, req, res)) return;
+    if (handleCors(cors, req, res)) return;
+    app(req, res);
+  };
 }
 
 export interface RunningServer {
