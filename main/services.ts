@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { AuthService } from './auth/auth-service';
 import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
+import { InstanceManager, type ManagerTuning } from './instances/manager';
 import { createLogger, type Logger } from './logger';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 
@@ -15,10 +16,13 @@ export interface Services {
   db: Db;
   events: EventBus;
   auth: AuthService;
+  instances: InstanceManager;
 }
 
 export interface CreateServicesOptions {
   log?: Logger;
+  /** supervision timings (health poll periods, stop grace); benchmarks and tests only */
+  instanceTuning?: Partial<ManagerTuning>;
 }
 
 export async function createServices(config: AppConfig, opts: CreateServicesOptions = {}): Promise<Services> {
@@ -37,10 +41,20 @@ export async function createServices(config: AppConfig, opts: CreateServicesOpti
     closeDatabase(db);
     throw err;
   }
-  return { config, log, db, events, auth };
+  const instances = new InstanceManager(config, db, events, log.child('instances'), opts.instanceTuning);
+  try {
+    await instances.init();
+  } catch (err) {
+    closeDatabase(db);
+    throw err;
+  }
+  return { config, log, db, events, auth, instances };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */
 export async function closeServices(s: Services): Promise<void> {
+  // Bounded: SIGTERM to every backend group, SIGKILL at the deadline, then wait for the exits.
+  await s.instances.stopAll(15_000);
+  await s.instances.close();
   closeDatabase(s.db);
 }

@@ -7,6 +7,8 @@ import type { Services } from '../services';
 import { requireManagement } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { registerBackendRoutes } from './routes/backends';
+import { registerEventRoutes } from './routes/events';
+import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
 import { registerSystemRoutes } from './routes/system';
 
@@ -33,6 +35,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   api.use(express.json({ limit: services.config.server.max_body_bytes }));
   registerSystemRoutes(api, services);
   registerKeyRoutes(api, services);
+  registerInstanceRoutes(api, services);
+  registerEventRoutes(api, services);
   registerBackendRoutes(api, services);
   api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);

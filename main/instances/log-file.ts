@@ -1,0 +1,137 @@
+import { EventEmitter } from 'node:events';
+import {
+  closeSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync,
+  statSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+
+export interface LogRotation {
+  enabled: boolean;
+  /** megabytes */
+  maxSizeMb: number;
+  compress: boolean;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in local time, as llamactl's markers. */
+export function markerTime(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function backupStamp(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * One instance's log file `<logs_dir>/<name>.log`, appended across runs (each run framed by start
+ * and stop markers) so a crash loop can be read afterwards, also after a server restart. Writes
+ * are synchronous: they are small, keep stdout/stderr order, and make rotation exact.
+ * Unlike llamactl, `log_rotation_enabled: false` really disables rotation.
+ */
+export class InstanceLog {
+  private fd: number | null = null;
+  private size = 0;
+  /** live output for the log stream endpoint */
+  readonly output = new EventEmitter();
+
+  constructor(
+    private readonly dir: string,
+    readonly name: string,
+    private readonly rotation: LogRotation,
+  ) {
+    this.output.setMaxListeners(0);
+  }
+
+  get path(): string {
+    return join(this.dir, `${this.name}.log`);
+  }
+
+  private open(): number {
+    if (this.fd === null) {
+      mkdirSync(this.dir, { recursive: true });
+      this.fd = openSync(this.path, 'a');
+      this.size = fstatSync(this.fd).size;
+    }
+    return this.fd;
+  }
+
+  write(chunk: Buffer | string): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (buf.length === 0) return;
+    const maxBytes = this.rotation.maxSizeMb * 1024 * 1024;
+    let fd = this.open();
+    if (this.rotation.enabled && this.size > 0 && this.size + buf.length > maxBytes) {
+      this.rotate();
+      fd = this.open();
+    }
+    writeSync(fd, buf);
+    this.size += buf.length;
+    this.output.emit('data', buf.toString('utf8'));
+  }
+
+  writeStartMarker(): void {
+    this.write(`\n=== Instance ${this.name} started at ${markerTime()} ===\n`);
+  }
+
+  writeStopMarker(detail?: string): void {
+    this.write(`=== Instance ${this.name} stopped at ${markerTime()}${detail ? ` (${detail})` : ''} ===\n\n`);
+  }
+
+  /** Keeps every backup (`<name>-<stamp>.log[.gz]`), like llamactl. */
+  private rotate(): void {
+    this.close();
+    const backup = join(this.dir, `${this.name}-${backupStamp()}.log`);
+    renameSync(this.path, backup);
+    if (this.rotation.compress) {
+      void pipeline(createReadStream(backup), createGzip(), createWriteStream(backup + '.gz'))
+        .then(() => unlinkSync(backup))
+        .catch(() => {
+          // an uncompressed backup is still a backup
+        });
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
+
+/** The whole file (when `lines` is absent or <= 0) or its last `lines` lines joined by `\n`. */
+export async function readLog(path: string, lines?: number): Promise<string> {
+  if (!existsSync(path)) return '';
+  if (lines === undefined || lines <= 0) return readFile(path, 'utf8');
+  return tailLines(path, lines);
+}
+
+/** Reads backwards in blocks so a large log costs only what is returned. */
+export function tailLines(path: string, n: number): string {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const block = 64 * 1024;
+    let pos = size;
+    let chunks: Buffer[] = [];
+    let newlines = 0;
+    while (pos > 0 && newlines <= n) {
+      const len = Math.min(block, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, pos);
+      chunks = [buf, ...chunks];
+      for (const b of buf) if (b === 10) newlines++;
+    }
+    let text = Buffer.concat(chunks).toString('utf8');
+    if (text.endsWith('\n')) text = text.slice(0, -1);
+    const all = text.split('\n');
+    return all.slice(Math.max(0, all.length - n)).join('\n');
+  } finally {
+    closeSync(fd);
+  }
+}

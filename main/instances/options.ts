@@ -1,0 +1,147 @@
+import {
+  BACKEND_TYPES, instanceNameError, type BackendType, type InstanceOptions,
+} from '../../shared/api/instances';
+import { AppError } from '../../shared/errors';
+import { normalizeBackendOptions } from '../backends/index';
+import type { AppConfig } from '../config/schema';
+
+type Raw = Record<string, unknown>;
+
+const bad = (field: string, rule: string) => new AppError('validation_error', `${field}: ${rule}`);
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optBool(body: Raw, key: string, dflt: boolean): boolean {
+  const v = body[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw bad(key, `must be a boolean (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+/** llamactl: negative values become 0. */
+function optInt(body: Raw, key: string, dflt: number): number {
+  const v = body[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(key, `must be an integer (got ${JSON.stringify(v)})`);
+  return Math.max(0, v);
+}
+
+function optString(body: Raw, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw bad(key, `must be a string (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+/**
+ * Validates a create/update body (llamactl's options object) and materialises the defaults, as
+ * llamactl does, so later changes of config defaults do not affect existing instances.
+ * Deliberate differences: a wrong type names the field (400 `validation_error`) instead of a bare
+ * "Invalid request body"; `group` breaking the name rule is refused instead of silently dropped;
+ * `idle_timeout` (minutes) may be fractional so short timeouts can be tested.
+ */
+export function parseInstanceOptions(body: unknown, config: AppConfig): InstanceOptions {
+  if (!isObject(body)) {
+    throw new AppError('invalid_request', 'request body must be a JSON object with the instance options');
+  }
+  const bt = body.backend_type;
+  if (bt === undefined || bt === null || bt === '') throw bad('backend_type', `is required (one of ${BACKEND_TYPES.join(', ')})`);
+  if (typeof bt !== 'string' || !(BACKEND_TYPES as readonly string[]).includes(bt)) {
+    throw bad('backend_type', `must be one of ${BACKEND_TYPES.join(', ')} (got ${JSON.stringify(bt)})`);
+  }
+  const backendType = bt as BackendType;
+  const rawBackend = body.backend_options ?? {};
+  if (!isObject(rawBackend)) throw bad('backend_options', 'must be an object');
+  const backendOptions = sortKeys(normalizeBackendOptions(backendType, rawBackend));
+
+  const d = config.instances;
+  const idleRaw = body.idle_timeout;
+  let idle = d.default_idle_timeout;
+  if (idleRaw !== undefined && idleRaw !== null) {
+    if (typeof idleRaw !== 'number' || !Number.isFinite(idleRaw)) {
+      throw bad('idle_timeout', `must be a number of minutes (got ${JSON.stringify(idleRaw)})`);
+    }
+    idle = Math.max(0, idleRaw);
+  }
+
+  let nodes: string[] | undefined;
+  if (body.nodes !== undefined && body.nodes !== null) {
+    if (!Array.isArray(body.nodes) || body.nodes.some((n) => typeof n !== 'string')) {
+      throw bad('nodes', 'must be an array of node names');
+    }
+    for (const n of body.nodes as string[]) {
+      if (!config.nodes[n]) throw bad('nodes', `unknown node ${JSON.stringify(n)} (configured: ${Object.keys(config.nodes).join(', ')})`);
+    }
+    nodes = body.nodes.length ? [...new Set(body.nodes as string[])] : undefined;
+  }
+
+  let environment: Record<string, string> | undefined;
+  if (body.environment !== undefined && body.environment !== null) {
+    if (!isObject(body.environment)) throw bad('environment', 'must be an object of string values');
+    for (const [k, v] of Object.entries(body.environment)) {
+      if (typeof v !== 'string') throw bad(`environment.${k}`, `must be a string (got ${JSON.stringify(v)})`);
+    }
+    environment = body.environment as Record<string, string>;
+  }
+
+  let group = optString(body, 'group');
+  if (group === '') group = undefined;
+  if (group !== undefined) {
+    const err = instanceNameError(group);
+    if (err) throw bad('group', err.replace(/^name/, 'group name'));
+  }
+
+  let dockerEnabled = body.docker_enabled === null ? undefined : (body.docker_enabled as boolean | undefined);
+  if (dockerEnabled !== undefined && typeof dockerEnabled !== 'boolean') {
+    throw bad('docker_enabled', `must be a boolean (got ${JSON.stringify(dockerEnabled)})`);
+  }
+  // llamactl: mlx_lm never runs in docker.
+  if (backendType === 'mlx_lm' && dockerEnabled === true) dockerEnabled = undefined;
+  let commandOverride = optString(body, 'command_override');
+  if (commandOverride === '') commandOverride = undefined;
+  // llamactl: an instance that asks for docker itself cannot also override the command.
+  if (dockerEnabled === true) commandOverride = undefined;
+  let presetIni = optString(body, 'preset_ini');
+  if (presetIni === '') presetIni = undefined;
+
+  const out: InstanceOptions = {
+    ...(nodes ? { nodes } : {}),
+    backend_type: backendType,
+    backend_options: backendOptions,
+    auto_restart: optBool(body, 'auto_restart', d.default_auto_restart),
+    max_restarts: optInt(body, 'max_restarts', d.default_max_restarts),
+    restart_delay: optInt(body, 'restart_delay', d.default_restart_delay),
+    on_demand_start: optBool(body, 'on_demand_start', d.default_on_demand_start),
+    idle_timeout: idle,
+  };
+  if (environment) out.environment = environment;
+  if (presetIni !== undefined) out.preset_ini = presetIni;
+  if (dockerEnabled !== undefined) out.docker_enabled = dockerEnabled;
+  if (commandOverride !== undefined) out.command_override = commandOverride;
+  if (group !== undefined) out.group = group;
+  return out;
+}
+
+/** llamactl emits backend_options keys alphabetically (they pass through a Go map). */
+function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The instance's port as stored in backend_options (0/absent = none yet). */
+export function optionPort(o: InstanceOptions): number | undefined {
+  const p = o.backend_options.port;
+  return typeof p === 'number' && p > 0 ? p : undefined;
+}
+
+export function withPort(o: InstanceOptions, port: number): InstanceOptions {
+  return { ...o, backend_options: sortKeys({ ...o.backend_options, port }) };
+}
+
+/** Where llamactl talks to the backend: 127.0.0.1 when the bind address is empty or a wildcard. */
+export function connectHost(o: InstanceOptions): string {
+  const h = o.backend_options.host;
+  if (typeof h !== 'string' || h === '' || h === '0.0.0.0' || h === '::' || h === '[::]') return '127.0.0.1';
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
