@@ -6,6 +6,10 @@ import { rendererDir } from '../paths';
 import type { Services } from '../services';
 import { requireManagement } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
+import { routingDeps } from './proxy/deps';
+import { ReverseProxy } from './proxy/reverse-proxy';
+import { registerInstanceProxyRoutes } from './routes/instance-proxy';
+import { registerLlamaCppModelRoutes } from './routes/llama-cpp';
 import { registerBackendRoutes } from './routes/backends';
 import { registerEventRoutes } from './routes/events';
 import { registerInstanceRoutes } from './routes/instances';
@@ -15,6 +19,8 @@ import { registerSystemRoutes } from './routes/system';
 export interface AppOptions {
   /** folder of the built dashboard; defaults to dist/renderer of the package */
   rendererDir?: string;
+  /** the reverse proxy shared with the hot path (http-server.ts); created when absent */
+  proxy?: ReverseProxy;
 }
 
 /**
@@ -32,6 +38,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   // Auth first: every route registered on `api` is protected, and an unauthenticated request
   // costs no body parsing. Unknown paths therefore answer 401 before 404, as in llamactl.
   api.use(requireManagement(services));
+  // The raw proxies read or stream their own bodies, so they come before the JSON parser.
+  const proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
+  registerInstanceProxyRoutes(api, routingDeps(services), proxy);
+  registerLlamaCppModelRoutes(api, routingDeps(services), proxy);
   api.use(express.json({ limit: services.config.server.max_body_bytes }));
   registerSystemRoutes(api, services);
   registerKeyRoutes(api, services);

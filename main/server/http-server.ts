@@ -4,6 +4,9 @@ import type { Services } from '../services';
 import { createApp, type AppOptions } from './create-app';
 import { corsPolicy, handleCors } from './middleware/cors';
 import { checkHost, hostPolicy } from './middleware/host-check';
+import { routingDeps } from './proxy/deps';
+import { createHotPath } from './proxy/hot-path';
+import { ReverseProxy } from './proxy/reverse-proxy';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -12,13 +15,17 @@ export type RequestHandler = (req: http.IncomingMessage, res: http.ServerRespons
  * dispatched here without Express; everything else goes to the Express app.
  */
 export function createRequestHandler(services: Services, opts: AppOptions = {}): RequestHandler {
-  const app = createApp(services, opts);
+  // One reverse proxy (one keep-alive pool per backend) for the hot path and the /api/v1 proxies.
+  const proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
+  const app = createApp(services, { ...opts, proxy });
+  const hot = createHotPath(routingDeps(services), proxy);
   // Host check and CORS run in front of everything, hot-path routes included.
   const hosts = hostPolicy(services.config);
   const cors = corsPolicy(services.config);
   return (req, res) => {
     if (!checkHost(hosts, req, res)) return;
     if (handleCors(cors, req, res)) return;
+    if (hot(req, res)) return;
     app(req, res);
   };
 }

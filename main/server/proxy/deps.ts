@@ -1,0 +1,14 @@
+import { extractKey } from '../../auth/extract-key';
+import type { Services } from '../../services';
+import type { RoutingDeps } from './types';
+
+/** The routing layer's view of the services. */
+export function routingDeps(services: Services): RoutingDeps {
+  return {
+    config: services.config,
+    log: services.log.child('proxy'),
+    instances: services.instances,
+    auth: services.auth,
+    extractKey,
+  };
+}
