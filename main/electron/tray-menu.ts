@@ -110,3 +110,12 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
     { id: 'quit', label: 'Quit Llamactl', click: () => actions.quit() },
   ];
 }
+
+/**
+ * Tray icon files in assets/. macOS wants monochrome "Template" images it tints for the menu
+ * bar theme (the @2x sibling is picked up automatically); elsewhere colour icons show state.
+ */
+export function trayIconFiles(platform: NodeJS.Platform): { running: string; idle: string } {
+  if (platform === 'darwin') return { running: 'trayRunningTemplate.png', idle: 'trayTemplate.png' };
+  return { running: 'tray-running.png', idle: 'tray-idle.png' };
+}

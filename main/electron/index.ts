@@ -1,0 +1,30 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, dialog } from 'electron';
+import ElectronStore from 'electron-store';
+import { loadConfig } from '../config/load-config';
+import { createLogger } from '../logger';
+import { packageRoot } from '../paths';
+import { listen } from '../server/http-server';
+import { closeServices, createServices } from '../services';
+import { startDesktopApp } from './app';
+
+// The desktop entry (package.json "main" -> dist/electron/index.js). All the wiring lives in
+// app.ts; this file only supplies the real server, config and preference store.
+const here = dirname(fileURLToPath(import.meta.url));
+
+startDesktopApp({
+  loadConfig: () => loadConfig(),
+  createServices: (config) => createServices(config, { log: createLogger() }),
+  closeServices,
+  listen: (services, host, port) => listen(services, host, port),
+  preferenceStore: () => new ElectronStore({ name: 'preferences', clearInvalidConfig: true }),
+  preloadPath: join(here, '..', 'preload', 'index.js'),
+  assetsDir: join(packageRoot(), 'assets'),
+  version: app.getVersion(),
+}).catch((err: unknown) => {
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`llamactl desktop: fatal: ${text}\n`);
+  dialog.showErrorBox('Llamactl failed to start', text);
+  app.exit(1);
+});

@@ -1,0 +1,117 @@
+import { Menu, Notification, Tray, type NativeImage } from 'electron';
+import type { ServerEvent } from '../../shared/api/events';
+import type { DesktopServices } from './desktop-services';
+import { NotificationTracker, type DesktopNotification } from './notifications';
+import type { PreferencesService } from './preferences';
+import { buildTrayMenu, trayStatus } from './tray-menu';
+
+export interface TrayDeps {
+  services: DesktopServices;
+  icons: { running: NativeImage | string; idle: NativeImage | string };
+  /** the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 */
+  endpointUrl: string;
+  prefs: PreferencesService;
+  openDashboard(): void;
+  copyText(text: string): void;
+  setStartAtLogin(on: boolean): void;
+  stopAllTimeoutMs: number;
+  quit(): void;
+}
+
+/**
+ * The tray icon and menu. It listens to the same event bus as the SSE endpoint, so it reflects
+ * changes made from the dashboard, the API or the supervisor as they happen.
+ */
+export class TrayController {
+  private readonly tray: Tray;
+  private readonly busy = new Set<string>();
+  private readonly tracker = new NotificationTracker();
+  private readonly disposers: Array<() => void> = [];
+  private refreshQueued = false;
+  private shownIcon: 'running' | 'idle' | null = null;
+
+  constructor(private readonly d: TrayDeps) {
+    this.tray = new Tray(d.icons.idle);
+    this.tracker.seed(d.services.instances.list());
+    this.disposers.push(d.services.events.subscribe((e) => this.onEvent(e)));
+    this.disposers.push(d.prefs.onChange(() => this.refresh()));
+    this.refresh();
+  }
+
+  /** Rebuilds icon, tooltip and menu from the instance list. */
+  refresh(): void {
+    this.refreshQueued = false;
+    const instances = this.d.services.instances.list();
+    const status = trayStatus(instances);
+    if (status.icon !== this.shownIcon) {
+      this.tray.setImage(this.d.icons[status.icon]);
+      this.shownIcon = status.icon;
+    }
+    this.tray.setToolTip(status.tooltip);
+    const template = buildTrayMenu(
+      {
+        instances,
+        endpointUrl: this.d.endpointUrl,
+        startAtLogin: this.d.prefs.get().startAtLogin,
+        localNode: this.d.services.config.local_node,
+        busy: this.busy,
+      },
+      {
+        toggleInstance: (name, action) => void this.toggle(name, action),
+        openDashboard: () => this.d.openDashboard(),
+        copyEndpoint: () => this.d.copyText(this.d.endpointUrl),
+        stopAll: () => void this.stopAll(),
+        setStartAtLogin: (on) => this.d.setStartAtLogin(on),
+        quit: () => this.d.quit(),
+      },
+    );
+    this.tray.setContextMenu(Menu.buildFromTemplate(template));
+  }
+
+  destroy(): void {
+    for (const dispose of this.disposers.splice(0)) dispose();
+    this.tray.destroy();
+  }
+
+  async toggle(name: string, action: 'start' | 'stop'): Promise<void> {
+    this.busy.add(name);
+    this.refresh();
+    try {
+      if (action === 'start') await this.d.services.instances.start(name);
+      else await this.d.services.instances.stop(name);
+    } catch (err) {
+      this.notify({ title: `Could not ${action} ${name}`, body: err instanceof Error ? err.message : String(err) }, true);
+    } finally {
+      this.busy.delete(name);
+      this.refresh();
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    try {
+      await this.d.services.instances.stopAll(this.d.stopAllTimeoutMs);
+    } catch (err) {
+      this.notify({ title: 'Could not stop every instance', body: err instanceof Error ? err.message : String(err) }, true);
+    }
+  }
+
+  private onEvent(event: ServerEvent): void {
+    if (event.type === 'instance' && !this.refreshQueued) {
+      // Events come in bursts (status + health + restart); one rebuild per burst is enough.
+      this.refreshQueued = true;
+      setImmediate(() => this.refresh());
+    }
+    const n = this.tracker.next(event);
+    if (n) this.notify(n, false);
+  }
+
+  /** Errors of the user's own tray actions are always shown; background ones follow the preference. */
+  private notify(n: DesktopNotification, always: boolean): void {
+    if (!always && !this.d.prefs.get().notifications) return;
+    if (!Notification.isSupported()) {
+      this.d.services.log.warn(`${n.title}: ${n.body}`);
+      return;
+    }
+    new Notification({ title: n.title, body: n.body }).show();
+  }
+}
