@@ -14,7 +14,9 @@ function config(overrides: Record<string, unknown> = {}): AppConfig {
   });
 }
 
-function opts(o: Partial<InstanceOptions> & Pick<InstanceOptions, 'backend_type'>): InstanceOptions {
+function opts(
+  o: Partial<InstanceOptions> & Pick<InstanceOptions, 'backend_type'>,
+): InstanceOptions {
   return {
     backend_options: {},
     auto_restart: false,
@@ -30,9 +32,17 @@ const BASE_ENV = { PATH: '/usr/bin', SHARED: 'process', HOME: '/home/u' };
 
 describe('buildCommand', () => {
   it('runs the configured llama command with config args, flags and extra_args', () => {
-    const cfg = config({ backends: { 'llama-cpp': { command: '/opt/llama-server', args: ['--log-disable'] } } });
+    const cfg = config({
+      backends: { 'llama-cpp': { command: '/opt/llama-server', args: ['--log-disable'] } },
+    });
     const cmd = buildCommand(
-      { name: 'a', options: opts({ backend_type: 'llama_cpp', backend_options: { model: '/m.gguf', port: 8001, extra_args: { foo: '' } } }) },
+      {
+        name: 'a',
+        options: opts({
+          backend_type: 'llama_cpp',
+          backend_options: { model: '/m.gguf', port: 8001, extra_args: { foo: '' } },
+        }),
+      },
       cfg,
       BASE_ENV,
     );
@@ -45,9 +55,14 @@ describe('buildCommand', () => {
   });
 
   it('merges the environment: process < backend < instance', () => {
-    const cfg = config({ backends: { 'llama-cpp': { environment: { SHARED: 'backend', B: '1' } } } });
+    const cfg = config({
+      backends: { 'llama-cpp': { environment: { SHARED: 'backend', B: '1' } } },
+    });
     const cmd = buildCommand(
-      { name: 'a', options: opts({ backend_type: 'llama_cpp', environment: { SHARED: 'instance', I: '2' } }) },
+      {
+        name: 'a',
+        options: opts({ backend_type: 'llama_cpp', environment: { SHARED: 'instance', I: '2' } }),
+      },
       cfg,
       BASE_ENV,
     );
@@ -56,7 +71,14 @@ describe('buildCommand', () => {
 
   it('uses command_override as the executable, keeping the config args', () => {
     const cmd = buildCommand(
-      { name: 'a', options: opts({ backend_type: 'vllm', command_override: '/venv/bin/vllm', backend_options: { model: 'org/m' } }) },
+      {
+        name: 'a',
+        options: opts({
+          backend_type: 'vllm',
+          command_override: '/venv/bin/vllm',
+          backend_options: { model: 'org/m' },
+        }),
+      },
       config(),
       BASE_ENV,
     );
@@ -68,7 +90,11 @@ describe('buildCommand', () => {
     const cmd = buildCommand(
       {
         name: 'a',
-        options: opts({ backend_type: 'llama_cpp', command_override: `node "/tmp/my dir/fake.mjs" --x`, backend_options: { port: 9 } }),
+        options: opts({
+          backend_type: 'llama_cpp',
+          command_override: `node "/tmp/my dir/fake.mjs" --x`,
+          backend_options: { port: 9 },
+        }),
       },
       config(),
       BASE_ENV,
@@ -84,20 +110,40 @@ describe('buildCommand', () => {
 
   it('puts the vLLM model positionally after serve in native mode', () => {
     const cmd = buildCommand(
-      { name: 'v', options: opts({ backend_type: 'vllm', backend_options: { model: 'org/m', port: 8002, tensor_parallel_size: 2 } }) },
+      {
+        name: 'v',
+        options: opts({
+          backend_type: 'vllm',
+          backend_options: { model: 'org/m', port: 8002, tensor_parallel_size: 2 },
+        }),
+      },
       config(),
       BASE_ENV,
     );
-    expect(cmd).toMatchObject({ command: 'vllm', args: ['serve', 'org/m', '--port', '8002', '--tensor-parallel-size', '2'] });
+    expect(cmd).toMatchObject({
+      command: 'vllm',
+      args: ['serve', 'org/m', '--port', '8002', '--tensor-parallel-size', '2'],
+    });
   });
 
   it('runs mlx_lm.server natively even when docker_enabled is set', () => {
     const cmd = buildCommand(
-      { name: 'x', options: opts({ backend_type: 'mlx_lm', docker_enabled: true, backend_options: { model: 'mlx/m', temp: 0 } }) },
+      {
+        name: 'x',
+        options: opts({
+          backend_type: 'mlx_lm',
+          docker_enabled: true,
+          backend_options: { model: 'mlx/m', temp: 0 },
+        }),
+      },
       config(),
       BASE_ENV,
     );
-    expect(cmd).toMatchObject({ command: 'mlx_lm.server', args: ['--model', 'mlx/m', '--temp', '0'], docker: false });
+    expect(cmd).toMatchObject({
+      command: 'mlx_lm.server',
+      args: ['--model', 'mlx/m', '--temp', '0'],
+      docker: false,
+    });
   });
 
   it('runs docker with the docker args, -e for every passed variable, the image and the flags', () => {
@@ -107,21 +153,43 @@ describe('buildCommand', () => {
           command: '/ignored',
           args: ['--ignored'],
           environment: { B: 'backend' },
-          docker: { enabled: true, image: 'img:1', args: ['run', '--rm'], environment: { D: 'docker', B: 'docker-wins' } },
+          docker: {
+            enabled: true,
+            image: 'img:1',
+            args: ['run', '--rm'],
+            environment: { D: 'docker', B: 'docker-wins' },
+          },
         },
       },
     });
     const cmd = buildCommand(
       {
         name: 'a',
-        options: opts({ backend_type: 'llama_cpp', command_override: '/also-ignored', environment: { I: 'x; touch pwned' }, backend_options: { model: '/m.gguf' } }),
+        options: opts({
+          backend_type: 'llama_cpp',
+          command_override: '/also-ignored',
+          environment: { I: 'x; touch pwned' },
+          backend_options: { model: '/m.gguf' },
+        }),
       },
       cfg,
       BASE_ENV,
     );
     expect(cmd.command).toBe('docker');
     expect(cmd.docker).toBe(true);
-    expect(cmd.args).toEqual(['run', '--rm', '-e', 'B', '-e', 'D', '-e', 'I', 'img:1', '--model', '/m.gguf']);
+    expect(cmd.args).toEqual([
+      'run',
+      '--rm',
+      '-e',
+      'B',
+      '-e',
+      'D',
+      '-e',
+      'I',
+      'img:1',
+      '--model',
+      '/m.gguf',
+    ]);
     // values travel in the docker CLI's environment, not in argv
     expect(cmd.env).toMatchObject({ B: 'docker-wins', D: 'docker', I: 'x; touch pwned' });
   });
@@ -130,8 +198,15 @@ describe('buildCommand', () => {
     const on = config({ backends: { vllm: { docker: { enabled: true } } } });
     const off = config();
     const o = { backend_type: 'vllm' as const, backend_options: { model: 'org/m' } };
-    expect(buildCommand({ name: 'a', options: opts({ ...o, docker_enabled: false }) }, on, BASE_ENV).docker).toBe(false);
-    const docker = buildCommand({ name: 'a', options: opts({ ...o, docker_enabled: true }) }, off, BASE_ENV);
+    expect(
+      buildCommand({ name: 'a', options: opts({ ...o, docker_enabled: false }) }, on, BASE_ENV)
+        .docker,
+    ).toBe(false);
+    const docker = buildCommand(
+      { name: 'a', options: opts({ ...o, docker_enabled: true }) },
+      off,
+      BASE_ENV,
+    );
     expect(docker.docker).toBe(true);
     // docker mode renders --model (the image's entrypoint is the API server)
     expect(docker.args.slice(-3)).toEqual(['vllm/vllm-openai:latest', '--model', 'org/m']);
@@ -139,14 +214,25 @@ describe('buildCommand', () => {
 
   it('appends --models-preset with the instance preset path when preset_ini is set', () => {
     const cfg = config();
-    const cmd = buildCommand({ name: 'router', options: opts({ backend_type: 'llama_cpp', preset_ini: '[m]\nmodel=/x' }) }, cfg, BASE_ENV);
+    const cmd = buildCommand(
+      { name: 'router', options: opts({ backend_type: 'llama_cpp', preset_ini: '[m]\nmodel=/x' }) },
+      cfg,
+      BASE_ENV,
+    );
     expect(presetPath('router', cfg)).toBe('/data/instances/router/preset.ini');
     expect(cmd.args).toEqual(['--models-preset', '/data/instances/router/preset.ini']);
   });
 
   it('keeps an explicit models_preset instead of the preset_ini path', () => {
     const cmd = buildCommand(
-      { name: 'r', options: opts({ backend_type: 'llama_cpp', preset_ini: '[m]', backend_options: { models_preset: '/mine.ini' } }) },
+      {
+        name: 'r',
+        options: opts({
+          backend_type: 'llama_cpp',
+          preset_ini: '[m]',
+          backend_options: { models_preset: '/mine.ini' },
+        }),
+      },
       config(),
       BASE_ENV,
     );
@@ -154,15 +240,27 @@ describe('buildCommand', () => {
   });
 
   it('mounts the preset file into the container in docker mode', () => {
-    const cfg = config({ backends: { 'llama-cpp': { docker: { enabled: true, image: 'img', args: ['run'] } } } });
-    const cmd = buildCommand({ name: 'r', options: opts({ backend_type: 'llama_cpp', preset_ini: '[m]' }) }, cfg, BASE_ENV);
+    const cfg = config({
+      backends: { 'llama-cpp': { docker: { enabled: true, image: 'img', args: ['run'] } } },
+    });
+    const cmd = buildCommand(
+      { name: 'r', options: opts({ backend_type: 'llama_cpp', preset_ini: '[m]' }) },
+      cfg,
+      BASE_ENV,
+    );
     const p = '/data/instances/r/preset.ini';
     expect(cmd.args).toEqual(['run', '-v', `${p}:${p}:ro`, 'img', '--models-preset', p]);
   });
 
   it('passes a value like `x; touch pwned` as one literal argv entry', () => {
     const cmd = buildCommand(
-      { name: 'a', options: opts({ backend_type: 'llama_cpp', backend_options: { alias: 'x; touch pwned', model: '$(id)' } }) },
+      {
+        name: 'a',
+        options: opts({
+          backend_type: 'llama_cpp',
+          backend_options: { alias: 'x; touch pwned', model: '$(id)' },
+        }),
+      },
       config(),
       BASE_ENV,
     );
@@ -173,23 +271,42 @@ describe('buildCommand', () => {
 describe('llamaHelperCommand', () => {
   it('runs the configured command and args with the helper flag', () => {
     const cfg = config({ backends: { 'llama-cpp': { command: '/opt/ls', args: ['-x'] } } });
-    expect(llamaHelperCommand('devices', cfg, {})).toMatchObject({ command: '/opt/ls', args: ['-x', '--list-devices'] });
+    expect(llamaHelperCommand('devices', cfg, {})).toMatchObject({
+      command: '/opt/ls',
+      args: ['-x', '--list-devices'],
+    });
     expect(llamaHelperCommand('help', cfg, {}).args).toEqual(['-x', '--help']);
     expect(llamaHelperCommand('version', cfg, {}).args).toEqual(['-x', '--version']);
   });
 
   it('goes through docker when docker mode is on', () => {
-    const cfg = config({ backends: { 'llama-cpp': { docker: { enabled: true, image: 'img', args: ['run', '--rm'] } } } });
-    expect(llamaHelperCommand('version', cfg, {})).toMatchObject({ command: 'docker', args: ['run', '--rm', 'img', '--version'] });
+    const cfg = config({
+      backends: { 'llama-cpp': { docker: { enabled: true, image: 'img', args: ['run', '--rm'] } } },
+    });
+    expect(llamaHelperCommand('version', cfg, {})).toMatchObject({
+      command: 'docker',
+      args: ['run', '--rm', 'img', '--version'],
+    });
   });
 });
 
 describe('backendModel and healthPath', () => {
   it('uses model, else hf_repo, for llama.cpp', () => {
-    expect(backendModel({ backend_type: 'llama_cpp', backend_options: { hf_repo: 'org/r' } })).toBe('org/r');
-    expect(backendModel({ backend_type: 'llama_cpp', backend_options: { model: '/m', hf_repo: 'org/r' } })).toBe('/m');
-    expect(backendModel({ backend_type: 'vllm', backend_options: { hf_repo: 'org/r' } })).toBeUndefined();
-    expect(backendModel({ backend_type: 'mlx_lm', backend_options: { model: 'mlx/m' } })).toBe('mlx/m');
+    expect(backendModel({ backend_type: 'llama_cpp', backend_options: { hf_repo: 'org/r' } })).toBe(
+      'org/r',
+    );
+    expect(
+      backendModel({
+        backend_type: 'llama_cpp',
+        backend_options: { model: '/m', hf_repo: 'org/r' },
+      }),
+    ).toBe('/m');
+    expect(
+      backendModel({ backend_type: 'vllm', backend_options: { hf_repo: 'org/r' } }),
+    ).toBeUndefined();
+    expect(backendModel({ backend_type: 'mlx_lm', backend_options: { model: 'mlx/m' } })).toBe(
+      'mlx/m',
+    );
   });
 
   it('serves /health, under api_prefix for llama-server', () => {

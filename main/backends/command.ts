@@ -29,7 +29,11 @@ export function presetPath(name: string, config: AppConfig): string {
 }
 
 /** Docker mode (§4.7): never for mlx_lm; the instance's `docker_enabled` overrides the config. */
-export function usesDocker(type: BackendType, options: Pick<InstanceOptions, 'docker_enabled'>, config: AppConfig): boolean {
+export function usesDocker(
+  type: BackendType,
+  options: Pick<InstanceOptions, 'docker_enabled'>,
+  config: AppConfig,
+): boolean {
   if (type === 'mlx_lm') return false;
   const docker = backendConfig(type, config).docker;
   if (!docker) return false;
@@ -50,7 +54,11 @@ export function splitCommandOverride(override: string): string[] {
     if (typeof t === 'string') out.push(t.replace(/\uE000/g, '$'));
     else if ('pattern' in t) out.push(t.pattern.replace(/\uE000/g, '$'));
     else if ('comment' in t) break;
-    else throw new AppError('validation_error', `command_override: shell operator '${t.op}' is not allowed (no shell is used)`);
+    else
+      throw new AppError(
+        'validation_error',
+        `command_override: shell operator '${t.op}' is not allowed (no shell is used)`,
+      );
   }
   if (out.length === 0) throw new AppError('validation_error', 'command_override: cannot be empty');
   return out;
@@ -91,7 +99,9 @@ export function buildCommand(
   const env = { ...definedEnv(baseEnv), ...passed };
 
   const preset =
-    type === 'llama_cpp' && options.preset_ini && !(typeof bo.models_preset === 'string' && bo.models_preset !== '')
+    type === 'llama_cpp' &&
+    options.preset_ini &&
+    !(typeof bo.models_preset === 'string' && bo.models_preset !== '')
       ? presetPath(name, config)
       : undefined;
 
@@ -105,7 +115,9 @@ export function buildCommand(
     return { command: 'docker', args, env, docker: true };
   }
 
-  const exe = options.command_override?.trim() ? splitCommandOverride(options.command_override) : [bc.command];
+  const exe = options.command_override?.trim()
+    ? splitCommandOverride(options.command_override)
+    : [bc.command];
   const args = [...exe.slice(1), ...bc.args];
   if (type === 'vllm') {
     if (typeof bo.model === 'string' && bo.model !== '') args.push(bo.model);
@@ -118,13 +130,21 @@ export function buildCommand(
 }
 
 export type LlamaHelper = 'help' | 'version' | 'devices';
-const HELPER_FLAG: Record<LlamaHelper, string> = { help: '--help', version: '--version', devices: '--list-devices' };
+const HELPER_FLAG: Record<LlamaHelper, string> = {
+  help: '--help',
+  version: '--version',
+  devices: '--list-devices',
+};
 
 /**
  * argv for `llama-server --help|--version|--list-devices` with the configured command and args,
  * or through docker when docker mode is on in the config (llamactl always ran `llama-server`).
  */
-export function llamaHelperCommand(which: LlamaHelper, config: AppConfig, baseEnv: Env = process.env): BuiltCommand {
+export function llamaHelperCommand(
+  which: LlamaHelper,
+  config: AppConfig,
+  baseEnv: Env = process.env,
+): BuiltCommand {
   const bc = config.backends['llama-cpp'];
   const docker = bc.docker?.enabled === true;
   const passed = { ...(bc.environment ?? {}), ...(docker ? (bc.docker?.environment ?? {}) : {}) };

@@ -3,7 +3,11 @@ import { AppError } from '../../shared/errors';
 import type { AppConfig } from '../config/schema';
 import { llamaHelperCommand, type LlamaHelper } from './command';
 
-const WHAT: Record<LlamaHelper, string> = { help: 'get help', version: 'get version', devices: 'list devices' };
+const WHAT: Record<LlamaHelper, string> = {
+  help: 'get help',
+  version: 'get version',
+  devices: 'list devices',
+};
 
 export interface HelperRunOptions {
   /** default 15 s: `--list-devices` initialises GPU drivers, which can take a few seconds */
@@ -31,7 +35,11 @@ function missingMessage(which: LlamaHelper, command: string, docker: boolean): s
  * argv only, in its own process group, killed as a group after the timeout. Resolves with
  * stdout and stderr combined, as llamactl returns them.
  */
-export function runLlamaHelper(which: LlamaHelper, config: AppConfig, opts: HelperRunOptions = {}): Promise<string> {
+export function runLlamaHelper(
+  which: LlamaHelper,
+  config: AppConfig,
+  opts: HelperRunOptions = {},
+): Promise<string> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   const cmd = llamaHelperCommand(which, config, opts.env ?? process.env);
@@ -62,7 +70,8 @@ export function runLlamaHelper(which: LlamaHelper, config: AppConfig, opts: Help
     child.stderr.on('data', collect);
     const killGroup = () => {
       try {
-        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        if (child.pid !== undefined && process.platform !== 'win32')
+          process.kill(-child.pid, 'SIGKILL');
         else child.kill('SIGKILL');
       } catch {
         // already gone
@@ -74,9 +83,15 @@ export function runLlamaHelper(which: LlamaHelper, config: AppConfig, opts: Help
     }, timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       done(() => {
-        if (err.code === 'ENOENT') reject(new AppError('command_not_found', missingMessage(which, cmd.command, cmd.docker)));
+        if (err.code === 'ENOENT')
+          reject(new AppError('command_not_found', missingMessage(which, cmd.command, cmd.docker)));
         else if (err.code === 'EACCES')
-          reject(new AppError('command failed', `Failed to ${WHAT[which]}: '${cmd.command}' is not executable (check its permissions)`));
+          reject(
+            new AppError(
+              'command failed',
+              `Failed to ${WHAT[which]}: '${cmd.command}' is not executable (check its permissions)`,
+            ),
+          );
         else reject(new AppError('command failed', `Failed to ${WHAT[which]}: ${err.message}`));
       });
     });
@@ -85,12 +100,20 @@ export function runLlamaHelper(which: LlamaHelper, config: AppConfig, opts: Help
         const output = Buffer.concat(chunks).toString('utf8');
         if (timedOut) {
           reject(
-            new AppError('command_timeout', `Failed to ${WHAT[which]}: '${cmd.command}' did not finish within ${timeoutMs / 1000} s`),
+            new AppError(
+              'command_timeout',
+              `Failed to ${WHAT[which]}: '${cmd.command}' did not finish within ${timeoutMs / 1000} s`,
+            ),
           );
         } else if (code !== 0) {
           const tail = output.trim().split('\n').slice(-10).join('\n');
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          reject(new AppError('command failed', `Failed to ${WHAT[which]}: '${cmd.command}' ${how}${tail ? `: ${tail}` : ''}`));
+          reject(
+            new AppError(
+              'command failed',
+              `Failed to ${WHAT[which]}: '${cmd.command}' ${how}${tail ? `: ${tail}` : ''}`,
+            ),
+          );
         } else {
           resolve(output);
         }

@@ -17,7 +17,10 @@ function extraValue(key: string, v: unknown): string | undefined {
   // a boolean `true` is a bare flag (llamactl wrote `--flag true`); `false` means "not given"
   if (typeof v === 'boolean') return v ? '' : undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return formatNumber(v);
-  return fail(key, 'unknown option with a value that is not a string, number or boolean (use extra_args)');
+  return fail(
+    key,
+    'unknown option with a value that is not a string, number or boolean (use extra_args)',
+  );
 }
 
 /**
@@ -31,7 +34,8 @@ function extraValue(key: string, v: unknown): string | undefined {
  */
 export function normalizeBackendOptions(type: BackendType, raw: unknown): Record<string, unknown> {
   if (raw === null || raw === undefined) return {};
-  if (!isPlainObject(raw)) throw new AppError('validation_error', 'backend_options: must be an object');
+  if (!isPlainObject(raw))
+    throw new AppError('validation_error', 'backend_options: must be an object');
   const idx = fieldIndex(type);
   const canonical = new Map<string, unknown>();
   const fromAlias = new Map<string, unknown>();
@@ -62,9 +66,11 @@ export function normalizeBackendOptions(type: BackendType, raw: unknown): Record
 
   const explicitExtra = raw.extra_args;
   if (explicitExtra !== null && explicitExtra !== undefined) {
-    if (!isPlainObject(explicitExtra)) fail('extra_args', 'must be an object of flag -> string value');
+    if (!isPlainObject(explicitExtra))
+      fail('extra_args', 'must be an object of flag -> string value');
     for (const [k, v] of Object.entries(explicitExtra)) {
-      if (k.trim() === '' || /\s/.test(k)) fail(`extra_args.${k}`, 'flag names cannot be empty or contain spaces');
+      if (k.trim() === '' || /\s/.test(k))
+        fail(`extra_args.${k}`, 'flag names cannot be empty or contain spaces');
       if (v === null || v === undefined) continue;
       if (typeof v === 'string') extra[k] = v;
       else if (typeof v === 'number' && Number.isFinite(v)) extra[k] = formatNumber(v);

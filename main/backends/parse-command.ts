@@ -29,7 +29,10 @@ function checkQuotes(text: string): void {
       start = i;
     }
   }
-  if (quote) parseError(`unterminated ${quote === '"' ? 'double' : 'single'} quote starting at character ${start + 1}`);
+  if (quote)
+    parseError(
+      `unterminated ${quote === '"' ? 'double' : 'single'} quote starting at character ${start + 1}`,
+    );
 }
 
 /** Shell-like words: quotes group, backslashes escape, `$VAR` stays literal, operators are refused. */
@@ -68,17 +71,21 @@ function executableLength(type: BackendType, tokens: string[]): number {
   const exe = BACKEND_EXECUTABLES[type];
   const hasSep = /[\\/]/.test(first);
   if (PYTHON_RE.test(base)) {
-    if (tokens[1] !== '-m') parseError(`expected '${first} -m <module>' at the start of the command`);
+    if (tokens[1] !== '-m')
+      parseError(`expected '${first} -m <module>' at the start of the command`);
     for (const mod of PYTHON_MODULES[type]) {
       if (mod.every((w, i) => tokens[2 + i]?.toLowerCase() === w)) return 2 + mod.length;
     }
     const expected = PYTHON_MODULES[type].map((m) => m.join(' ')).join("' or '");
     return parseError(
-      expected ? `unknown module '${tokens[2] ?? ''}': expected '${expected}'` : `${exe} is not a Python module`,
+      expected
+        ? `unknown module '${tokens[2] ?? ''}': expected '${expected}'`
+        : `${exe} is not a Python module`,
     );
   }
   if (type === 'vllm') {
-    if (base === 'vllm' || (hasSep && base.endsWith('vllm'))) return tokens[1]?.toLowerCase() === 'serve' ? 2 : 1;
+    if (base === 'vllm' || (hasSep && base.endsWith('vllm')))
+      return tokens[1]?.toLowerCase() === 'serve' ? 2 : 1;
     if (first.toLowerCase() === 'serve') return 1;
     return 0;
   }
@@ -101,7 +108,8 @@ export function parseCommand(
   type: BackendType,
   command: unknown,
 ): { backend_type: BackendType; backend_options: Record<string, unknown> } {
-  if (typeof command !== 'string' || command.trim() === '') throw new AppError('invalid_command', 'Command cannot be empty');
+  if (typeof command !== 'string' || command.trim() === '')
+    throw new AppError('invalid_command', 'Command cannot be empty');
   const text = command.replace(/\\[ \t]*\r?\n/g, ' ');
   const tokens = tokenize(text);
   if (tokens.length === 0) throw new AppError('invalid_command', 'Command cannot be empty');
@@ -118,7 +126,13 @@ export function parseCommand(
     if (next === undefined) return undefined;
     if (isFlag(next)) return undefined;
     // a lone `-` or a negative number is a value; a flag-looking value needs `--flag=value`
-    if (fl && (fl.type === 'int' || fl.type === 'num') && !NUM_RE.test(next) && next.startsWith('-')) return undefined;
+    if (
+      fl &&
+      (fl.type === 'int' || fl.type === 'num') &&
+      !NUM_RE.test(next) &&
+      next.startsWith('-')
+    )
+      return undefined;
     i++;
     return next;
   };

@@ -27,7 +27,11 @@ export interface RenderOptions {
  * Typed fields to argv, in table order. Every value is its own argv element (no shell ever sees
  * them). `false` renders nothing; `0` renders `--flag 0` (llamactl cannot express it).
  */
-export function renderTypedFlags(type: BackendType, options: Record<string, unknown>, opts: RenderOptions = {}): string[] {
+export function renderTypedFlags(
+  type: BackendType,
+  options: Record<string, unknown>,
+  opts: RenderOptions = {},
+): string[] {
   const argv: string[] = [];
   const seen = new Set<string>();
   for (const fl of BACKEND_OPTION_FIELDS[type]) {
@@ -81,6 +85,10 @@ export function renderExtraArgs(extra: unknown): string[] {
 }
 
 /** Typed flags followed by `extra_args`. */
-export function renderBackendFlags(type: BackendType, options: Record<string, unknown>, opts: RenderOptions = {}): string[] {
+export function renderBackendFlags(
+  type: BackendType,
+  options: Record<string, unknown>,
+  opts: RenderOptions = {},
+): string[] {
   return [...renderTypedFlags(type, options, opts), ...renderExtraArgs(options.extra_args)];
 }

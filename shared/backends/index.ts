@@ -51,9 +51,13 @@ export function fieldIndex(type: BackendType): FieldIndex {
     }
     for (const fl of BACKEND_OPTION_FIELDS[type]) {
       for (const a of fl.aliases) if (!byKey.has(a) && !byAlias.has(a)) byAlias.set(a, fl);
-      // the real flag spelling when it differs from the key (`--fim-qwen-1.5b-default`)
+    }
+    // The real flag spelling when it differs from the key (`--fim-qwen-1.5b-default`). When two
+    // keys share a flag, the later one in the table is the current name and owns it.
+    for (const fl of [...BACKEND_OPTION_FIELDS[type]].reverse()) {
       const fromFlag = fl.flag.replace(/^-+/, '').replace(/-/g, '_');
-      if (fromFlag !== fl.key && !byKey.has(fromFlag) && !byAlias.has(fromFlag)) byAlias.set(fromFlag, fl);
+      if (fromFlag !== fl.key && !byKey.has(fromFlag) && !byAlias.has(fromFlag))
+        byAlias.set(fromFlag, fl);
     }
     idx = { byKey, byAlias, byLowerKey };
     indexes.set(type, idx);
@@ -78,13 +82,24 @@ export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceRes
       if (v === 'true' || v === 'false') return { ok: true, value: v === 'true' };
       return { ok: false, rule: 'must be a boolean' };
     case 'int': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && INT_RE.test(v.trim()) ? Number(v.trim()) : NaN;
+      const n =
+        typeof v === 'number'
+          ? v
+          : typeof v === 'string' && INT_RE.test(v.trim())
+            ? Number(v.trim())
+            : NaN;
       if (!Number.isSafeInteger(n)) return { ok: false, rule: 'must be an integer' };
-      if (fl.key === 'port' && (n < 0 || n > 65535)) return { ok: false, rule: 'must be between 0 and 65535' };
+      if (fl.key === 'port' && (n < 0 || n > 65535))
+        return { ok: false, rule: 'must be between 0 and 65535' };
       return { ok: true, value: n };
     }
     case 'num': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && NUM_RE.test(v.trim()) ? Number(v.trim()) : NaN;
+      const n =
+        typeof v === 'number'
+          ? v
+          : typeof v === 'string' && NUM_RE.test(v.trim())
+            ? Number(v.trim())
+            : NaN;
       if (!Number.isFinite(n)) return { ok: false, rule: 'must be a number' };
       return { ok: true, value: n };
     }
@@ -92,15 +107,25 @@ export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceRes
       let s: string;
       if (typeof v === 'string') s = v;
       else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
-      else if (fl.pair && Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+      else if (
+        fl.pair &&
+        Array.isArray(v) &&
+        v.length === 2 &&
+        v.every((x) => typeof x === 'string' || typeof x === 'number')
+      )
         s = v.join(' ');
-      else return { ok: false, rule: fl.pair ? 'must be a string "A B" or a list of two values' : 'must be a string' };
+      else
+        return {
+          ok: false,
+          rule: fl.pair ? 'must be a string "A B" or a list of two values' : 'must be a string',
+        };
       if (fl.pair && s.trim() !== '' && s.trim().split(/\s+/).length !== 2)
         return { ok: false, rule: 'must hold exactly two values separated by a space' };
       return { ok: true, value: fl.pair ? s.trim().split(/\s+/).join(' ') : s };
     }
     case 'str[]': {
-      const arr = typeof v === 'string' ? (fl.list === 'multi' ? v.split(/\s+/).filter(Boolean) : [v]) : v;
+      const arr =
+        typeof v === 'string' ? (fl.list === 'multi' ? v.split(/\s+/).filter(Boolean) : [v]) : v;
       if (!Array.isArray(arr)) return { ok: false, rule: 'must be a list of strings' };
       const out: string[] = [];
       for (const x of arr) {

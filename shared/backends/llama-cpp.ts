@@ -8,8 +8,13 @@ import { f, type BackendOptionField } from './types';
 export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   // common params
   f('verbose_prompt', 'bool', 'Print a verbose prompt before generation'),
-  f('threads', 'int', 'CPU threads used for generation (-1 = auto)', { aliases: ['t'], common: true }),
-  f('threads_batch', 'int', 'CPU threads used for batch and prompt processing', { aliases: ['tb'] }),
+  f('threads', 'int', 'CPU threads used for generation (-1 = auto)', {
+    aliases: ['t'],
+    common: true,
+  }),
+  f('threads_batch', 'int', 'CPU threads used for batch and prompt processing', {
+    aliases: ['tb'],
+  }),
   f('cpu_mask', 'str', 'CPU affinity mask (hex)', { aliases: ['C'] }),
   f('cpu_range', 'str', 'Range of CPUs for affinity (lo-hi)', { aliases: ['Cr'] }),
   f('cpu_strict', 'int', 'Strict CPU placement (0 or 1)'),
@@ -20,13 +25,20 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('cpu_strict_batch', 'int', 'Strict CPU placement for batch processing'),
   f('prio_batch', 'int', 'Thread priority for batch processing'),
   f('poll_batch', 'int', 'Polling level for batch processing'),
-  f('ctx_size', 'int', 'Prompt context size in tokens (0 = from the model)', { aliases: ['c'], common: true }),
+  f('ctx_size', 'int', 'Prompt context size in tokens (0 = from the model)', {
+    aliases: ['c'],
+    common: true,
+  }),
   f('predict', 'int', 'Tokens to predict (-1 = infinity)', { aliases: ['n', 'n_predict'] }),
   f('batch_size', 'int', 'Logical maximum batch size', { aliases: ['b'] }),
   f('ubatch_size', 'int', 'Physical maximum batch size', { aliases: ['ub'] }),
   f('keep', 'int', 'Tokens to keep from the initial prompt (-1 = all)'),
   f('swa_full', 'bool', 'Use a full-size SWA cache'),
-  f('flash_attn', 'str', 'Flash attention: on, off or auto', { aliases: ['fa'], bareValue: 'on', common: true }),
+  f('flash_attn', 'str', 'Flash attention: on, off or auto', {
+    aliases: ['fa'],
+    bareValue: 'on',
+    common: true,
+  }),
   f('perf', 'bool', 'Enable internal performance timings'),
   f('no_perf', 'bool', 'Disable internal performance timings'),
   f('escape', 'bool', 'Process escape sequences (\\n, \\t, …)', { aliases: ['e'] }),
@@ -54,17 +66,27 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('direct_io', 'bool', 'Use direct I/O when loading the model', { aliases: ['dio'] }),
   f('no_direct_io', 'bool', 'Do not use direct I/O', { aliases: ['ndio'] }),
   f('numa', 'str', 'NUMA optimisation: distribute, isolate or numactl'),
-  f('device', 'str', 'Comma-separated devices to offload to (none = no offload)', { aliases: ['dev'] }),
-  f('override_tensor', 'R', 'Override tensor buffer type (<pattern>=<buffer type>)', { aliases: ['ot'] }),
+  f('device', 'str', 'Comma-separated devices to offload to (none = no offload)', {
+    aliases: ['dev'],
+  }),
+  f('override_tensor', 'R', 'Override tensor buffer type (<pattern>=<buffer type>)', {
+    aliases: ['ot'],
+  }),
   f('cpu_moe', 'bool', 'Keep all MoE expert weights on the CPU', { aliases: ['cmoe'] }),
-  f('n_cpu_moe', 'int', 'Keep the MoE weights of the first N layers on the CPU', { aliases: ['ncmoe'] }),
+  f('n_cpu_moe', 'int', 'Keep the MoE weights of the first N layers on the CPU', {
+    aliases: ['ncmoe'],
+  }),
   f('gpu_layers', 'int', 'Layers to offload to the GPU (auto, or a number; 0 = CPU only)', {
     aliases: ['n_gpu_layers', 'ngl'],
     common: true,
   }),
-  f('split_mode', 'str', 'How to split the model across GPUs: none, layer or row', { aliases: ['sm'] }),
+  f('split_mode', 'str', 'How to split the model across GPUs: none, layer or row', {
+    aliases: ['sm'],
+  }),
   f('tensor_split', 'str', 'Fraction of the model per GPU (e.g. 3,1)', { aliases: ['ts'] }),
-  f('main_gpu', 'int', 'GPU used for the model (split-mode none) or intermediate results', { aliases: ['mg'] }),
+  f('main_gpu', 'int', 'GPU used for the model (split-mode none) or intermediate results', {
+    aliases: ['mg'],
+  }),
   f('fit', 'str', 'Fit unset arguments to device memory: on or off'),
   f('fit_target', 'str', 'Target free memory per device in MiB for --fit', { aliases: ['fitt'] }),
   f('fit_ctx', 'int', 'Minimum context size --fit may set', { aliases: ['fitc'] }),
@@ -76,14 +98,25 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('lora_scaled', 'R', 'LoRA adapter with scale (FNAME:SCALE)'),
   f('control_vector', 'R', 'Control vector file'),
   f('control_vector_scaled', 'R', 'Control vector with scale (FNAME:SCALE)'),
-  f('control_vector_layer_range', 'str', 'Layer range for control vectors: "START END"', { pair: true }),
+  f('control_vector_layer_range', 'str', 'Layer range for control vectors: "START END"', {
+    pair: true,
+  }),
   f('model', 'str', 'Path of the GGUF model file', { aliases: ['m'], common: true }),
   f('model_url', 'str', 'URL to download the model from', { aliases: ['mu'] }),
-  f('docker_repo', 'str', 'Docker Hub model repository ([<repo>/]<model>[:quant])', { aliases: ['dr'] }),
-  f('hf_repo', 'str', 'Hugging Face model repository (<user>/<model>[:quant])', { aliases: ['hf', 'hfr'], common: true }),
-  f('hf_repo_draft', 'str', 'Hugging Face repository of the draft model', { aliases: ['hfd', 'hfrd'] }),
+  f('docker_repo', 'str', 'Docker Hub model repository ([<repo>/]<model>[:quant])', {
+    aliases: ['dr'],
+  }),
+  f('hf_repo', 'str', 'Hugging Face model repository (<user>/<model>[:quant])', {
+    aliases: ['hf', 'hfr'],
+    common: true,
+  }),
+  f('hf_repo_draft', 'str', 'Hugging Face repository of the draft model', {
+    aliases: ['hfd', 'hfrd'],
+  }),
   f('hf_file', 'str', 'Model file in the Hugging Face repository', { aliases: ['hff'] }),
-  f('hf_repo_v', 'str', 'Hugging Face repository of the vocoder model', { aliases: ['hfrv', 'hfv'] }),
+  f('hf_repo_v', 'str', 'Hugging Face repository of the vocoder model', {
+    aliases: ['hfrv', 'hfv'],
+  }),
   f('hf_file_v', 'str', 'Vocoder model file in the Hugging Face repository', { aliases: ['hffv'] }),
   f('hf_token', 'str', 'Hugging Face access token', { aliases: ['hft'] }),
   f('log_disable', 'bool', 'Disable logging'),
@@ -94,12 +127,18 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('verbosity', 'int', 'Log verbosity threshold', { aliases: ['log_verbosity', 'lv'] }),
   f('log_prefix', 'bool', 'Prefix log messages'),
   f('log_timestamps', 'bool', 'Timestamps in log messages'),
-  f('cache_type_k_draft', 'str', 'KV cache data type for K of the draft model', { aliases: ['ctkd'] }),
-  f('cache_type_v_draft', 'str', 'KV cache data type for V of the draft model', { aliases: ['ctvd'] }),
+  f('cache_type_k_draft', 'str', 'KV cache data type for K of the draft model', {
+    aliases: ['ctkd'],
+  }),
+  f('cache_type_v_draft', 'str', 'KV cache data type for V of the draft model', {
+    aliases: ['ctvd'],
+  }),
   // sampling params
   f('samplers', 'str', 'Samplers in order, separated by ;'),
   f('seed', 'int', 'RNG seed (-1 = random)', { aliases: ['s'] }),
-  f('sampling_seq', 'str', 'Simplified sampler sequence (e.g. edskypmxt)', { aliases: ['sampler_seq'] }),
+  f('sampling_seq', 'str', 'Simplified sampler sequence (e.g. edskypmxt)', {
+    aliases: ['sampler_seq'],
+  }),
   f('ignore_eos', 'bool', 'Ignore the end-of-stream token and keep generating'),
   f('temp', 'num', 'Sampling temperature', { common: true }),
   f('top_k', 'int', 'Top-k sampling (0 = disabled)'),
@@ -133,9 +172,13 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('backend_sampling', 'bool', 'Sample on the backend device', { aliases: ['bs'] }),
   // server params
   f('ctx_checkpoints', 'int', 'Context checkpoints per slot', { aliases: ['swa_checkpoints'] }),
-  f('cache_ram', 'int', 'Maximum prompt cache size in MiB (-1 = no limit, 0 = off)', { aliases: ['cram'] }),
+  f('cache_ram', 'int', 'Maximum prompt cache size in MiB (-1 = no limit, 0 = off)', {
+    aliases: ['cram'],
+  }),
   f('lookup_cache_static', 'bool', 'Static lookup cache for lookup decoding', { aliases: ['lcs'] }),
-  f('lookup_cache_dynamic', 'bool', 'Dynamic lookup cache for lookup decoding', { aliases: ['lcd'] }),
+  f('lookup_cache_dynamic', 'bool', 'Dynamic lookup cache for lookup decoding', {
+    aliases: ['lcd'],
+  }),
   f('kv_unified', 'bool', 'One unified KV buffer shared by all sequences', { aliases: ['kvu'] }),
   f('no_kv_unified', 'bool', 'Separate KV buffers per sequence', { aliases: ['no_kvu'] }),
   f('context_shift', 'bool', 'Shift the context on infinite generation'),
@@ -153,14 +196,20 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('mmproj_url', 'str', 'URL of the multimodal projector file', { aliases: ['mmu'] }),
   f('mmproj_auto', 'bool', 'Use the multimodal projector file found next to the model'),
   f('no_mmproj', 'bool', 'Do not use a multimodal projector'),
-  f('no_mmproj_auto', 'bool', 'Do not look for a multimodal projector automatically', { aliases: ['no_mmproj'] }),
+  f('no_mmproj_auto', 'bool', 'Do not look for a multimodal projector automatically', {
+    aliases: ['no_mmproj'],
+  }),
   f('mmproj_offload', 'bool', 'Offload the multimodal projector to the GPU'),
   f('no_mmproj_offload', 'bool', 'Keep the multimodal projector on the CPU'),
   f('image_min_tokens', 'int', 'Minimum tokens per image'),
   f('image_max_tokens', 'int', 'Maximum tokens per image'),
-  f('override_tensor_draft', 'R', 'Override tensor buffer type for the draft model', { aliases: ['otd'] }),
+  f('override_tensor_draft', 'R', 'Override tensor buffer type for the draft model', {
+    aliases: ['otd'],
+  }),
   f('cpu_moe_draft', 'bool', 'Keep the draft model MoE weights on the CPU', { aliases: ['cmoed'] }),
-  f('n_cpu_moe_draft', 'int', 'Draft model: MoE weights of the first N layers on the CPU', { aliases: ['ncmoed'] }),
+  f('n_cpu_moe_draft', 'int', 'Draft model: MoE weights of the first N layers on the CPU', {
+    aliases: ['ncmoed'],
+  }),
   f('alias', 'str', 'Model name reported by the API', { aliases: ['a'], common: true }),
   f('host', 'str', 'IP address to listen on', { common: true }),
   f('port', 'int', 'Port to listen on (assigned from port_range when empty)', { common: true }),
@@ -201,19 +250,29 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('chat_template_file', 'str', 'File with a custom Jinja chat template'),
   f('prefill_assistant', 'bool', 'Prefill the assistant response if the last message is from it'),
   f('no_prefill_assistant', 'bool', 'Treat a last assistant message as a complete message'),
-  f('slot_prompt_similarity', 'num', 'Prompt similarity needed to reuse a slot (0.0 = off)', { aliases: ['sps'] }),
+  f('slot_prompt_similarity', 'num', 'Prompt similarity needed to reuse a slot (0.0 = off)', {
+    aliases: ['sps'],
+  }),
   f('lora_init_without_apply', 'bool', 'Load LoRA adapters without applying them'),
   f('sleep_idle_seconds', 'int', 'Unload the model after this many idle seconds (-1 = never)'),
   f('threads_draft', 'int', 'Threads for the draft model', { aliases: ['td'] }),
   f('threads_batch_draft', 'int', 'Batch threads for the draft model', { aliases: ['tbd'] }),
-  f('draft_max', 'int', 'Tokens to draft for speculative decoding', { aliases: ['draft', 'draft_n'] }),
-  f('draft_min', 'int', 'Minimum draft tokens for speculative decoding', { aliases: ['draft_n_min'] }),
+  f('draft_max', 'int', 'Tokens to draft for speculative decoding', {
+    aliases: ['draft', 'draft_n'],
+  }),
+  f('draft_min', 'int', 'Minimum draft tokens for speculative decoding', {
+    aliases: ['draft_n_min'],
+  }),
   f('draft_p_min', 'num', 'Minimum speculative decoding probability (greedy)'),
   f('ctx_size_draft', 'int', 'Context size of the draft model', { aliases: ['cd'] }),
   f('device_draft', 'str', 'Devices for the draft model', { aliases: ['devd'] }),
-  f('gpu_layers_draft', 'int', 'Draft model layers on the GPU', { aliases: ['n_gpu_layers_draft', 'ngld'] }),
+  f('gpu_layers_draft', 'int', 'Draft model layers on the GPU', {
+    aliases: ['n_gpu_layers_draft', 'ngld'],
+  }),
   f('model_draft', 'str', 'Draft model for speculative decoding', { aliases: ['md'] }),
-  f('spec_replace', 'str', 'Translate a target string to the draft model: "TARGET DRAFT"', { pair: true }),
+  f('spec_replace', 'str', 'Translate a target string to the draft model: "TARGET DRAFT"', {
+    pair: true,
+  }),
   f('spec_type', 'str', 'Speculative decoding type without a draft model'),
   f('spec_ngram_size_n', 'int', 'N-gram lookup size N'),
   f('spec_ngram_size_m', 'int', 'N-gram draft size M'),
@@ -237,8 +296,16 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('fim_qwen_30b_default', 'bool', 'Use the default Qwen 3 Coder 30B A3B (downloads weights)'),
   f('gpt_oss_20b_default', 'bool', 'Use the default gpt-oss-20b (downloads weights)'),
   f('gpt_oss_120b_default', 'bool', 'Use the default gpt-oss-120b (downloads weights)'),
-  f('vision_gemma_4b_default', 'bool', 'Use the default Gemma 3 4B vision model (downloads weights)'),
-  f('vision_gemma_12b_default', 'bool', 'Use the default Gemma 3 12B vision model (downloads weights)'),
+  f(
+    'vision_gemma_4b_default',
+    'bool',
+    'Use the default Gemma 3 4B vision model (downloads weights)',
+  ),
+  f(
+    'vision_gemma_12b_default',
+    'bool',
+    'Use the default Gemma 3 12B vision model (downloads weights)',
+  ),
   // flags of the real llama-server that llamactl's table lacks
   f('rpc', 'str', 'Comma-separated RPC servers (host:port) to offload to'),
 ];

@@ -46,7 +46,12 @@ export interface FieldOpts {
 type TypeCode = 'bool' | 'int' | 'num' | 'str' | 'R' | 'C' | 'M';
 
 /** Table helper: `f('ctx_size', 'int', 'Context size in tokens', { aliases: ['c'], common: true })`. */
-export function f(key: string, code: TypeCode, help: string, opts: FieldOpts = {}): BackendOptionField {
+export function f(
+  key: string,
+  code: TypeCode,
+  help: string,
+  opts: FieldOpts = {},
+): BackendOptionField {
   const isList = code === 'R' || code === 'C' || code === 'M';
   const field: BackendOptionField = {
     key,

@@ -6,7 +6,11 @@ import type { LlamaHelper } from '../../backends';
 import { runLlamaHelper } from '../../backends/helper-runner';
 import type { Services } from '../../services';
 
-const PARSE_ROUTES: Record<string, BackendType> = { 'llama-cpp': 'llama_cpp', mlx: 'mlx_lm', vllm: 'vllm' };
+const PARSE_ROUTES: Record<string, BackendType> = {
+  'llama-cpp': 'llama_cpp',
+  mlx: 'mlx_lm',
+  vllm: 'vllm',
+};
 const HELPERS: LlamaHelper[] = ['help', 'version', 'devices'];
 
 /** §3.4: parse-command for the three backends and llama-server's help/version/devices. */
@@ -22,7 +26,9 @@ export function registerBackendRoutes(api: Router, services: Services): void {
       const parsed = parseCommand(type, command ?? '');
       // llamactl omits backend_options when nothing was parsed
       res.json(
-        Object.keys(parsed.backend_options).length > 0 ? parsed : { backend_type: parsed.backend_type },
+        Object.keys(parsed.backend_options).length > 0
+          ? parsed
+          : { backend_type: parsed.backend_type },
       );
     });
   }
