@@ -4,6 +4,7 @@ import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
 import { InstanceManager, type ManagerTuning } from './instances/manager';
 import { createLogger, type Logger } from './logger';
+import { ModelService } from './models/model-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 
 /**
@@ -17,6 +18,7 @@ export interface Services {
   events: EventBus;
   auth: AuthService;
   instances: InstanceManager;
+  models: ModelService;
 }
 
 export interface CreateServicesOptions {
@@ -48,7 +50,9 @@ export async function createServices(config: AppConfig, opts: CreateServicesOpti
     closeDatabase(db);
     throw err;
   }
-  return { config, log, db, events, auth, instances };
+  const models = new ModelService({ config, db, events, log });
+  await models.init();
+  return { config, log, db, events, auth, instances, models };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */
@@ -56,5 +60,7 @@ export async function closeServices(s: Services): Promise<void> {
   // Bounded: SIGTERM to every backend group, SIGKILL at the deadline, then wait for the exits.
   await s.instances.stopAll(15_000);
   await s.instances.close();
+  // Running downloads stop but stay 'downloading' in the database, so the next start resumes them.
+  await s.models.close();
   closeDatabase(s.db);
 }

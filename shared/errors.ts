@@ -62,6 +62,8 @@ export const ERROR_STATUS = {
   job_not_found: 404,
   job_not_cancellable: 409,
   node_not_found: 404,
+  /** a model request for a remote node before node forwarding exists */
+  node_forwarding_unavailable: 501,
   download_failed: 500,
 } as const satisfies Record<string, number>;
 

@@ -14,6 +14,7 @@ import { registerBackendRoutes } from './routes/backends';
 import { registerEventRoutes } from './routes/events';
 import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
+import { registerModelRoutes } from './routes/models';
 import { registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -47,6 +48,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   registerKeyRoutes(api, services);
   registerInstanceRoutes(api, services);
   registerEventRoutes(api, services);
+  registerModelRoutes(api, services);
   registerBackendRoutes(api, services);
   api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);

@@ -1,0 +1,275 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rename, stat, truncate, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { HubError, hubHeaders, hubStatusMessage, type HubEndpoint } from './hub-client';
+
+export interface TransferSettings {
+  /** abort and retry when no byte arrives for this long (there is no whole-request timeout) */
+  stallTimeoutMs: number;
+  /** first back-off delay; doubles per consecutive failure up to retryMaxMs */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** consecutive failed attempts without progress before the file fails */
+  maxAttempts: number;
+}
+
+export const DEFAULT_TRANSFER_SETTINGS: TransferSettings = {
+  stallTimeoutMs: 60_000,
+  retryBaseMs: 1_000,
+  retryMaxMs: 30_000,
+  maxAttempts: 8,
+};
+
+export interface BlobTarget {
+  url: string;
+  /** final path blobs/<oid>; data goes to `<blobPath>.incomplete` first */
+  blobPath: string;
+  size: number;
+  /** LFS sha256 */
+  sha256?: string;
+  /** git blob sha1 (small, non-LFS files) */
+  gitOid?: string;
+  /** file name for messages */
+  label: string;
+}
+
+export interface TransferOptions {
+  signal: AbortSignal;
+  settings: TransferSettings;
+  /** bytes of this file present so far (resumed bytes included) */
+  onProgress?: (bytes: number) => void;
+  /** test seam for back-off waits */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export class ChecksumError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChecksumError';
+  }
+}
+
+class RetryableError extends Error {}
+
+export function partialPath(blobPath: string): string {
+  return `${blobPath}.incomplete`;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Hash state for the verification, built over the bytes already on disk plus what arrives. */
+class Verifier {
+  private sha256?: Hash;
+  private sha1?: Hash;
+  constructor(private readonly target: BlobTarget) {
+    this.reset();
+  }
+  reset(): void {
+    this.sha256 = this.target.sha256 ? createHash('sha256') : undefined;
+    this.sha1 = !this.target.sha256 && this.target.gitOid ? createHash('sha1') : undefined;
+    // git's blob id covers a "blob <size>\0" header before the content
+    this.sha1?.update(`blob ${this.target.size}\0`);
+  }
+  update(chunk: Uint8Array): void {
+    this.sha256?.update(chunk);
+    this.sha1?.update(chunk);
+  }
+  async updateFromFile(path: string, length: number): Promise<void> {
+    if (length === 0 || (!this.sha256 && !this.sha1)) return;
+    const rs = createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 });
+    for await (const chunk of rs) this.update(chunk as Buffer);
+  }
+  /** null when the content matches */
+  mismatch(): string | null {
+    if (this.sha256) {
+      const got = this.sha256.digest('hex');
+      return got === this.target.sha256 ? null : `expected sha256 ${this.target.sha256}, got ${got}`;
+    }
+    if (this.sha1) {
+      const got = this.sha1.digest('hex');
+      return got === this.target.gitOid ? null : `expected git blob id ${this.target.gitOid}, got ${got}`;
+    }
+    return null;
+  }
+}
+
+async function closeStream(ws: WriteStream): Promise<void> {
+  if (ws.closed) return;
+  await new Promise<void>((resolve) => ws.end(() => resolve()));
+}
+
+/**
+ * Downloads one blob with resume, retries and verification:
+ * - data goes to `<blob>.incomplete`; an existing partial file is resumed with `Range`, and only
+ *   a 206 whose Content-Range starts at our offset is appended; a 200 restarts from zero;
+ * - network errors, 5xx/429 and stalls (no byte for stallTimeoutMs) are retried with back-off;
+ *   the partial file is kept on failure and cancel, so a later attempt resumes;
+ * - the whole content is checked against the listing's sha256 (LFS) or git blob id before the
+ *   partial file is renamed to the blob; a mismatch deletes the partial file (it is corrupt).
+ */
+export async function downloadBlob(ep: HubEndpoint, target: BlobTarget, opts: TransferOptions): Promise<void> {
+  const { signal, settings } = opts;
+  const sleep = opts.sleep ?? defaultSleep;
+  const partial = partialPath(target.blobPath);
+  const verifier = new Verifier(target);
+  let offset = await fileSize(partial);
+  if (offset > target.size) {
+    await truncate(partial, 0);
+    offset = 0;
+  }
+  await verifier.updateFromFile(partial, offset);
+  opts.onProgress?.(offset);
+
+  let failures = 0;
+  for (;;) {
+    if (signal.aborted) throw abortError(signal);
+    if (offset === target.size) break;
+    const before = offset;
+    try {
+      offset = await attempt(ep, target, partial, offset, verifier, opts);
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      if (!(err instanceof RetryableError)) throw err;
+      offset = await fileSize(partial);
+      failures = offset > before ? 1 : failures + 1;
+      if (failures >= settings.maxAttempts) {
+        throw new Error(`${target.label}: download failed after ${failures} attempts: ${err.message}`, { cause: err });
+      }
+      const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (failures - 1));
+      await sleep(delay, signal);
+    }
+  }
+  const mismatch = verifier.mismatch();
+  if (mismatch) {
+    await unlink(partial).catch(() => {});
+    throw new ChecksumError(`${target.label}: checksum mismatch, the downloaded file is corrupt (${mismatch}); the partial file was removed`);
+  }
+  await rename(partial, target.blobPath);
+}
+
+/** One HTTP request; returns the new offset when the body ended, throws RetryableError to retry. */
+async function attempt(
+  ep: HubEndpoint,
+  target: BlobTarget,
+  partial: string,
+  offset: number,
+  verifier: Verifier,
+  opts: TransferOptions,
+): Promise<number> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(opts.signal.reason);
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  let stalled = false;
+  const stallTimer = setTimeout(() => {
+    stalled = true;
+    ctl.abort(new Error('stalled'));
+  }, opts.settings.stallTimeoutMs);
+  let ws: WriteStream | undefined;
+  try {
+    let res: Response;
+    try {
+      res = await fetch(target.url, {
+        headers: hubHeaders(ep, offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+        signal: ctl.signal,
+        redirect: 'follow',
+      });
+    } catch (err) {
+      throw new RetryableError(stalled ? `no response for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err));
+    }
+    if (res.status === 416 && offset > 0) {
+      // our partial file does not fit what the server has: start over
+      await res.body?.cancel();
+      await truncate(partial, 0);
+      verifier.reset();
+      opts.onProgress?.(0);
+      throw new RetryableError('range not satisfiable, restarting the file');
+    }
+    if (res.status === 401 || res.status === 403 || res.status === 404) {
+      await res.body?.cancel();
+      throw new HubError(hubStatusMessage(res.status, target.label, ep), res.status);
+    }
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      await res.body?.cancel();
+      throw new RetryableError(`the hub answered HTTP ${res.status}`);
+    }
+    if (res.status !== 200 && res.status !== 206) {
+      await res.body?.cancel();
+      throw new HubError(hubStatusMessage(res.status, target.label, ep), res.status);
+    }
+    if (res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+      if (!m || Number(m[1]) !== offset) {
+        await res.body?.cancel();
+        await truncate(partial, 0);
+        verifier.reset();
+        opts.onProgress?.(0);
+        throw new RetryableError(`unexpected Content-Range ${res.headers.get('content-range')} for offset ${offset}`);
+      }
+    } else if (offset > 0) {
+      // The server ignored Range and sends the whole file: replace the partial data, never append.
+      await truncate(partial, 0);
+      verifier.reset();
+      offset = 0;
+      opts.onProgress?.(0);
+    }
+    if (!res.body) throw new RetryableError('empty response body');
+    ws = createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
+    const wsError = new Promise<never>((_, reject) => ws!.once('error', reject));
+    wsError.catch(() => {});
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        stallTimer.refresh();
+        if (offset + chunk.byteLength > target.size) throw new Error(`${target.label}: the hub sent more bytes than listed (${target.size})`);
+        verifier.update(chunk);
+        offset += chunk.byteLength;
+        if (!ws.write(chunk)) await Promise.race([once(ws, 'drain'), wsError]);
+        opts.onProgress?.(offset);
+      }
+    } catch (err) {
+      if (opts.signal.aborted) throw abortError(opts.signal);
+      if (err instanceof Error && err.message.includes('sent more bytes')) throw err;
+      throw new RetryableError(stalled ? `no data for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err));
+    }
+    if (offset < target.size) throw new RetryableError(`connection closed after ${offset} of ${target.size} bytes`);
+    return offset;
+  } finally {
+    clearTimeout(stallTimer);
+    opts.signal.removeEventListener('abort', onAbort);
+    if (ws) await closeStream(ws);
+  }
+}
+
+function networkMessage(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}

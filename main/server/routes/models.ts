@@ -1,0 +1,58 @@
+import type { Request, Router } from 'express';
+import { AppError } from '../../../shared/errors';
+import { modelRequestTarget } from '../../models/node-target';
+import type { Services } from '../../services';
+
+/**
+ * The seam for remote nodes: every model route asks here first. Local requests return true and
+ * are served by ModelService; requests for a remote node will be forwarded by the nodes feature
+ * (it replaces the throw below with the reverse proxy to the node's address).
+ */
+function servedLocally(services: Services, req: Request): boolean {
+  const target = modelRequestTarget(services.config, req.query.node);
+  if (target.local) return true;
+  throw new AppError('node_forwarding_unavailable', `forwarding model requests to node '${target.node}' is not available yet`);
+}
+
+/** Model downloads, jobs and the cache: `/api/v1/models*` (reference Part A). */
+export function registerModelRoutes(api: Router, services: Services): void {
+  const { models } = services;
+
+  api.post('/models/download', (req, res) => {
+    servedLocally(services, req);
+    res.status(202).json(models.startDownload(req.body));
+  });
+
+  api.get('/models', async (req, res) => {
+    servedLocally(services, req);
+    // [] rather than llamactl's null when nothing is cached
+    res.json(await models.listModels(services.config.local_node));
+  });
+
+  api.delete('/models', async (req, res) => {
+    servedLocally(services, req);
+    await models.deleteModel(req.query.repo, req.query.tag);
+    res.status(204).end();
+  });
+
+  api.get('/models/jobs', (req, res) => {
+    servedLocally(services, req);
+    res.json({ jobs: models.listJobs() });
+  });
+
+  api.get('/models/jobs/:id', (req, res) => {
+    servedLocally(services, req);
+    res.json(models.getJob(req.params.id));
+  });
+
+  api.delete('/models/jobs/:id', (req, res) => {
+    servedLocally(services, req);
+    models.cancelJob(req.params.id);
+    res.status(204).end();
+  });
+
+  api.get('/models/hub/files', async (req, res) => {
+    servedLocally(services, req);
+    res.json(await models.hubFiles(req.query.repo));
+  });
+}
