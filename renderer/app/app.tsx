@@ -1,0 +1,61 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { Spinner } from '../components/spinner';
+import { Toaster } from '../components/toasts';
+import { SignInPage } from '../features/auth/components/sign-in-page';
+import { apiJson } from '../lib/api-client';
+import { storedKey, useAuthStatus, useAuthStore } from '../lib/auth-store';
+import { desktop } from '../lib/desktop';
+import { Shell } from './shell';
+
+/**
+ * Decides between sign-in and the dashboard. Inside the desktop app the key comes from the
+ * preload; in a browser a remembered key is tried, and a server with management auth off
+ * needs no key at all.
+ */
+export function App() {
+  const status = useAuthStatus();
+  const qc = useQueryClient();
+  useEffect(() => {
+    let cancelled = false;
+    const check = async () => {
+      const d = desktop();
+      const key = d ? await d.managementKey() : storedKey();
+      try {
+        await apiJson('/instances', { key, keepSessionOn401: true });
+        if (!cancelled) useAuthStore.getState().signIn(key ?? '', !d && localStorageHasKey());
+      } catch {
+        if (!cancelled) useAuthStore.getState().signOut();
+      }
+    };
+    void check();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+  useEffect(() => {
+    // another user's data must never show after signing out
+    if (status === 'signed-out') qc.clear();
+  }, [status, qc]);
+
+  return (
+    <>
+      {status === 'checking' && (
+        <div className="fullscreen-center">
+          <Spinner label="Connecting to the server…" size={22} />
+        </div>
+      )}
+      {status === 'signed-out' && <SignInPage />}
+      {status === 'signed-in' && <Shell />}
+      <Toaster />
+    </>
+  );
+}
+
+function localStorageHasKey(): boolean {
+  try {
+    return localStorage.getItem('llamactl.managementKey') !== null;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import { Icon, type IconName } from '../components/icon';
+import { Logo } from '../components/logo';
+import { InstancesPage } from '../features/instances/components/instances-page';
+import { KeysPage } from '../features/keys/components/keys-page';
+import { ModelsPage } from '../features/models/components/models-page';
+import { SystemPage } from '../features/system/components/system-page';
+import { useServerVersion } from '../features/system/queries';
+import { useAuthStore } from '../lib/auth-store';
+import { desktop } from '../lib/desktop';
+import { routeHref, useRoute, type Route } from '../lib/router';
+import { useServerEvents, useLiveState } from '../lib/server-events';
+import { useSetTheme, useTheme, type ThemeChoice } from '../lib/theme';
+
+const NAV: { route: Route; label: string; icon: IconName }[] = [
+  { route: 'instances', label: 'Instances', icon: 'server' },
+  { route: 'models', label: 'Models', icon: 'box' },
+  { route: 'keys', label: 'API keys', icon: 'key' },
+  { route: 'system', label: 'System', icon: 'cpu' },
+];
+
+export function Shell() {
+  useServerEvents();
+  const route = useRoute();
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <a className="brand" href={routeHref('instances')}>
+          <Logo />
+          <span>Llamactl</span>
+        </a>
+        <nav aria-label="Main">
+          <ul className="nav-list">
+            {NAV.map((n) => (
+              <li key={n.route}>
+                <a href={routeHref(n.route)} className={`nav-link${route === n.route ? ' active' : ''}`} aria-current={route === n.route ? 'page' : undefined}>
+                  <Icon name={n.icon} size={18} />
+                  <span>{n.label}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <LiveIndicator />
+          <ThemeSwitch />
+          <VersionLine />
+          {!desktop() && (
+            <button type="button" className="btn btn-ghost btn-sm sidebar-signout" onClick={() => useAuthStore.getState().signOut()}>
+              <Icon name="logout" size={16} />
+              Sign out
+            </button>
+          )}
+        </div>
+      </aside>
+      <main className="content" id="main">
+        {route === 'instances' && <InstancesPage />}
+        {route === 'models' && <ModelsPage />}
+        {route === 'keys' && <KeysPage />}
+        {route === 'system' && <SystemPage />}
+      </main>
+    </div>
+  );
+}
+
+function LiveIndicator() {
+  const state = useLiveState();
+  const label = state === 'live' ? 'Live updates' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  return (
+    <div className={`live live-${state}`} role="status" title="Status changes arrive from the server as they happen">
+      <span className="live-dot" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+function ThemeSwitch() {
+  const theme = useTheme();
+  const setTheme = useSetTheme();
+  const opts: { v: ThemeChoice; icon: IconName; label: string }[] = [
+    { v: 'light', icon: 'sun', label: 'Light theme' },
+    { v: 'dark', icon: 'moon', label: 'Dark theme' },
+    { v: 'system', icon: 'monitor', label: 'System theme' },
+  ];
+  return (
+    <div className="segmented" role="radiogroup" aria-label="Theme">
+      {opts.map((o) => (
+        <button
+          key={o.v}
+          type="button"
+          role="radio"
+          aria-checked={theme === o.v}
+          aria-label={o.label}
+          title={o.label}
+          className={theme === o.v ? 'active' : ''}
+          onClick={() => setTheme(o.v)}
+        >
+          <Icon name={o.icon} size={15} />
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function VersionLine() {
+  const { data } = useServerVersion();
+  return <div className="version-line">{data ? `Server ${data.version}` : '\u00a0'}</div>;
+}

@@ -1,0 +1,111 @@
+import { memo } from 'react';
+import type { Instance } from '../../../../shared/api/instances';
+import { canDelete, canStart, canStop } from '../../../../shared/instance-status';
+import { Badge } from '../../../components/badge';
+import { Icon } from '../../../components/icon';
+import { Menu } from '../../../components/menu';
+import { toast } from '../../../components/toasts';
+import { downloadText } from '../../../lib/format';
+import { useInstanceAction, type InstanceAction } from '../mutations';
+import { BACKEND_LABEL, instanceModel, instancePort, isRouterMode, shortModel, stateBadge } from '../labels';
+import { useOpenInstanceDialog } from '../ui-store';
+
+function InstanceRowImpl({ instance: i }: { instance: Instance }) {
+  const open = useOpenInstanceDialog();
+  const action = useInstanceAction();
+  const badge = stateBadge(i);
+  const model = instanceModel(i);
+  const port = instancePort(i);
+  const busy = action.isPending;
+  const run = (a: InstanceAction) =>
+    action.mutate(
+      { name: i.name, action: a },
+      {
+        onError: (err) => toast.error(`Could not ${a} ${i.name}`, err.message),
+      },
+    );
+  const exportJson = () => {
+    const { id: _id, ...rest } = i;
+    downloadText(`${i.name}.json`, JSON.stringify({ name: rest.name, options: rest.options }, null, 2), 'application/json');
+  };
+  const running = canStop(i.status);
+  return (
+    <tr data-instance={i.name}>
+      <td>
+        <div className="cell-main">
+          <button type="button" className="instance-name link-button" onClick={() => open({ kind: 'edit', name: i.name })} title="Edit">
+            {i.name}
+          </button>
+          <span className="cell-sub mono" title={model ?? 'Router mode: models are loaded on request'}>
+            {model ? shortModel(model) : 'router mode'}
+          </span>
+        </div>
+      </td>
+      <td>
+        <span className="status-cell">
+          <Badge tone={badge.tone} dot pulse={badge.pulse} title={i.last_exit ? `Last exit: code ${i.last_exit.code ?? '–'} ${i.last_exit.signal ?? ''}` : undefined}>
+            {badge.label}
+          </Badge>
+          {i.unreachable && <Badge tone="warning">Node unreachable</Badge>}
+          {!!i.restarts && i.restarts > 0 && (
+            <span className="muted small" title="Automatic restarts since the last stable run">
+              {i.restarts}× restarted
+            </span>
+          )}
+        </span>
+      </td>
+      <td className="hide-sm">
+        <span className={`backend-tag backend-${i.options?.backend_type}`}>{BACKEND_LABEL[i.options?.backend_type] ?? i.options?.backend_type}</span>
+        {i.options?.docker_enabled && <span className="backend-tag backend-docker">Docker</span>}
+      </td>
+      <td className="hide-md">{i.node ?? i.options?.nodes?.[0] ?? <span className="muted">local</span>}</td>
+      <td className="hide-md">{i.options?.group ? <span className="group-tag">{i.options.group}</span> : <span className="muted">–</span>}</td>
+      <td className="hide-sm mono">{port ?? <span className="muted">–</span>}</td>
+      <td className="actions-col">
+        <div className="row-actions">
+          {running ? (
+            <button type="button" className="btn btn-secondary btn-sm" onClick={() => run('stop')} disabled={busy} aria-label={`Stop ${i.name}`}>
+              <Icon name="stop" size={14} />
+              Stop
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="btn btn-primary btn-sm"
+              onClick={() => run('start')}
+              disabled={busy || !canStart(i.status)}
+              aria-label={`Start ${i.name}`}
+            >
+              <Icon name="play" size={14} />
+              Start
+            </button>
+          )}
+          <button type="button" className="btn btn-ghost btn-icon" onClick={() => open({ kind: 'logs', name: i.name })} aria-label={`Logs of ${i.name}`} title="Logs">
+            <Icon name="logs" />
+          </button>
+          <button type="button" className="btn btn-ghost btn-icon" onClick={() => open({ kind: 'edit', name: i.name })} aria-label={`Edit ${i.name}`} title="Edit">
+            <Icon name="edit" />
+          </button>
+          <Menu
+            label={`More actions for ${i.name}`}
+            items={[
+              { label: 'Restart', icon: 'restart', onSelect: () => run('restart'), disabled: busy },
+              { label: 'Router models', icon: 'layers', onSelect: () => open({ kind: 'models', name: i.name }), hidden: !isRouterMode(i) },
+              { label: 'Export JSON', icon: 'download', onSelect: exportJson },
+              {
+                label: 'Delete',
+                icon: 'trash',
+                danger: true,
+                disabled: !canDelete(i.status),
+                onSelect: () => open({ kind: 'delete', name: i.name }),
+              },
+            ]}
+          />
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+/** memo: with hundreds of rows, an event for one instance re-renders only that row */
+export const InstanceRow = memo(InstanceRowImpl);

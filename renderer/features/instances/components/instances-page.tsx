@@ -1,0 +1,201 @@
+import { useMemo } from 'react';
+import type { Instance } from '../../../../shared/api/instances';
+import { Icon } from '../../../components/icon';
+import { EmptyState } from '../../../components/empty-state';
+import { Spinner } from '../../../components/spinner';
+import { useInstances } from '../queries';
+import { BACKEND_LABEL, instanceModel } from '../labels';
+import { useInstanceDialog, useInstancesUi, useOpenInstanceDialog, type StatusFilter } from '../ui-store';
+import { InstanceRow } from './instance-row';
+import { InstanceDialog } from './instance-dialog';
+import { LogViewer } from './log-viewer';
+import { RouterModelsDialog } from './router-models-dialog';
+import { DeleteInstanceDialog } from './delete-instance-dialog';
+
+const STATUS_FILTERS: { v: StatusFilter; label: string }[] = [
+  { v: 'all', label: 'All' },
+  { v: 'running', label: 'Running' },
+  { v: 'stopped', label: 'Stopped' },
+  { v: 'failed', label: 'Failed' },
+];
+
+export function matchesFilter(i: Instance, search: string, status: StatusFilter, backend: string): boolean {
+  if (backend !== 'all' && i.options?.backend_type !== backend) return false;
+  if (status === 'running' && !(i.status === 'running' || i.status === 'restarting')) return false;
+  if (status === 'stopped' && i.status !== 'stopped') return false;
+  if (status === 'failed' && !(i.status === 'failed' || i.health === 'failed' || i.health === 'unhealthy')) return false;
+  const q = search.trim().toLowerCase();
+  if (!q) return true;
+  return [i.name, i.options?.group, i.node, instanceModel(i), String(i.options?.backend_options?.port ?? '')]
+    .filter(Boolean)
+    .some((s) => String(s).toLowerCase().includes(q));
+}
+
+export function InstancesPage() {
+  const { data, isPending, error, refetch } = useInstances();
+  const open = useOpenInstanceDialog();
+  const search = useInstancesUi((s) => s.search);
+  const status = useInstancesUi((s) => s.status);
+  const backend = useInstancesUi((s) => s.backend);
+  const setSearch = useInstancesUi((s) => s.setSearch);
+  const setStatus = useInstancesUi((s) => s.setStatus);
+  const setBackend = useInstancesUi((s) => s.setBackend);
+
+  const list = useMemo(() => data ?? [], [data]);
+  const filtered = useMemo(() => list.filter((i) => matchesFilter(i, search, status, backend)), [list, search, status, backend]);
+  const counts = useMemo(() => {
+    const running = list.filter((i) => i.status === 'running').length;
+    const ready = list.filter((i) => i.status === 'running' && i.health === 'ready').length;
+    const failed = list.filter((i) => i.status === 'failed' || i.health === 'failed').length;
+    return { running, ready, failed };
+  }, [list]);
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Instances</h1>
+          <p className="page-subtitle">
+            {list.length === 0
+              ? 'Model servers managed by this Llamactl.'
+              : `${list.length} defined · ${counts.running} running · ${counts.ready} ready${counts.failed ? ` · ${counts.failed} failed` : ''}`}
+          </p>
+        </div>
+        <div className="page-actions">
+          <button type="button" className="btn btn-primary" onClick={() => open({ kind: 'create' })}>
+            <Icon name="plus" />
+            Create instance
+          </button>
+        </div>
+      </header>
+
+      {isPending && (
+        <div className="card card-pad center">
+          <Spinner label="Loading instances…" />
+        </div>
+      )}
+      {error && (
+        <div className="callout callout-danger" role="alert">
+          <Icon name="alert" />
+          <span>Could not load instances: {error.message}</span>
+          <button type="button" className="btn btn-secondary btn-sm" onClick={() => void refetch()}>
+            Retry
+          </button>
+        </div>
+      )}
+
+      {data && list.length === 0 && (
+        <div className="card">
+          <EmptyState
+            icon="server"
+            title="No instances yet"
+            action={
+              <button type="button" className="btn btn-primary" onClick={() => open({ kind: 'create' })}>
+                <Icon name="plus" />
+                Create your first instance
+              </button>
+            }
+          >
+            <p>
+              An instance is one model server (llama.cpp, MLX or vLLM) that Llamactl starts, watches and routes requests to. Create one
+              with a model file path or a Hugging Face repo, or <a href="#/models">download a model</a> first and create the instance from
+              it.
+            </p>
+            <p className="muted small">
+              Once it runs, any OpenAI client can use it at <code>/v1</code> with the instance name as the model.
+            </p>
+          </EmptyState>
+        </div>
+      )}
+
+      {list.length > 0 && (
+        <>
+          <div className="toolbar">
+            <div className="search">
+              <Icon name="search" />
+              <input
+                type="search"
+                className="input"
+                placeholder="Search name, model, group, node, port…"
+                aria-label="Search instances"
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
+              />
+            </div>
+            <div className="segmented segmented-text" role="radiogroup" aria-label="Filter by status">
+              {STATUS_FILTERS.map((f) => (
+                <button key={f.v} type="button" role="radio" aria-checked={status === f.v} className={status === f.v ? 'active' : ''} onClick={() => setStatus(f.v)}>
+                  {f.label}
+                </button>
+              ))}
+            </div>
+            <select className="select select-compact" aria-label="Filter by backend" value={backend} onChange={(e) => setBackend(e.target.value)}>
+              <option value="all">All backends</option>
+              {Object.entries(BACKEND_LABEL).map(([v, l]) => (
+                <option key={v} value={v}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="card table-card">
+            <table className="table instances-table">
+              <thead>
+                <tr>
+                  <th scope="col">Instance</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="hide-sm">Backend</th>
+                  <th scope="col" className="hide-md">Node</th>
+                  <th scope="col" className="hide-md">Group</th>
+                  <th scope="col" className="hide-sm">Port</th>
+                  <th scope="col" className="actions-col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {filtered.map((i) => (
+                  <InstanceRow key={i.name} instance={i} />
+                ))}
+              </tbody>
+            </table>
+            {filtered.length === 0 && (
+              <div className="table-empty">
+                No instance matches these filters.{' '}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setSearch('');
+                    setStatus('all');
+                    setBackend('all');
+                  }}
+                >
+                  Clear filters
+                </button>
+              </div>
+            )}
+          </div>
+        </>
+      )}
+      <InstanceDialogs />
+    </div>
+  );
+}
+
+function InstanceDialogs() {
+  const dialog = useInstanceDialog();
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case 'create':
+      return <InstanceDialog mode="create" prefill={dialog.prefill} />;
+    case 'edit':
+      return <InstanceDialog mode="edit" name={dialog.name} />;
+    case 'logs':
+      return <LogViewer name={dialog.name} />;
+    case 'models':
+      return <RouterModelsDialog name={dialog.name} />;
+    case 'delete':
+      return <DeleteInstanceDialog name={dialog.name} />;
+  }
+}

@@ -1,0 +1,142 @@
+import { useDeferredValue, useState } from 'react';
+import type { DownloadFormat } from '../../../../shared/api/models';
+import { Dialog } from '../../../components/dialog';
+import { Field } from '../../../components/field';
+import { Icon } from '../../../components/icon';
+import { Spinner } from '../../../components/spinner';
+import { toast } from '../../../components/toasts';
+import { formatBytes } from '../../../lib/format';
+import { useStartDownload } from '../mutations';
+import { useHubFiles } from '../queries';
+
+export function splitRepo(value: string): { repo: string; tag: string } {
+  const v = value.trim();
+  const i = v.lastIndexOf(':');
+  return i > 0 ? { repo: v.slice(0, i), tag: v.slice(i + 1) } : { repo: v, tag: '' };
+}
+
+export function repoError(value: string): string | null {
+  const { repo } = splitRepo(value);
+  if (!repo) return 'Enter a repository, e.g. bartowski/Llama-3.2-3B-Instruct-GGUF';
+  if (!/^[^/\s]+\/[^\s]+$/.test(repo)) return 'Use the form org/model or org/model:tag';
+  return null;
+}
+
+export function DownloadDialog({ onClose }: { onClose(): void }) {
+  const [format, setFormat] = useState<DownloadFormat>('gguf');
+  const [value, setValue] = useState('');
+  const [tag, setTag] = useState('');
+  const [touched, setTouched] = useState(false);
+  const start = useStartDownload();
+  const { repo, tag: typedTag } = splitRepo(value);
+  const deferredRepo = useDeferredValue(repo);
+  const hub = useHubFiles(format === 'gguf' ? deferredRepo : '');
+  const err = touched ? repoError(value) : null;
+  const chosenTag = typedTag || tag;
+
+  const submit = async () => {
+    setTouched(true);
+    if (repoError(value)) return;
+    try {
+      const full = chosenTag ? `${repo}:${chosenTag}` : repo;
+      await start.mutateAsync({ repo: full, format });
+      toast.success('Download started', full);
+      onClose();
+    } catch (e) {
+      toast.error('Could not start the download', e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  return (
+    <Dialog
+      size="lg"
+      title="Download model"
+      description="Files go to the local Hugging Face cache; progress shows on the Models page."
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={start.isPending}>
+            <Icon name="download" size={14} />
+            {start.isPending ? 'Starting…' : 'Start download'}
+          </button>
+        </>
+      }
+    >
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <fieldset className="segmented segmented-text segmented-wide">
+          <legend className="sr-only">Format</legend>
+          {(['gguf', 'safetensors'] as const).map((f) => (
+            <label key={f} className={format === f ? 'active' : ''}>
+              <input type="radio" name="format" value={f} checked={format === f} onChange={() => setFormat(f)} className="sr-only" />
+              {f === 'gguf' ? 'GGUF (llama.cpp)' : 'Safetensors (vLLM, MLX)'}
+            </label>
+          ))}
+        </fieldset>
+        <Field
+          label="Repository"
+          error={err}
+          help={format === 'gguf' ? 'org/model, optionally with a quantization tag (org/model:Q4_K_M).' : 'org/model; every safetensors file and the tokenizer are downloaded.'}
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="input mono"
+              autoFocus
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              onBlur={() => value && setTouched(true)}
+              placeholder={format === 'gguf' ? 'bartowski/Llama-3.2-3B-Instruct-GGUF' : 'Qwen/Qwen2.5-0.5B-Instruct'}
+            />
+          )}
+        </Field>
+        {format === 'gguf' && repo.includes('/') && (
+          <div className="quant-picker">
+            <div className="section-head">
+              <h3 className="section-title">Quantization</h3>
+              {hub.isFetching && <Spinner size={14} />}
+            </div>
+            {hub.error && <p className="field-help">Could not list the files of this repository ({hub.error.message}). You can still type a tag after a colon.</p>}
+            {hub.data && hub.data.quantizations.length === 0 && <p className="field-help">No GGUF files in this repository.</p>}
+            {hub.data && hub.data.quantizations.length > 0 && (
+              <div className="quant-list" role="radiogroup" aria-label="Quantization">
+                {hub.data.quantizations.map((q) => {
+                  const selected = chosenTag ? chosenTag.toLowerCase() === q.tag.toLowerCase() : q.tag === hub.data!.default_tag;
+                  return (
+                    <label key={q.tag} className={`quant-option${selected ? ' selected' : ''}`}>
+                      <input
+                        type="radio"
+                        name="quant"
+                        className="sr-only"
+                        checked={selected}
+                        onChange={() => {
+                          setTag(q.tag);
+                          setValue(repo);
+                        }}
+                      />
+                      <span className="quant-tag mono">{q.tag}</span>
+                      <span className="muted small">
+                        {formatBytes(q.size_bytes)}
+                        {q.split ? ` · ${q.files.length} parts` : ''}
+                        {q.tag === hub.data!.default_tag ? ' · default' : ''}
+                      </span>
+                    </label>
+                  );
+                })}
+              </div>
+            )}
+          </div>
+        )}
+        <button type="submit" hidden />
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,104 @@
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { create } from 'zustand';
+import type { DownloadJob } from '../../shared/api/models';
+import type { Instance } from '../../shared/api/instances';
+import type { InstanceEvent, JobEvent } from '../../shared/api/events';
+import { apiJson, apiUrl } from './api-client';
+import { useAuthStore } from './auth-store';
+import { instanceKeys } from '../features/instances/queries';
+import { modelKeys } from '../features/models/queries';
+import { systemKeys } from '../features/system/queries';
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+export const useLiveStore = create<{ state: LiveState; set(s: LiveState): void }>((set) => ({
+  state: 'connecting',
+  set: (state) => set({ state }),
+}));
+export const useLiveState = () => useLiveStore((s) => s.state);
+
+/** Client-side speed estimate from successive job events, for servers that send no speed. */
+const lastSample = new Map<string, { t: number; bytes: number; bps: number }>();
+export function jobSpeed(job: DownloadJob): number {
+  if (job.progress?.speed_bps) return job.progress.speed_bps;
+  return lastSample.get(job.id)?.bps ?? 0;
+}
+
+export function applyInstanceEvent(qc: QueryClient, ev: InstanceEvent): void {
+  qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => {
+    if (!old) return old;
+    const rest = old.filter((i) => i.name !== ev.name);
+    if (ev.change === 'deleted' || !ev.instance) return rest;
+    return [...rest, ev.instance];
+  });
+}
+
+export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
+  const job = ev.job as DownloadJob;
+  if (!job?.id) return;
+  const now = Date.now();
+  const prev = lastSample.get(job.id);
+  const bytes = job.progress?.bytes_downloaded ?? 0;
+  if (prev && now > prev.t) {
+    const inst = ((bytes - prev.bytes) * 1000) / (now - prev.t);
+    lastSample.set(job.id, { t: now, bytes, bps: prev.bps ? prev.bps * 0.7 + inst * 0.3 : inst });
+  } else if (!prev) lastSample.set(job.id, { t: now, bytes, bps: 0 });
+  let known = false;
+  qc.setQueryData<DownloadJob[]>(modelKeys.jobs(), (old) => {
+    const list = old ?? [];
+    known = list.some((j) => j.id === job.id);
+    return known ? list.map((j) => (j.id === job.id ? job : j)) : [job, ...list];
+  });
+  if (job.status === 'completed') void qc.invalidateQueries({ queryKey: modelKeys.cached() });
+}
+
+/**
+ * One EventSource for the whole dashboard: instance, job and node changes are written straight
+ * into the react-query cache, so no view polls. After a reconnect the lists are refetched once,
+ * because events sent while disconnected are lost.
+ */
+export function useServerEvents(): void {
+  const qc = useQueryClient();
+  const key = useAuthStore((s) => s.key);
+  const setLive = useLiveStore((s) => s.set);
+  useEffect(() => {
+    let es: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
+    let attempts = 0;
+    let hadConnection = false;
+    const connect = () => {
+      const url = apiUrl('/events') + (key ? `?api_key=${encodeURIComponent(key)}` : '');
+      es = new EventSource(url);
+      es.onopen = () => {
+        setLive('live');
+        attempts = 0;
+        if (hadConnection) {
+          void qc.invalidateQueries({ queryKey: instanceKeys.list() });
+          void qc.invalidateQueries({ queryKey: modelKeys.jobs() });
+        }
+        hadConnection = true;
+      };
+      es.addEventListener('instance', (e) => applyInstanceEvent(qc, JSON.parse((e as MessageEvent).data)));
+      es.addEventListener('job', (e) => applyJobEvent(qc, JSON.parse((e as MessageEvent).data)));
+      es.addEventListener('node', () => void qc.invalidateQueries({ queryKey: systemKeys.nodes() }));
+      es.onerror = () => {
+        setLive('reconnecting');
+        if (es?.readyState === EventSource.CLOSED && !closed) {
+          // the browser gave up (non-200 answer): find out whether the key is still valid
+          // (a 401 signs out through the API client), then retry with back-off
+          es.close();
+          attempts++;
+          void apiJson('/version').catch(() => undefined);
+          retry = setTimeout(connect, Math.min(30_000, 1000 * 2 ** Math.min(attempts, 5)));
+        }
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(retry);
+      es?.close();
+    };
+  }, [qc, key, setLive]);
+}
