@@ -33,6 +33,8 @@ export interface DesktopAppDeps<S extends DesktopServices> {
   quitTiming?: QuitTiming;
   argv?: readonly string[];
   platform?: NodeJS.Platform;
+  /** process signals that quit gracefully (Ctrl-C in `npm start`, a service manager's SIGTERM) */
+  signals?: readonly NodeJS.Signals[];
 }
 
 export interface DesktopApp<S extends DesktopServices> {
@@ -140,7 +142,7 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
     event?.preventDefault();
     void quit();
   }) as () => void);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void quit());
+  for (const signal of deps.signals ?? ['SIGTERM', 'SIGINT', 'SIGHUP']) process.once(signal, () => void quit());
 
   const openExternal = (url: string) => void shell.openExternal(url);
   const mainWindow = new MainWindow({

@@ -1,0 +1,268 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * A stand-in for the 'electron' module in unit tests (`vi.mock('electron', ...)`): Electron's
+ * binary cannot run here, and the shell has no other seam. Each fake records what the code
+ * under test asked of it; `resetFakeElectron()` gives every test a clean slate.
+ */
+
+export class FakeEvent {
+  defaultPrevented = false;
+  constructor(readonly extra: Record<string, unknown> = {}) {
+    Object.assign(this, extra);
+  }
+  preventDefault(): void {
+    this.defaultPrevented = true;
+  }
+}
+
+class FakeApp extends EventEmitter {
+  hasLock = true;
+  quitCalls = 0;
+  exitCodes: number[] = [];
+  loginItems: unknown[] = [];
+  requestSingleInstanceLock() {
+    return this.hasLock;
+  }
+  whenReady() {
+    return Promise.resolve();
+  }
+  /** Like Electron: quit() emits before-quit, and exits unless a listener prevented it. */
+  quit() {
+    this.quitCalls++;
+    const event = new FakeEvent();
+    this.emit('before-quit', event);
+    if (!event.defaultPrevented) this.exitCodes.push(0);
+  }
+  exit(code = 0) {
+    this.exitCodes.push(code);
+  }
+  getVersion() {
+    return '0.0.0-test';
+  }
+  setLoginItemSettings(settings: unknown) {
+    this.loginItems.push(settings);
+  }
+  getLoginItemSettings() {
+    return { openAtLogin: false, wasOpenedAtLogin: false };
+  }
+}
+
+export class FakeWebContents extends EventEmitter {
+  url = '';
+  windowOpenHandler: ((d: { url: string }) => { action: string }) | null = null;
+  loadURL(url: string) {
+    this.url = url;
+    return Promise.resolve();
+  }
+  getURL() {
+    return this.url;
+  }
+  setWindowOpenHandler(handler: (d: { url: string }) => { action: string }) {
+    this.windowOpenHandler = handler;
+  }
+}
+
+export class FakeBrowserWindow extends EventEmitter {
+  static instances: FakeBrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  visible = false;
+  minimized = false;
+  destroyed = false;
+  focusCount = 0;
+  bounds: { x: number; y: number; width: number; height: number };
+
+  constructor(readonly options: Record<string, any>) {
+    super();
+    this.bounds = { x: options.x ?? 50, y: options.y ?? 50, width: options.width, height: options.height };
+    FakeBrowserWindow.instances.push(this);
+  }
+  loadURL(url: string) {
+    return this.webContents.loadURL(url);
+  }
+  show() {
+    this.visible = true;
+  }
+  hide() {
+    this.visible = false;
+  }
+  focus() {
+    this.focusCount++;
+  }
+  minimize() {
+    this.minimized = true;
+  }
+  restore() {
+    this.minimized = false;
+  }
+  isMinimized() {
+    return this.minimized;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  isFullScreen() {
+    return false;
+  }
+  getNormalBounds() {
+    return this.bounds;
+  }
+  /** Like Electron: 'close' can be prevented; otherwise the window is destroyed. */
+  close() {
+    const event = new FakeEvent();
+    this.emit('close', event);
+    if (event.defaultPrevented) return;
+    this.destroyed = true;
+    this.emit('closed');
+  }
+}
+
+export class FakeTray {
+  static instances: FakeTray[] = [];
+  image: unknown;
+  tooltip = '';
+  menu: { template: any[] } | null = null;
+  destroyed = false;
+  constructor(image: unknown) {
+    this.image = image;
+    FakeTray.instances.push(this);
+  }
+  setImage(image: unknown) {
+    this.image = image;
+  }
+  setToolTip(text: string) {
+    this.tooltip = text;
+  }
+  setContextMenu(menu: { template: any[] }) {
+    this.menu = menu;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+}
+
+export class FakeNotification {
+  static shown: Array<{ title: string; body: string }> = [];
+  static isSupported() {
+    return true;
+  }
+  constructor(readonly opts: { title: string; body: string }) {}
+  show() {
+    FakeNotification.shown.push(this.opts);
+  }
+}
+
+type Handler = (event: unknown, ...args: unknown[]) => unknown;
+
+const state = {
+  app: new FakeApp(),
+  dialog: {
+    responses: [] as number[],
+    messageBoxes: [] as any[],
+    errorBoxes: [] as Array<[string, string]>,
+    async showMessageBox(opts: any) {
+      this.messageBoxes.push(opts);
+      return { response: this.responses.shift() ?? opts.cancelId ?? 0 };
+    },
+    showErrorBox(title: string, content: string) {
+      this.errorBoxes.push([title, content]);
+    },
+  },
+  shell: {
+    opened: [] as string[],
+    paths: [] as string[],
+    async openExternal(url: string) {
+      this.opened.push(url);
+    },
+    async openPath(path: string) {
+      this.paths.push(path);
+      return '';
+    },
+  },
+  clipboard: {
+    text: '',
+    writeText(text: string) {
+      this.text = text;
+    },
+  },
+  ipcMain: {
+    handlers: new Map<string, Handler>(),
+    handle(channel: string, handler: Handler) {
+      if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+      this.handlers.set(channel, handler);
+    },
+    removeHandler(channel: string) {
+      this.handlers.delete(channel);
+    },
+  },
+  ipcRenderer: {
+    invocations: [] as unknown[][],
+    async invoke(channel: string, ...args: unknown[]) {
+      this.invocations.push([channel, ...args]);
+      return channel === 'llamactl:management-key' ? 'key-from-main' : undefined;
+    },
+  },
+  contextBridge: {
+    exposed: {} as Record<string, any>,
+    exposeInMainWorld(key: string, value: unknown) {
+      this.exposed[key] = value;
+    },
+  },
+  powerMonitor: new EventEmitter(),
+  session: {
+    defaultSession: {
+      permissionRequestHandler: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+      permissionCheckHandler: null as null | ((...a: unknown[]) => boolean),
+      headersFilter: null as null | { urls: string[] },
+      headersListener: null as null | ((d: any, cb: (r: any) => void) => void),
+      setPermissionRequestHandler(h: any) {
+        this.permissionRequestHandler = h;
+      },
+      setPermissionCheckHandler(h: any) {
+        this.permissionCheckHandler = h;
+      },
+      webRequest: {
+        onHeadersReceived(filter: { urls: string[] }, listener: any) {
+          state.session.defaultSession.headersFilter = filter;
+          state.session.defaultSession.headersListener = listener;
+        },
+      },
+    },
+  },
+};
+
+export function resetFakeElectron(): void {
+  state.app.removeAllListeners();
+  Object.assign(state.app, { hasLock: true, quitCalls: 0, exitCodes: [], loginItems: [] });
+  FakeBrowserWindow.instances = [];
+  FakeTray.instances = [];
+  FakeNotification.shown = [];
+  Object.assign(state.dialog, { responses: [], messageBoxes: [], errorBoxes: [] });
+  Object.assign(state.shell, { opened: [], paths: [] });
+  state.clipboard.text = '';
+  state.ipcMain.handlers.clear();
+  state.ipcRenderer.invocations = [];
+  state.contextBridge.exposed = {};
+  state.powerMonitor.removeAllListeners();
+  Object.assign(state.session.defaultSession, {
+    permissionRequestHandler: null,
+    permissionCheckHandler: null,
+    headersFilter: null,
+    headersListener: null,
+  });
+}
+
+export const app = state.app;
+export const dialog = state.dialog;
+export const shell = state.shell;
+export const clipboard = state.clipboard;
+export const ipcMain = state.ipcMain;
+export const ipcRenderer = state.ipcRenderer;
+export const contextBridge = state.contextBridge;
+export const powerMonitor = state.powerMonitor;
+export const session = state.session;
+export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] };
+export const Menu = { buildFromTemplate: (template: any[]) => ({ template }) };
+export const BrowserWindow = FakeBrowserWindow;
+export const Tray = FakeTray;
+export const Notification = FakeNotification;

@@ -1,0 +1,127 @@
+import Conf from 'conf';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PreferencesService } from './preferences';
+import { FakeNotification, FakeTray, resetFakeElectron } from './testing/fake-electron';
+import { fakeDesktopServices, makeInstance } from './testing/fake-instances';
+import { TrayController } from './tray';
+
+vi.mock('electron', () => import('./testing/fake-electron'));
+
+let dir: string;
+let prefs: PreferencesService;
+beforeEach(() => {
+  resetFakeElectron();
+  dir = mkdtempSync(join(tmpdir(), 'llamactl-tray-'));
+  prefs = new PreferencesService(new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function setup(instances = [makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')]) {
+  const services = fakeDesktopServices(instances);
+  const calls: string[] = [];
+  const controller = new TrayController({
+    services,
+    icons: { running: '/assets/tray-running.png', idle: '/assets/tray-idle.png' },
+    endpointUrl: 'http://127.0.0.1:8080/v1',
+    prefs,
+    openDashboard: () => calls.push('open'),
+    copyText: (t) => calls.push(`copy ${t}`),
+    setStartAtLogin: (on) => calls.push(`login ${on}`),
+    stopAllTimeoutMs: 7000,
+    quit: () => calls.push('quit'),
+  });
+  const tray = FakeTray.instances[0];
+  const item = (id: string) => tray.menu!.template.find((m: any) => m.id === id);
+  const rows = () => tray.menu!.template.filter((m: any) => m.id?.startsWith('instance:')).map((m: any) => m.label);
+  return { services, calls, controller, tray, item, rows };
+}
+
+describe('TrayController', () => {
+  it('builds the menu from the instance list and shows the running icon', () => {
+    const { tray, rows } = setup();
+    expect(rows()).toEqual(['alpha — ready', 'beta — stopped']);
+    expect(tray.image).toBe('/assets/tray-running.png');
+    expect(tray.tooltip).toBe('Llamactl: 1 of 2 instances running');
+  });
+
+  it('follows instance events: new, changed and deleted instances, and the icon', async () => {
+    const { services, tray, rows } = setup();
+    services.instances.put(makeInstance('gamma', 'stopped'), 'created');
+    services.instances.put(makeInstance('alpha', 'stopped'));
+    await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'beta — stopped', 'gamma — stopped']));
+    expect(tray.image).toBe('/assets/tray-idle.png');
+    services.instances.put(makeInstance('beta', 'stopped'), 'deleted');
+    await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'gamma — stopped']));
+  });
+
+  it('starts and stops instances through the instance manager from the menu', async () => {
+    const { services, item, rows } = setup();
+    item('instance:beta').click();
+    await vi.waitFor(() => expect(rows()).toEqual(['alpha — ready', 'beta — ready']));
+    item('instance:alpha').click();
+    await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'beta — ready']));
+    expect(services.instances.calls).toEqual(['start beta', 'stop alpha']);
+  });
+
+  it('disables a row while its start is in flight', async () => {
+    const { services, item } = setup();
+    let release!: () => void;
+    const original = services.instances.start.bind(services.instances);
+    services.instances.start = async (name) => {
+      await new Promise<void>((r) => (release = r));
+      return original(name);
+    };
+    item('instance:beta').click();
+    expect(item('instance:beta').enabled).toBe(false);
+    release();
+    await vi.waitFor(() => expect(item('instance:beta').enabled).toBe(true));
+  });
+
+  it('tells the user when a start from the tray fails', async () => {
+    const { services, item } = setup();
+    services.instances.start = async () => {
+      throw new Error('port 8001 is already in use');
+    };
+    item('instance:beta').click();
+    await vi.waitFor(() => expect(FakeNotification.shown).toEqual([{ title: 'Could not start beta', body: 'port 8001 is already in use' }]));
+  });
+
+  it('stops every instance, copies the endpoint URL, opens the dashboard and quits from the menu', async () => {
+    const { services, calls, item } = setup();
+    item('stop-all').click();
+    item('copy-endpoint').click();
+    item('open-dashboard').click();
+    item('start-at-login').click();
+    item('quit').click();
+    await vi.waitFor(() => expect(services.instances.calls).toContain('stopAll 7000'));
+    expect(calls).toEqual(['copy http://127.0.0.1:8080/v1', 'open', 'login true', 'quit']);
+  });
+
+  it('reflects the start-at-login preference when it changes', () => {
+    const { item } = setup();
+    expect(item('start-at-login').checked).toBe(false);
+    prefs.set('startAtLogin', true);
+    expect(item('start-at-login').checked).toBe(true);
+  });
+
+  it('notifies when an instance crashes and when a download completes, unless notifications are off', async () => {
+    const { services } = setup();
+    services.instances.put(makeInstance('alpha', 'restarting', { last_exit: { code: 1, signal: null, at: 1 } }));
+    services.events.publish({ type: 'job', job: { id: 'j1', repo: 'org/m', tag: 'Q4_K_M', status: 'completed' } });
+    expect(FakeNotification.shown.map((n) => n.title)).toEqual(['alpha crashed', 'Download complete']);
+    prefs.set('notifications', false);
+    services.instances.put(makeInstance('alpha', 'failed'));
+    expect(FakeNotification.shown).toHaveLength(2);
+  });
+
+  it('stops listening and removes the icon when destroyed', async () => {
+    const { services, controller, tray, rows } = setup();
+    controller.destroy();
+    services.instances.put(makeInstance('zzz', 'stopped'), 'created');
+    await new Promise((r) => setImmediate(r));
+    expect(tray.destroyed).toBe(true);
+    expect(rows()).toEqual(['alpha — ready', 'beta — stopped']);
+  });
+});
