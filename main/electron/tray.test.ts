@@ -109,7 +109,8 @@ describe('TrayController', () => {
   it('notifies when an instance crashes and when a download completes, unless notifications are off', async () => {
     const { services } = setup();
     services.instances.put(makeInstance('alpha', 'restarting', { last_exit: { code: 1, signal: null, at: 1 } }));
-    services.events.publish({ type: 'job', job: { id: 'j1', repo: 'org/m', tag: 'Q4_K_M', status: 'completed' } });
+    const job = { type: 'job' as const, job: { id: 'j1', repo: 'org/m', tag: 'Q4_K_M', status: 'completed' } };
+    services.events.publish(job as Parameters<typeof services.events.publish>[0]);
     expect(FakeNotification.shown.map((n) => n.title)).toEqual(['alpha crashed', 'Download complete']);
     prefs.set('notifications', false);
     services.instances.put(makeInstance('alpha', 'failed'));
