@@ -111,7 +111,7 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
     common: true,
   }),
   f('hf_repo_draft', 'str', 'Hugging Face repository of the draft model', {
-    aliases: ['hfd', 'hfrd'],
+    aliases: ['hfd', 'hfrd', 'spec_draft_hf'],
   }),
   f('hf_file', 'str', 'Model file in the Hugging Face repository', { aliases: ['hff'] }),
   f('hf_repo_v', 'str', 'Hugging Face repository of the vocoder model', {
@@ -128,10 +128,10 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('log_prefix', 'bool', 'Prefix log messages'),
   f('log_timestamps', 'bool', 'Timestamps in log messages'),
   f('cache_type_k_draft', 'str', 'KV cache data type for K of the draft model', {
-    aliases: ['ctkd'],
+    aliases: ['ctkd', 'spec_draft_type_k'],
   }),
   f('cache_type_v_draft', 'str', 'KV cache data type for V of the draft model', {
-    aliases: ['ctvd'],
+    aliases: ['ctvd', 'spec_draft_type_v'],
   }),
   // sampling params
   f('samplers', 'str', 'Samplers in order, separated by ;'),
@@ -140,14 +140,14 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
     aliases: ['sampler_seq'],
   }),
   f('ignore_eos', 'bool', 'Ignore the end-of-stream token and keep generating'),
-  f('temp', 'num', 'Sampling temperature', { common: true }),
+  f('temp', 'num', 'Sampling temperature', { aliases: ['temperature'], common: true }),
   f('top_k', 'int', 'Top-k sampling (0 = disabled)'),
   f('top_p', 'num', 'Top-p sampling (1.0 = disabled)'),
   f('min_p', 'num', 'Min-p sampling (0.0 = disabled)'),
-  f('top_nsigma', 'num', 'Top-n-sigma sampling (-1 = disabled)'),
+  f('top_nsigma', 'num', 'Top-n-sigma sampling (-1 = disabled)', { aliases: ['top_n_sigma'] }),
   f('xtc_probability', 'num', 'XTC probability (0.0 = disabled)'),
   f('xtc_threshold', 'num', 'XTC threshold'),
-  f('typical', 'num', 'Locally typical sampling p (1.0 = disabled)'),
+  f('typical', 'num', 'Locally typical sampling p (1.0 = disabled)', { aliases: ['typical_p'] }),
   f('repeat_last_n', 'int', 'Last N tokens considered for the repeat penalty'),
   f('repeat_penalty', 'num', 'Penalty for repeated token sequences'),
   f('presence_penalty', 'num', 'Presence penalty'),
@@ -171,12 +171,17 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('json_schema_file', 'str', 'File with a JSON schema', { aliases: ['jf'] }),
   f('backend_sampling', 'bool', 'Sample on the backend device', { aliases: ['bs'] }),
   // server params
-  f('ctx_checkpoints', 'int', 'Context checkpoints per slot', { aliases: ['swa_checkpoints'] }),
+  f('ctx_checkpoints', 'int', 'Context checkpoints per slot', {
+    aliases: ['swa_checkpoints', 'ctxcp'],
+  }),
   f('cache_ram', 'int', 'Maximum prompt cache size in MiB (-1 = no limit, 0 = off)', {
     aliases: ['cram'],
   }),
-  f('lookup_cache_static', 'bool', 'Static lookup cache for lookup decoding', { aliases: ['lcs'] }),
-  f('lookup_cache_dynamic', 'bool', 'Dynamic lookup cache for lookup decoding', {
+  // llamactl typed these two as switches; llama-server wants a file name after them
+  f('lookup_cache_static', 'str', 'Static lookup cache file for lookup decoding', {
+    aliases: ['lcs'],
+  }),
+  f('lookup_cache_dynamic', 'str', 'Dynamic lookup cache file for lookup decoding', {
     aliases: ['lcd'],
   }),
   f('kv_unified', 'bool', 'One unified KV buffer shared by all sequences', { aliases: ['kvu'] }),
@@ -204,21 +209,25 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('image_min_tokens', 'int', 'Minimum tokens per image'),
   f('image_max_tokens', 'int', 'Maximum tokens per image'),
   f('override_tensor_draft', 'R', 'Override tensor buffer type for the draft model', {
-    aliases: ['otd'],
+    aliases: ['otd', 'spec_draft_override_tensor'],
   }),
-  f('cpu_moe_draft', 'bool', 'Keep the draft model MoE weights on the CPU', { aliases: ['cmoed'] }),
+  f('cpu_moe_draft', 'bool', 'Keep the draft model MoE weights on the CPU', {
+    aliases: ['cmoed', 'spec_draft_cpu_moe'],
+  }),
   f('n_cpu_moe_draft', 'int', 'Draft model: MoE weights of the first N layers on the CPU', {
-    aliases: ['ncmoed'],
+    aliases: ['ncmoed', 'spec_draft_n_cpu_moe', 'spec_draft_ncmoe'],
   }),
   f('alias', 'str', 'Model name reported by the API', { aliases: ['a'], common: true }),
   f('host', 'str', 'IP address to listen on', { common: true }),
   f('port', 'int', 'Port to listen on (assigned from port_range when empty)', { common: true }),
   f('path', 'str', 'Folder of static files to serve'),
   f('api_prefix', 'str', 'Prefix path the server serves from (no trailing slash)'),
-  f('webui_config', 'str', 'JSON with default web UI settings'),
-  f('webui_config_file', 'str', 'File with default web UI settings'),
-  f('webui', 'bool', 'Enable the web UI'),
-  f('no_webui', 'bool', 'Disable the web UI'),
+  f('webui_config', 'str', 'JSON with default web UI settings', { aliases: ['ui_config'] }),
+  f('webui_config_file', 'str', 'File with default web UI settings', {
+    aliases: ['ui_config_file'],
+  }),
+  f('webui', 'bool', 'Enable the web UI', { aliases: ['ui'] }),
+  f('no_webui', 'bool', 'Disable the web UI', { aliases: ['no_ui'] }),
   f('embedding', 'bool', 'Embeddings only', { aliases: ['embeddings'] }),
   f('reranking', 'bool', 'Enable the reranking endpoint', { aliases: ['rerank'] }),
   f('api_key', 'str', 'API key the backend itself requires'),
@@ -255,21 +264,31 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   }),
   f('lora_init_without_apply', 'bool', 'Load LoRA adapters without applying them'),
   f('sleep_idle_seconds', 'int', 'Unload the model after this many idle seconds (-1 = never)'),
-  f('threads_draft', 'int', 'Threads for the draft model', { aliases: ['td'] }),
-  f('threads_batch_draft', 'int', 'Batch threads for the draft model', { aliases: ['tbd'] }),
+  f('threads_draft', 'int', 'Threads for the draft model', {
+    aliases: ['td', 'spec_draft_threads'],
+  }),
+  f('threads_batch_draft', 'int', 'Batch threads for the draft model', {
+    aliases: ['tbd', 'spec_draft_threads_batch'],
+  }),
   f('draft_max', 'int', 'Tokens to draft for speculative decoding', {
     aliases: ['draft', 'draft_n'],
   }),
   f('draft_min', 'int', 'Minimum draft tokens for speculative decoding', {
     aliases: ['draft_n_min'],
   }),
-  f('draft_p_min', 'num', 'Minimum speculative decoding probability (greedy)'),
-  f('ctx_size_draft', 'int', 'Context size of the draft model', { aliases: ['cd'] }),
-  f('device_draft', 'str', 'Devices for the draft model', { aliases: ['devd'] }),
-  f('gpu_layers_draft', 'int', 'Draft model layers on the GPU', {
-    aliases: ['n_gpu_layers_draft', 'ngld'],
+  f('draft_p_min', 'num', 'Minimum speculative decoding probability (greedy)', {
+    aliases: ['spec_draft_p_min'],
   }),
-  f('model_draft', 'str', 'Draft model for speculative decoding', { aliases: ['md'] }),
+  f('ctx_size_draft', 'int', 'Context size of the draft model', { aliases: ['cd'] }),
+  f('device_draft', 'str', 'Devices for the draft model', {
+    aliases: ['devd', 'spec_draft_device'],
+  }),
+  f('gpu_layers_draft', 'int', 'Draft model layers on the GPU', {
+    aliases: ['n_gpu_layers_draft', 'ngld', 'spec_draft_ngl'],
+  }),
+  f('model_draft', 'str', 'Draft model for speculative decoding', {
+    aliases: ['md', 'spec_draft_model'],
+  }),
   f('spec_replace', 'str', 'Translate a target string to the draft model: "TARGET DRAFT"', {
     pair: true,
   }),
@@ -308,4 +327,107 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   ),
   // flags of the real llama-server that llamactl's table lacks
   f('rpc', 'str', 'Comma-separated RPC servers (host:port) to offload to'),
+  f('kv_unified_per_slot', 'int', 'Context limit per parallel slot'),
+  f('checkpoint_min_step', 'int', 'Minimum spacing between context checkpoints in tokens', {
+    aliases: ['cms'],
+  }),
+  f('cache_idle_slots', 'bool', 'Save idle slots to the prompt cache on a new task'),
+  f('no_cache_idle_slots', 'bool', 'Do not save idle slots to the prompt cache'),
+  f('mmproj_device', 'str', 'Device for the multimodal projector (none = no offload)', {
+    aliases: ['mmdev'],
+  }),
+  f('mtmd_batch_max_tokens', 'int', 'Maximum image tokens per batch when encoding images'),
+  f('video_fps', 'num', 'Target video frame rate'),
+  f('video_timestamp_interval', 'int', 'Milliseconds between text timestamps in videos'),
+  f('video_ffmpeg_dir', 'str', 'Folder with ffmpeg and ffprobe'),
+  f('load_mode', 'str', 'Model loading mode (auto, mmap, mlock, direct-io, …)', {
+    aliases: ['lm'],
+  }),
+  f('lazy_mode', 'str', 'On-demand reading of large tensors: on, off or auto', {
+    aliases: ['lzm'],
+  }),
+  f('n_cpu_ffn', 'int', 'Keep the dense FFN weights of the first N layers on the CPU', {
+    aliases: ['ncffn'],
+  }),
+  f('tags', 'str', 'Comma-separated model tags (informational)'),
+  f(
+    'embd_normalize',
+    'int',
+    'Embedding normalisation (-1 none, 0 max abs, 1 taxicab, 2 euclidean)',
+  ),
+  f('reuse_port', 'bool', 'Allow several sockets to bind the same port'),
+  f('cors_origins', 'str', 'Comma-separated origins allowed by CORS'),
+  f('cors_methods', 'str', 'Comma-separated methods allowed by CORS'),
+  f('cors_headers', 'str', 'Comma-separated headers allowed by CORS'),
+  f('cors_credentials', 'bool', 'CORS: allow credentials'),
+  f('no_cors_credentials', 'bool', 'CORS: do not allow credentials'),
+  f('ui_mcp_proxy', 'bool', 'Experimental MCP CORS proxy for the web UI', {
+    aliases: ['webui_mcp_proxy'],
+  }),
+  f('no_ui_mcp_proxy', 'bool', 'Disable the MCP CORS proxy', { aliases: ['no_webui_mcp_proxy'] }),
+  f('tools', 'str', 'Experimental built-in agent tools (comma-separated, or all)'),
+  f('tools_runtime', 'str', 'Run tools in a container (docker:<image>, podman:<image>)'),
+  f('mcp_servers_config', 'str', 'JSON file with MCP server definitions'),
+  f('mcp_servers_json', 'str', 'Inline JSON with MCP server definitions'),
+  f('agent', 'bool', 'Enable the CORS proxy and all built-in tools', { aliases: ['ag'] }),
+  f('no_agent', 'bool', 'Disable the agent features', { aliases: ['no_ag'] }),
+  f('sse_ping_interval', 'int', 'Server-sent events ping interval in seconds (-1 = off)'),
+  f('reasoning', 'str', 'Reasoning/thinking in chat: on, off or auto', { aliases: ['rea'] }),
+  f('reasoning_effort', 'str', 'Reasoning effort passed to the chat template'),
+  f('reasoning_budget_message', 'str', 'Message injected when the reasoning budget is exhausted'),
+  f('reasoning_preserve', 'bool', 'Keep reasoning traces in the whole history'),
+  f('no_reasoning_preserve', 'bool', 'Keep the reasoning trace of the last message only'),
+  f('skip_chat_parsing', 'bool', 'Force a pure content parser'),
+  f('no_skip_chat_parsing', 'bool', 'Parse chat output with the template parser'),
+  f('log_prompts_dir', 'str', 'Folder to log prompts to (debugging)'),
+  f('no_log_prefix', 'bool', 'No prefix in log messages'),
+  f('no_log_timestamps', 'bool', 'No timestamps in log messages'),
+  f('spec_draft_cpu_mask', 'str', 'Draft model CPU affinity mask', {
+    aliases: ['Cd', 'cpu_mask_draft'],
+  }),
+  f('spec_draft_cpu_range', 'str', 'Draft model CPU range', {
+    aliases: ['Crd', 'cpu_range_draft'],
+  }),
+  f('spec_draft_cpu_strict', 'int', 'Draft model strict CPU placement', {
+    aliases: ['cpu_strict_draft'],
+  }),
+  f('spec_draft_prio', 'int', 'Draft model thread priority', { aliases: ['prio_draft'] }),
+  f('spec_draft_poll', 'int', 'Draft model polling level', { aliases: ['poll_draft'] }),
+  f('spec_draft_cpu_mask_batch', 'str', 'Draft model batch CPU affinity mask', {
+    aliases: ['Cbd', 'cpu_mask_batch_draft'],
+  }),
+  f('spec_draft_cpu_range_batch', 'str', 'Draft model batch CPU range', {
+    aliases: ['Crbd', 'cpu_range_batch_draft'],
+  }),
+  f('spec_draft_cpu_strict_batch', 'int', 'Draft model batch strict CPU placement', {
+    aliases: ['cpu_strict_batch_draft'],
+  }),
+  f('spec_draft_prio_batch', 'int', 'Draft model batch thread priority', {
+    aliases: ['prio_batch_draft'],
+  }),
+  f('spec_draft_poll_batch', 'int', 'Draft model batch polling level', {
+    aliases: ['poll_batch_draft'],
+  }),
+  f('spec_draft_n_max', 'int', 'Tokens to draft for speculative decoding'),
+  f('spec_draft_n_min', 'int', 'Minimum draft tokens for speculative decoding'),
+  f('spec_synth_len', 'str', 'Target synthetic acceptance length (benchmarking)'),
+  f('spec_synth_rates', 'str', 'Synthetic acceptance probabilities (benchmarking)'),
+  f('spec_draft_p_split', 'num', 'Speculative decoding split probability', {
+    aliases: ['draft_p_split'],
+  }),
+  f('spec_draft_backend_sampling', 'bool', 'Sample the draft on the backend device'),
+  f('no_spec_draft_backend_sampling', 'bool', 'Sample the draft on the CPU'),
+  f('spec_ngram_mod_n_min', 'int', 'N-gram speculation: minimum n-gram tokens'),
+  f('spec_ngram_mod_n_max', 'int', 'N-gram speculation: maximum n-gram tokens'),
+  f('spec_ngram_mod_n_match', 'int', 'N-gram speculation: lookup length'),
+  f('spec_ngram_simple_size_n', 'int', 'ngram-simple speculation: lookup n-gram length'),
+  f('spec_ngram_simple_size_m', 'int', 'ngram-simple speculation: draft length'),
+  f('spec_ngram_simple_min_hits', 'int', 'ngram-simple speculation: minimum hits'),
+  f('spec_ngram_map_k_size_n', 'int', 'ngram-map-k speculation: lookup n-gram length'),
+  f('spec_ngram_map_k_size_m', 'int', 'ngram-map-k speculation: draft length'),
+  f('spec_ngram_map_k_min_hits', 'int', 'ngram-map-k speculation: minimum hits'),
+  f('spec_ngram_map_k4v_size_n', 'int', 'ngram-map-k4v speculation: lookup n-gram length'),
+  f('spec_ngram_map_k4v_size_m', 'int', 'ngram-map-k4v speculation: draft length'),
+  f('spec_ngram_map_k4v_min_hits', 'int', 'ngram-map-k4v speculation: minimum hits'),
+  f('spec_default', 'bool', 'Enable the default speculative decoding configuration'),
 ];
