@@ -46,6 +46,15 @@ describe('instance lifecycle through the API', () => {
     expect((await s.api('/api/v1/instances/life/logs?lines=abc')).status).toBe(400);
   });
 
+  it('reports unhealthy when a ready backend stops answering its health check, while staying running', async () => {
+    await createInstance(s, 'sick', { environment: { FAKE_UNHEALTHY_AFTER_MS: '200' } });
+    await action(s, 'sick', 'start');
+    await expect.poll(() => events.some((e) => e.type === 'instance' && e.name === 'sick' && e.instance?.health === 'ready'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await getInstance(s, 'sick')).health, { timeout: 15_000 }).toBe('unhealthy');
+    expect((await getInstance(s, 'sick')).status).toBe('running');
+    await action(s, 'sick', 'stop');
+  }, 30_000);
+
   it('passes a hostile value as one literal argv entry, never through a shell', async () => {
     await createInstance(s, 'argv', { backend_options: { model: 'x; touch pwned', alias: '$(id)' } });
     await action(s, 'argv', 'start');

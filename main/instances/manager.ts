@@ -155,6 +155,12 @@ export class InstanceManager {
           await this.withLock(rec, () => this.startLocked(rec, 'boot'));
         } catch (err) {
           this.log.error('could not restore instance at boot', { instance: rec.name, error: errText(err) });
+          if (rec.deleted || rec.proc || this.closing) continue;
+          rec.log.write(`could not restore the instance at server start: ${errText(err)}\n`);
+          // A lowered limit is a policy, not a fault: such an instance simply stays stopped.
+          const status = err instanceof AppError && err.code === 'limit_reached' ? 'stopped' : 'failed';
+          this.setStatus(rec, status, status);
+          this.store.updateStatus(rec.name, status);
         }
       }
     })();

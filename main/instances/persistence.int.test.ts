@@ -66,14 +66,15 @@ describe('persistence across server restarts', () => {
   });
 });
 
-describe('a server killed with SIGKILL', () => {
+describe('the server as its own process', () => {
   let cli: ChildProcess | undefined;
   afterEach(() => {
     if (cli && cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
   });
 
-  it('leaves no orphan after the next start and at most one backend per port', async () => {
-    const range = testPortRange(32);
+  /** The real server as its own process (`node --import tsx main/cli.ts`), on this test's data dir. */
+  async function startCli(slot: number) {
+    const range = testPortRange(slot);
     const configPath = join(dataDir, 'config.yaml');
     writeFileSync(
       configPath,
@@ -89,18 +90,24 @@ describe('a server killed with SIGKILL', () => {
         '',
       ].join('\n'),
     );
-    cli = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'main/cli.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'main/cli.ts')], {
       cwd: ROOT,
       env: { ...process.env, HOME: dataDir, LLAMACTL_CONFIG_PATH: configPath, LLAMACTL_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    cli = child;
     let out = '';
-    cli.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    cli.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     await expect.poll(() => out, { timeout: 30_000 }).toMatch(/listening on (http:\/\/\S+)/);
     const url = /listening on (http:\/\/\S+)/.exec(out)![1];
     const api = (path: string, init: RequestInit = {}) =>
       fetch(url + path, { ...init, headers: { Authorization: `Bearer ${TEST_MGMT_KEY}`, 'Content-Type': 'application/json' } });
+    return { child, api };
+  }
+
+  it('killed with SIGKILL leaves no orphan after the next start and at most one backend per port', async () => {
+    const { api } = await startCli(32);
     const created = await api('/api/v1/instances/orphan', {
       method: 'POST',
       body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, environment: { FAKE_SPAWN_CHILD: '1' } }),
@@ -114,7 +121,7 @@ describe('a server killed with SIGKILL', () => {
     await expect.poll(() => readFileSync(logFile, 'utf8'), { timeout: 5_000 }).toMatch(/grandchild pid (\d+)/);
     const grandchild = Number(/grandchild pid (\d+)/.exec(readFileSync(logFile, 'utf8'))![1]);
 
-    cli.kill('SIGKILL');
+    cli!.kill('SIGKILL');
     await new Promise((r) => cli!.once('exit', r));
     // the backend and its child outlived the server
     expect(alive(backendPid)).toBe(true);
@@ -131,5 +138,28 @@ describe('a server killed with SIGKILL', () => {
     const state = await (await fetch(`http://127.0.0.1:${port}/fake/state`)).json();
     expect(state.pid).toBe(inst.pid);
     expect(inst.pid).not.toBe(backendPid);
+  }, 90_000);
+
+  it('stops every backend on SIGTERM and restores them at the next start', async () => {
+    const { child, api } = await startCli(33);
+    const pids: number[] = [];
+    for (const n of ['g1', 'g2']) {
+      const res = await api(`/api/v1/instances/${n}`, {
+        method: 'POST',
+        body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, environment: { FAKE_IGNORE_SIGTERM: n === 'g2' ? '1' : '0' } }),
+      });
+      expect(res.status).toBe(201);
+      pids.push((await (await api(`/api/v1/instances/${n}/start`, { method: 'POST' })).json()).pid);
+      // ready means the backend has installed its signal handlers (g2 ignores SIGTERM)
+      await expect.poll(async () => (await (await api(`/api/v1/instances/${n}`)).json()).health, { timeout: 15_000 }).toBe('ready');
+    }
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    const next = await boot(33);
+    for (const n of ['g1', 'g2']) {
+      await expect.poll(async () => (await getInstance(next, n)).status, { timeout: 15_000 }).toBe('running');
+    }
   }, 90_000);
 });
