@@ -109,6 +109,21 @@ describe('parseCommand for llama.cpp', () => {
       { chat_template_kwargs: '{"enable_thinking": false}' },
     ],
     [
+      'newer llama-server spellings',
+      'llama-server --temperature 0.2 -ctxcp 4 --spec-draft-model d.gguf --ui',
+      { temp: 0.2, ctx_checkpoints: 4, model_draft: 'd.gguf', webui: true },
+    ],
+    [
+      'flags llamactl lacks',
+      'llama-server -rea off --cors-origins localhost -lm mmap',
+      { reasoning: 'off', cors_origins: 'localhost', load_mode: 'mmap' },
+    ],
+    [
+      'lookup cache files',
+      'llama-server -lcs static.bin -lcd dyn.bin',
+      { lookup_cache_static: 'static.bin', lookup_cache_dynamic: 'dyn.bin' },
+    ],
+    [
       'router mode flags',
       'llama-server --models-dir /models --models-max 2 --no-models-autoload',
       { models_dir: '/models', models_max: 2, no_models_autoload: true },

@@ -123,6 +123,26 @@ describe('backend option tables', () => {
     expect(flags.ctx_size).toBe('--ctx-size');
   });
 
+  it("adds llama-server flags that llamactl lacks after llamactl's fields", () => {
+    const extra = BACKEND_OPTION_FIELDS.llama_cpp.slice(221).map((f) => f.key);
+    expect(extra).toEqual(
+      expect.arrayContaining([
+        'rpc',
+        'reasoning',
+        'cors_origins',
+        'spec_draft_n_max',
+        'mmproj_device',
+        'load_mode',
+      ]),
+    );
+  });
+
+  it('types the lookup cache options as file names, as llama-server reads them', () => {
+    const idx = fieldIndex('llama_cpp');
+    expect(idx.byKey.get('lookup_cache_static')?.type).toBe('str');
+    expect(idx.byKey.get('lookup_cache_dynamic')?.type).toBe('str');
+  });
+
   it('offers a few common fields per backend for the form', () => {
     expect(commonFields('llama_cpp').map((f) => f.key)).toEqual(
       expect.arrayContaining([
