@@ -495,3 +495,21 @@ describe('per-OS file discovery', () => {
     expect(r.config.data_dir).toBe(join(root, 'pd', 'llamactl'));
   });
 });
+
+describe('.env and the process environment', () => {
+  it('adds .env variables to process.env only where they are not already set', () => {
+    const fresh = `LLAMACTL_TEST_DOTENV_${process.pid}`;
+    const existing = `LLAMACTL_TEST_EXISTING_${process.pid}`;
+    writeFileSync(join(cwd, '.env'), `${fresh}=from-dotenv\n${existing}=from-dotenv\n`);
+    process.env[existing] = 'from-env';
+    try {
+      const r = loadConfigDetailed({ platform: platform(process.env), cwd });
+      expect(r.dotenvFile).toBe(join(cwd, '.env'));
+      expect(process.env[fresh]).toBe('from-dotenv');
+      expect(process.env[existing]).toBe('from-env');
+    } finally {
+      delete process.env[fresh];
+      delete process.env[existing];
+    }
+  });
+});
