@@ -1,6 +1,8 @@
 // `npm run bench:startup`: time from launching the built headless server (`node
 // dist/main/cli.js`) to its first HTTP answer, and its resident memory (RSS) once idle.
-// Prints figures; asserts nothing. Traffic goes to 127.0.0.1 only.
+// Prints figures; asserts nothing. Traffic goes to 127.0.0.1 only. A bare Node HTTP server is
+// measured the same way in the same run as a baseline, since on a shared machine absolute
+// figures mostly measure the load.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,10 +39,15 @@ interface Run {
   idleRssMiB: number;
 }
 
-async function once(): Promise<Run> {
+/** Prints its URL like our server does, answers 200 to everything. */
+const BASELINE = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
+  console.log('listening on http://127.0.0.1:' + this.address().port);
+});`;
+
+async function once(baseline: boolean): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'llamactl-bench-startup-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI], {
+  const child = spawn(process.execPath, baseline ? ['-e', BASELINE] : [CLI], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
@@ -86,7 +93,12 @@ async function once(): Promise<Run> {
 }
 
 const runs: Run[] = [];
-for (let i = 0; i < RUNS; i++) runs.push(await once());
+const base: Run[] = [];
+// Interleaved, so both see the same background load.
+for (let i = 0; i < RUNS; i++) {
+  base.push(await once(true));
+  runs.push(await once(false));
+}
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -101,3 +113,6 @@ console.log(
 console.log(`  launch -> "listening" line:  ${fmt(stats(runs.map((r) => r.listeningMs)), 'ms')}`);
 console.log(`  launch -> first HTTP answer: ${fmt(stats(runs.map((r) => r.firstAnswerMs)), 'ms')}`);
 console.log(`  idle RSS:                    ${fmt(stats(runs.map((r) => r.idleRssMiB)), 'MiB')}`);
+console.log('baseline: bare node:http server, same runs');
+console.log(`  launch -> first HTTP answer: ${fmt(stats(base.map((r) => r.firstAnswerMs)), 'ms')}`);
+console.log(`  idle RSS:                    ${fmt(stats(base.map((r) => r.idleRssMiB)), 'MiB')}`);
