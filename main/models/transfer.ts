@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rename, stat, truncate, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { HubError, hubHeaders, hubStatusMessage, type HubEndpoint } from './hub-client';
 
 export interface TransferSettings {
@@ -87,39 +88,162 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Incremental hash of one algorithm; `update` may return a promise when the caller must wait. */
+interface Hasher {
+  update(chunk: Uint8Array): Promise<void> | undefined;
+  digest(): Promise<string>;
+  close(): void;
+}
+
+class InlineHasher implements Hasher {
+  private readonly h: Hash;
+  constructor(algo: string, prefix?: string) {
+    this.h = createHash(algo);
+    if (prefix) this.h.update(prefix);
+  }
+  update(chunk: Uint8Array): undefined {
+    this.h.update(chunk);
+    return undefined;
+  }
+  async digest(): Promise<string> {
+    return this.h.digest('hex');
+  }
+  close(): void {}
+}
+
+const HASH_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const h = createHash(workerData.algo);
+parentPort.on('message', (m) => {
+  if (m.type === 'data') {
+    h.update(new Uint8Array(m.buffer, 0, m.length));
+    // hand the buffer back for reuse: no allocation per batch, no garbage waiting for a GC
+    parentPort.postMessage({ type: 'ack', length: m.length, buffer: m.buffer }, [m.buffer]);
+  } else {
+    parentPort.postMessage({ type: 'digest', hex: h.digest('hex') });
+  }
+});
+`;
+
+/**
+ * SHA-256 on a worker thread, so hashing (slow without SHA CPU extensions) overlaps the transfer
+ * instead of adding to it. Data is copied into 1 MiB batches whose buffers are transferred to the
+ * worker and back (a small pool, reused); at most HASH_BACKLOG bytes wait for the worker, so
+ * memory stays bounded and the transfer slows down to the hash speed rather than queueing.
+ */
+const HASH_BATCH = 1 << 20;
+const HASH_BACKLOG = 8 << 20;
+
+class WorkerHasher implements Hasher {
+  private readonly worker: Worker;
+  private readonly pool: ArrayBuffer[] = [];
+  private batch = new Uint8Array(new ArrayBuffer(HASH_BATCH));
+  private used = 0;
+  private backlog = 0;
+  private wakeUp?: () => void;
+  private onDigest?: (hex: string) => void;
+  private failure?: Error;
+
+  constructor(algo: string) {
+    this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { algo } });
+    this.worker.on('message', (m: { type: string; length?: number; hex?: string; buffer?: ArrayBuffer }) => {
+      if (m.type === 'ack') {
+        this.backlog -= m.length!;
+        this.pool.push(m.buffer!);
+        if (this.backlog <= HASH_BACKLOG / 2) this.wake();
+      } else this.onDigest?.(m.hex!);
+    });
+    this.worker.on('error', (err) => {
+      this.failure = err;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    const buffer = this.batch.buffer as ArrayBuffer;
+    this.worker.postMessage({ type: 'data', buffer, length: this.used }, [buffer]);
+    this.backlog += this.used;
+    this.batch = new Uint8Array(this.pool.pop() ?? new ArrayBuffer(HASH_BATCH));
+    this.used = 0;
+  }
+
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const n = Math.min(HASH_BATCH - this.used, chunk.byteLength - off);
+      this.batch.set(chunk.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      if (this.used === HASH_BATCH) this.flush();
+    }
+    if (this.backlog <= HASH_BACKLOG) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.wakeUp = () => (this.failure ? reject(this.failure) : resolve());
+    });
+  }
+
+  digest(): Promise<string> {
+    this.flush();
+    return new Promise<string>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.onDigest = resolve;
+      this.worker.once('error', reject);
+      this.worker.postMessage({ type: 'digest' });
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** Files at least this large are hashed on a worker thread. */
+const WORKER_HASH_MIN_BYTES = 16 << 20;
+
 /** Hash state for the verification, built over the bytes already on disk plus what arrives. */
 class Verifier {
-  private sha256?: Hash;
-  private sha1?: Hash;
+  private hasher?: Hasher;
+  private readonly expected?: { algo: 'sha256' | 'sha1'; hex: string; label: string };
   constructor(private readonly target: BlobTarget) {
+    if (target.sha256) this.expected = { algo: 'sha256', hex: target.sha256, label: 'sha256' };
+    else if (target.gitOid) this.expected = { algo: 'sha1', hex: target.gitOid, label: 'git blob id' };
     this.reset();
   }
   reset(): void {
-    this.sha256 = this.target.sha256 ? createHash('sha256') : undefined;
-    this.sha1 = !this.target.sha256 && this.target.gitOid ? createHash('sha1') : undefined;
+    this.hasher?.close();
+    this.hasher = undefined;
+    if (!this.expected) return;
     // git's blob id covers a "blob <size>\0" header before the content
-    this.sha1?.update(`blob ${this.target.size}\0`);
+    const prefix = this.expected.algo === 'sha1' ? `blob ${this.target.size}\0` : undefined;
+    this.hasher =
+      this.expected.algo === 'sha256' && this.target.size >= WORKER_HASH_MIN_BYTES
+        ? new WorkerHasher('sha256')
+        : new InlineHasher(this.expected.algo, prefix);
   }
-  update(chunk: Uint8Array): void {
-    this.sha256?.update(chunk);
-    this.sha1?.update(chunk);
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    return this.hasher?.update(chunk);
   }
   async updateFromFile(path: string, length: number): Promise<void> {
-    if (length === 0 || (!this.sha256 && !this.sha1)) return;
+    if (length === 0 || !this.hasher) return;
     const rs = createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 });
-    for await (const chunk of rs) this.update(chunk as Buffer);
+    for await (const chunk of rs) await this.update(chunk as Buffer);
   }
   /** null when the content matches */
-  mismatch(): string | null {
-    if (this.sha256) {
-      const got = this.sha256.digest('hex');
-      return got === this.target.sha256 ? null : `expected sha256 ${this.target.sha256}, got ${got}`;
-    }
-    if (this.sha1) {
-      const got = this.sha1.digest('hex');
-      return got === this.target.gitOid ? null : `expected git blob id ${this.target.gitOid}, got ${got}`;
-    }
-    return null;
+  async mismatch(): Promise<string | null> {
+    if (!this.hasher || !this.expected) return null;
+    const got = await this.hasher.digest();
+    return got === this.expected.hex ? null : `expected ${this.expected.label} ${this.expected.hex}, got ${got}`;
+  }
+  close(): void {
+    this.hasher?.close();
   }
 }
 
@@ -138,10 +262,25 @@ async function closeStream(ws: WriteStream): Promise<void> {
  *   partial file is renamed to the blob; a mismatch deletes the partial file (it is corrupt).
  */
 export async function downloadBlob(ep: HubEndpoint, target: BlobTarget, opts: TransferOptions): Promise<void> {
-  const { signal, settings } = opts;
   const sleep = opts.sleep ?? defaultSleep;
   const partial = partialPath(target.blobPath);
   const verifier = new Verifier(target);
+  try {
+    await transferAndVerify(ep, target, partial, verifier, opts, sleep);
+  } finally {
+    verifier.close();
+  }
+}
+
+async function transferAndVerify(
+  ep: HubEndpoint,
+  target: BlobTarget,
+  partial: string,
+  verifier: Verifier,
+  opts: TransferOptions,
+  sleep: NonNullable<TransferOptions['sleep']>,
+): Promise<void> {
+  const { signal, settings } = opts;
   let offset = await fileSize(partial);
   if (offset > target.size) {
     await truncate(partial, 0);
@@ -169,7 +308,7 @@ export async function downloadBlob(ep: HubEndpoint, target: BlobTarget, opts: Tr
       await sleep(delay, signal);
     }
   }
-  const mismatch = verifier.mismatch();
+  const mismatch = await verifier.mismatch();
   if (mismatch) {
     await unlink(partial).catch(() => {});
     throw new ChecksumError(`${target.label}: checksum mismatch, the downloaded file is corrupt (${mismatch}); the partial file was removed`);
@@ -250,9 +389,12 @@ async function attempt(
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         stallTimer.refresh();
         if (offset + chunk.byteLength > target.size) throw new Error(`${target.label}: the hub sent more bytes than listed (${target.size})`);
-        verifier.update(chunk);
+        const hashing = verifier.update(chunk);
         offset += chunk.byteLength;
         if (!ws.write(chunk)) await Promise.race([once(ws, 'drain'), wsError]);
+        if (hashing) await hashing;
+        // waiting for the disk or the hash worker is not a stalled connection
+        stallTimer.refresh();
         opts.onProgress?.(offset);
       }
     } catch (err) {

@@ -1,0 +1,194 @@
+// `npm run bench:download`: one large GGUF (default 1 GiB) from the fake hub (e2e/fixtures/fake-hub.ts,
+// generated on the fly from a repeated random block, never stored), fetched in the same run by
+//   - curl (the reference transfer, written to a file),
+//   - curl followed by sha256sum (the same work our server does: transfer + verification),
+//   - our server, as its own process, through POST /api/v1/models/download (transfer, SHA-256
+//     verification, rename into blobs/, snapshot link),
+// and the server's resident memory (VmRSS) sampled every 50 ms during its download.
+// Prints figures against the issue's targets (≥ 0.9x curl, < 64 MB RSS growth); never fails on
+// them (figures on a shared 2-core machine are noisy). Loopback only; bounded to one file per tool.
+//
+// Knobs: BENCH_DOWNLOAD_BYTES (default 1073741824).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const FAKE_HUB = join(ROOT, 'e2e', 'fixtures', 'fake-hub.ts');
+const MGMT_KEY = 'llamactl-mgmt-bench-00000000000000000000000000000000000000000000000000000000';
+const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 1 << 30);
+const REPO = 'bench/big-GGUF';
+const FILE = 'big-Q4_K_M.gguf';
+
+// ---- server mode: our server as its own process, as in production ----------------------------
+
+async function serve(configPath: string): Promise<void> {
+  const { loadConfig } = await import('../main/config/load-config');
+  const { createLogger } = await import('../main/logger');
+  const { listen } = await import('../main/server/http-server');
+  const { closeServices, createServices } = await import('../main/services');
+  const config = loadConfig({ overrides: JSON.parse(readFileSync(configPath, 'utf8')) });
+  const services = await createServices(config, { log: createLogger('warn') });
+  const running = await listen(services, '127.0.0.1', 0);
+  process.stdout.write(`BENCH_SERVER ${running.url} ${process.pid}\n`);
+  const stop = async () => {
+    await running.close();
+    await closeServices(services);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+});
+
+/** Starts a child and resolves with the first stdout line matching `re`. */
+function startChild(args: string[], env: NodeJS.ProcessEnv, re: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const child = spawn(TSX, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      const m = re.exec(line);
+      if (m) resolve({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+function ensureCurl(): void {
+  if (spawnSync('curl', ['--version']).status === 0) return;
+  console.log('curl not found; installing it with apt-get');
+  spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+  const r = spawnSync('apt-get', ['install', '-y', 'curl'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not install curl');
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function curl(url: string, out: string): number {
+  const t0 = performance.now();
+  const r = spawnSync('curl', ['-sS', '--fail', '-o', out, url]);
+  if (r.status !== 0) throw new Error(`curl failed: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+const mb = (b: number) => (b / 1e6).toFixed(1);
+const rate = (bytes: number, s: number) => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  ensureCurl();
+  const work = mkdtempSync(join(tmpdir(), 'llamactl-bench-download-'));
+  try {
+    console.log(`bench:download: ${mb(SIZE)} MB GGUF from the fake hub on 127.0.0.1`);
+    const hub = await startChild([FAKE_HUB, '--fake-hub', '--size', String(SIZE)], process.env, /^(\{.*\})$/);
+    const { url: hubUrl, commit, sha256 } = JSON.parse(hub.match[1]) as { url: string; commit: string; sha256: string };
+    const fileUrl = `${hubUrl}/${REPO}/resolve/${commit}/${FILE}`;
+
+    // curl (twice, around our run, to see the noise; the faster one is the baseline)
+    const curlOut = join(work, 'curl.bin');
+    const curl1 = curl(fileUrl, curlOut);
+    const t0 = performance.now();
+    const sum = await sha256File(curlOut);
+    const hashSecs = (performance.now() - t0) / 1000;
+    if (sum !== sha256) throw new Error('curl download does not match the listed sha256');
+    rmSync(curlOut);
+
+    // our server
+    const cache = join(work, 'hub-cache');
+    const configPath = join(work, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ data_dir: join(work, 'data'), server: { host: '127.0.0.1', port: 0 }, auth: { management_keys: [MGMT_KEY] } }));
+    const env = { ...process.env, HF_ENDPOINT: hubUrl, LLAMA_CACHE: cache, HF_TOKEN: '' };
+    const srv = await startChild([THIS_FILE, '--serve', configPath], env, /^BENCH_SERVER (\S+) (\d+)$/);
+    const base = srv.match[1];
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(base + path, { ...init, headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' } });
+    await (await api('/api/v1/models')).json(); // warm the routes before the baseline
+    await sleep(300);
+    // the server's own pid (tsx runs it in a child process of its own)
+    const pid = Number(srv.match[2]);
+    const rssBefore = rssBytes(pid);
+    let rssPeak = rssBefore;
+    const tStart = performance.now();
+    const res = await api('/api/v1/models/download', { method: 'POST', body: JSON.stringify({ repo: `${REPO}:Q4_K_M` }) });
+    if (res.status !== 202) throw new Error(`download request answered ${res.status}: ${await res.text()}`);
+    const { job_id } = (await res.json()) as { job_id: string };
+    let job: { status: string; error?: string; progress: { bytes_downloaded: number } } | undefined;
+    let lastPoll = 0;
+    const deadline = tStart + 10 * 60_000;
+    for (;;) {
+      rssPeak = Math.max(rssPeak, rssBytes(pid));
+      const now = performance.now();
+      if (now - lastPoll >= 200) {
+        lastPoll = now;
+        job = (await (await api(`/api/v1/models/jobs/${job_id}`)).json()) as typeof job;
+        if (job!.status !== 'downloading' && job!.status !== 'queued') break;
+      }
+      if (now > deadline) throw new Error('our download took more than 10 minutes; giving up');
+      await sleep(50);
+    }
+    const ourSecs = (performance.now() - tStart) / 1000;
+    if (job!.status !== 'completed') throw new Error(`our download ended ${job!.status}: ${job!.error}`);
+    const blob = join(cache, 'models--bench--big-GGUF', 'blobs', sha256);
+    if (statSync(blob).size !== SIZE) throw new Error('blob has the wrong size');
+    srv.child.kill('SIGTERM');
+    rmSync(cache, { recursive: true, force: true });
+
+    const curl2 = curl(fileUrl, curlOut);
+    rmSync(curlOut);
+    const curlBest = Math.min(curl1, curl2);
+    const curlVerified = curlBest + hashSecs;
+
+    console.log('');
+    console.log(`curl (transfer only)         ${curl1.toFixed(2)} s, ${curl2.toFixed(2)} s  -> best ${rate(SIZE, curlBest)}`);
+    console.log(`sha256 of the file (node)    ${hashSecs.toFixed(2)} s  (${rate(SIZE, hashSecs)})`);
+    console.log(`curl + sha256 (same work)    ${curlVerified.toFixed(2)} s  -> ${rate(SIZE, curlVerified)}`);
+    console.log(`our server (verified)        ${ourSecs.toFixed(2)} s  -> ${rate(SIZE, ourSecs)} (includes polling granularity of 0.2 s)`);
+    console.log(`ratio vs curl transfer       ${(curlBest / ourSecs).toFixed(2)}x   (target >= 0.9x)`);
+    console.log(`ratio vs curl + sha256       ${(curlVerified / ourSecs).toFixed(2)}x`);
+    console.log(`server RSS before / peak     ${mb(rssBefore)} MB / ${mb(rssPeak)} MB  -> growth ${mb(rssPeak - rssBefore)} MB (target < 64 MB)`);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt >= 0) {
+  void serve(process.argv[serveAt + 1]);
+} else {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
