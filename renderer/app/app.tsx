@@ -21,6 +21,11 @@ export function App() {
     const check = async () => {
       const d = desktop();
       const key = d ? await d.managementKey() : storedKey();
+      // nothing remembered: go straight to sign-in instead of a request bound to fail with 401
+      if (!d && key === null) {
+        if (!cancelled) useAuthStore.getState().signOut();
+        return;
+      }
       try {
         await apiJson('/instances', { key, keepSessionOn401: true });
         if (!cancelled) useAuthStore.getState().signIn(key ?? '', !d && localStorageHasKey());

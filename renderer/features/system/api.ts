@@ -21,6 +21,15 @@ export function parseVersion(text: string): { version: string; commit: string; b
   return { version: get('Version'), commit: get('Commit'), buildTime: get('Build Time') };
 }
 
+/** The nodes named in the (sanitized) config, the local one flagged. */
+export function nodesFromConfig(config: Record<string, any> | undefined): NodeInfo[] {
+  if (!config) return [];
+  const local = (config.local_node as string) || 'main';
+  const nodes = normalizeNodes(config.nodes ?? {});
+  if (!nodes.some((n) => n.name === local)) nodes.unshift({ name: local, address: '' });
+  return nodes.map((n) => ({ ...n, local: n.name === local })).sort((a, b) => Number(b.local) - Number(a.local) || a.name.localeCompare(b.name));
+}
+
 export const systemApi = {
   version: async () => parseVersion(await apiText('/version')),
   config: () => apiJson<Record<string, unknown>>('/config'),

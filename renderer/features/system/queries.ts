@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { systemApi } from './api';
+import { nodesFromConfig, systemApi } from './api';
 
 export const systemKeys = {
   all: ['system'] as const,
@@ -11,8 +11,24 @@ export const systemKeys = {
 
 export const useServerVersion = () => useQuery({ queryKey: systemKeys.version(), queryFn: systemApi.version, staleTime: Infinity });
 export const useServerConfig = () => useQuery({ queryKey: systemKeys.config(), queryFn: systemApi.config, staleTime: 5 * 60_000 });
-/** Nodes: reachability changes arrive as `node` events, which invalidate this query. */
-export const useNodes = () => useQuery({ queryKey: systemKeys.nodes(), queryFn: systemApi.nodes, staleTime: Infinity });
+/** The configured nodes (from the config, so forms need no extra endpoint). */
+export function useNodes() {
+  const q = useServerConfig();
+  return { ...q, data: q.data ? nodesFromConfig(q.data) : undefined };
+}
+
+/**
+ * Reachability from GET /api/v1/nodes, merged over the configured list; `node` events
+ * invalidate it. Only the System page asks for it.
+ */
+export function useNodeReachability() {
+  const config = useNodes();
+  // with only this server configured there is nothing to probe
+  const remote = (config.data ?? []).some((n) => !n.local);
+  const live = useQuery({ queryKey: systemKeys.nodes(), queryFn: systemApi.nodes, staleTime: Infinity, retry: false, enabled: remote });
+  const data = config.data?.map((n) => ({ ...n, ...(live.data?.find((l) => l.name === n.name) ?? {}), local: n.local }));
+  return { data, isPending: config.isPending, error: config.error, isFetching: live.isFetching, refetch: live.refetch, liveError: live.error };
+}
 export const useLlamaServerInfo = (what: 'version' | 'devices', enabled = true) =>
   useQuery({
     queryKey: systemKeys.llama(what),

@@ -13,11 +13,8 @@ export function SignInPage() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    // an empty key is allowed: servers with management auth turned off accept any request
     const k = key.trim();
-    if (!k) {
-      setError('Enter the management key.');
-      return;
-    }
     setBusy(true);
     setError(null);
     try {
@@ -25,9 +22,11 @@ export function SignInPage() {
       useAuthStore.getState().signIn(k, remember);
     } catch (err) {
       setError(
-        err instanceof ApiError && err.status === 401
+        err instanceof ApiError && err.status === 401 && k
           ? 'That key was not accepted. Check it and try again.'
-          : `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`,
+          : err instanceof ApiError && err.status === 401 && !k
+            ? 'This server requires a management key.'
+            : `Could not reach the server: ${err instanceof Error ? err.message : String(err)}`,
       );
       setBusy(false);
     }

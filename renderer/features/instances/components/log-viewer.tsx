@@ -30,6 +30,36 @@ export class LineSplitter {
   }
 }
 
+/**
+ * Server-sent events to text chunks: the log stream sends each chunk as a JSON string in
+ * `data:` (so newlines inside it survive); comments (`: ping`) are skipped.
+ */
+export class SseParser {
+  private buf = '';
+  push(text: string): string[] {
+    this.buf += text.replace(/\r\n/g, '\n');
+    const out: string[] = [];
+    let i: number;
+    while ((i = this.buf.indexOf('\n\n')) >= 0) {
+      const block = this.buf.slice(0, i);
+      this.buf = this.buf.slice(i + 2);
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5))
+        .join('\n');
+      if (!data) continue;
+      try {
+        const v = JSON.parse(data);
+        out.push(typeof v === 'string' ? v : data);
+      } catch {
+        out.push(data);
+      }
+    }
+    return out;
+  }
+}
+
 export function lineClass(line: string): string {
   if (/\b(ERROR|error|FATAL|fatal|panic)\b|^E /.test(line)) return 'log-error';
   if (/\b(WARN|WARNING|warn|warning)\b|^W /.test(line)) return 'log-warn';
@@ -78,11 +108,12 @@ export function useLogLines(name: string, lines: number) {
         const sse = (res.headers.get('content-type') ?? '').includes('text/event-stream');
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         const split = new LineSplitter();
+        const events = new SseParser();
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          const ls = split.push(value);
-          append(sse ? ls.filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)) : ls);
+          if (!sse) append(split.push(value));
+          else for (const chunk of events.push(value)) append(split.push(chunk));
         }
         append(split.flush());
       } catch (err) {

@@ -4,12 +4,12 @@ import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
 import { serverBase } from '../../../lib/api-client';
 import { desktop } from '../../../lib/desktop';
-import { useLlamaServerInfo, useNodes, useServerConfig, useServerVersion } from '../queries';
+import { useLlamaServerInfo, useNodeReachability, useServerConfig, useServerVersion } from '../queries';
 
 export function SystemPage() {
   const version = useServerVersion();
   const config = useServerConfig();
-  const nodes = useNodes();
+  const nodes = useNodeReachability();
   const llamaVersion = useLlamaServerInfo('version');
   const llamaDevices = useLlamaServerInfo('devices');
   const d = desktop();

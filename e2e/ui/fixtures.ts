@@ -1,0 +1,45 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { AppPage } from './pages/app-page';
+import { SCREENSHOTS, serverUrl } from './env';
+
+interface Fixtures {
+  app: AppPage;
+  /** console messages that are expected in this test (e.g. the 401 of a wrong key) */
+  allowConsole: (re: RegExp) => void;
+}
+
+/**
+ * `app`: a page on the dashboard whose console must stay clean: any console error or uncaught
+ * exception fails the test, unless the test declared it with `allowConsole`.
+ */
+export const test = base.extend<Fixtures & { consoleErrors: string[]; allowed: RegExp[] }>({
+  allowed: async ({}, use) => {
+    await use([]);
+  },
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await use(errors);
+  },
+  allowConsole: async ({ allowed }, use) => {
+    await use((re) => allowed.push(re));
+  },
+  app: async ({ page, consoleErrors, allowed }, use) => {
+    await use(new AppPage(page, serverUrl()));
+    const unexpected = consoleErrors.filter((e) => !allowed.some((re) => re.test(e)));
+    expect(unexpected, 'console errors').toEqual([]);
+  },
+});
+
+export { expect };
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // let entry animations finish so the picture shows the settled UI
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
+}

@@ -1,0 +1,120 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FakeHub, tinyGguf } from '../fixtures/fake-hub';
+import { E2E_ENV, MGMT_KEY, PROGRESS_REPO, PROGRESS_FILE, QUANT_REPO } from './env';
+
+const root = resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function waitForServer(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/api/v1/version`, { headers: { Authorization: `Bearer ${MGMT_KEY}` } });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not answer within 30 s:\n${output()}`);
+}
+
+/**
+ * Builds the app, starts the fake hub (in this process), a small control server the specs use
+ * to release a stalled download, and the headless server with a temporary data dir, the fake
+ * backend as every backend's command and HF_ENDPOINT at the fake hub.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!process.env.E2E_SKIP_BUILD) {
+    const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const hub = new FakeHub();
+  await hub.start();
+  // a repo with several quantizations (the download dialog lists them)
+  hub.addRepo(QUANT_REPO, [
+    { path: 'tiny-chat-Q4_K_M.gguf', content: tinyGguf({ name: 'tiny-chat', padding: 300_000 }) },
+    { path: 'tiny-chat-Q8_0.gguf', content: tinyGguf({ name: 'tiny-chat', fileType: 7, padding: 600_000 }) },
+    { path: 'README.md', content: Buffer.from('# tiny chat\n') },
+  ]);
+  // a repo whose download stalls half way until a spec releases it, so progress is observable
+  const size = 64 << 20;
+  const head = tinyGguf({ name: 'progress' });
+  hub.addRepo(PROGRESS_REPO, [{ path: PROGRESS_FILE, generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size } }]);
+  hub.switches.stall = { path: PROGRESS_FILE, atByte: size / 2 };
+
+  const control = createServer((req, res) => {
+    if (req.url === '/release-stall') hub.releaseStall();
+    res.end('ok');
+  });
+  await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
+
+  const dir = mkdtempSync(join(tmpdir(), 'llamactl-e2e-'));
+  const dataDir = join(dir, 'data');
+  const cacheDir = join(dir, 'hub');
+  mkdirSync(dataDir);
+  mkdirSync(cacheDir);
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, '# e2e: everything comes from the environment\n{}\n');
+  const port = await freePort();
+  const fake = join(root, 'e2e/fixtures/fake-backend.mjs');
+  const url = `http://127.0.0.1:${port}`;
+  let out = '';
+  const child = spawn(process.execPath, [join(root, 'dist/main/cli.js')], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      HOME: dir,
+      LLAMACTL_CONFIG_PATH: configPath,
+      LLAMACTL_HOST: '127.0.0.1',
+      LLAMACTL_PORT: String(port),
+      LLAMACTL_DATA_DIRECTORY: dataDir,
+      LLAMACTL_MANAGEMENT_KEYS: MGMT_KEY,
+      LLAMACTL_LLAMACPP_COMMAND: fake,
+      LLAMACTL_LLAMACPP_ARGS: '',
+      LLAMACTL_MLX_COMMAND: fake,
+      LLAMACTL_VLLM_COMMAND: fake,
+      LLAMACTL_INSTANCE_PORT_RANGE: '41000-41999',
+      LLAMA_CACHE: cacheDir,
+      HF_ENDPOINT: hub.url,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitForServer(url, child, () => out);
+
+  process.env[E2E_ENV.url] = url;
+  process.env[E2E_ENV.control] = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+
+  return async () => {
+    child.kill('SIGTERM');
+    await new Promise<void>((r) => {
+      if (child.exitCode !== null) return r();
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r();
+      }, 10_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+    control.close();
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,39 @@
+import { expect, screenshot, test } from './fixtures';
+import { PROGRESS_REPO, QUANT_REPO, releaseStalledDownload } from './env';
+
+test.describe.configure({ mode: 'serial' });
+
+test('the download dialog lists quantizations and a chosen one downloads into the cache', async ({ app, page }) => {
+  await app.openSignedIn();
+  await app.goto('Models');
+  await expect(page.getByRole('heading', { name: 'No models yet' })).toBeVisible();
+  await screenshot(page, '09-models-empty');
+  await app.models.downloadButton.click();
+  await app.models.dialog.getByLabel('Repository').fill(QUANT_REPO);
+  await expect(app.models.quantization('Q8_0')).toBeAttached();
+  await app.models.quantization('Q8_0').check({ force: true });
+  await screenshot(page, '10-download-dialog');
+  await app.models.dialog.getByRole('button', { name: 'Start download' }).click();
+  await expect(app.models.cachedRow(QUANT_REPO, 'Q8_0')).toBeVisible();
+  await expect(app.models.cachedRow(QUANT_REPO, 'Q8_0')).toContainText('llama');
+});
+
+test('a download shows progress, then completes', async ({ app, page }) => {
+  await app.openSignedIn('#/models');
+  await app.models.downloadButton.click();
+  await app.models.dialog.getByLabel('Repository').fill(PROGRESS_REPO);
+  await app.models.dialog.getByRole('button', { name: 'Start download' }).click();
+  const bar = app.models.progress(PROGRESS_REPO);
+  await expect(bar).toHaveAttribute('aria-valuenow', '50');
+  await expect(app.models.job(PROGRESS_REPO)).toContainText('Downloading');
+  await screenshot(page, '11-download-progress');
+  await releaseStalledDownload();
+  await expect(app.models.job(PROGRESS_REPO)).toContainText('Completed');
+  await expect(app.models.cachedRow(PROGRESS_REPO, 'main')).toBeVisible();
+  await screenshot(page, '12-models');
+
+  await app.models.cachedRow(PROGRESS_REPO, 'main').getByRole('button', { name: /Create instance from/ }).click();
+  await expect(app.instances.dialog.root).toBeVisible();
+  await expect(app.instances.dialog.field('Name')).toHaveValue('progress');
+  await expect(app.instances.dialog.commandPreview).toContainText('progress-Q4_K_M.gguf');
+});
