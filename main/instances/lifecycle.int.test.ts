@@ -55,6 +55,21 @@ describe('instance lifecycle through the API', () => {
     await action(s, 'sick', 'stop');
   }, 30_000);
 
+  it.each([
+    ['vllm', { model: 'org/model-7b', tensor_parallel_size: 1 }],
+    ['mlx_lm', { model: 'mlx-community/tiny' }],
+  ])('supervises a %s instance the same way', async (backendType, backendOptions) => {
+    const n = `be-${backendType.replace('_', '-')}`;
+    await createInstance(s, n, { backend_type: backendType, backend_options: backendOptions });
+    await action(s, n, 'start');
+    await expect.poll(async () => (await getInstance(s, n)).health, { timeout: 10_000 }).toBe('ready');
+    const { host, port } = s.services.instances.target(n);
+    const state = await (await fetch(`http://${host}:${port}/fake/state`)).json();
+    expect(state.argv).toContain(String(port));
+    expect(state.argv).toContain(backendOptions.model);
+    expect((await (await action(s, n, 'stop')).json()).status).toBe('stopped');
+  });
+
   it('passes a hostile value as one literal argv entry, never through a shell', async () => {
     await createInstance(s, 'argv', { backend_options: { model: 'x; touch pwned', alias: '$(id)' } });
     await action(s, 'argv', 'start');

@@ -497,6 +497,9 @@ export class InstanceManager {
       if (err instanceof AppError) throw err;
       throw new AppError('start_failed', `failed to build the command for instance ${rec.name}: ${errText(err)}`);
     }
+    // Checked right before spawning, with no await in between: once stopAll has begun, no new
+    // process can appear behind its back.
+    if (this.closing) throw new AppError('instance_shutting_down', 'the server is shutting down');
     rec.log.writeStartMarker();
     const proc = new ManagedProcess({
       command: cmd.command,
