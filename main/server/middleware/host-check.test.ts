@@ -15,7 +15,7 @@ describe('Host header check for loopback binds', () => {
     ['LOCALHOST:8080', true],
     ['[::1]:8080', true],
     ['localhost', true],
-    ['127.0.0.1:9999', false],
+    ['127.0.0.1:5173', true],
     ['evil.example:8080', false],
     ['evil.example', false],
     ['localhost.evil.example:8080', false],
@@ -27,14 +27,14 @@ describe('Host header check for loopback binds', () => {
     ['', false],
     [undefined, true],
   ];
-  it.each(cases)('Host %j on port 8080 -> allowed %s', (host, allowed) => {
-    expect(isAllowedHost(host, 8080, p!)).toBe(allowed);
+  it.each(cases)('Host %j -> allowed %s', (host, allowed) => {
+    expect(isAllowedHost(host, p!)).toBe(allowed);
   });
 
   it('accepts the bound name itself for ::1 and localhost binds', () => {
-    expect(isAllowedHost('[::1]:7000', 7000, policy('::1')!)).toBe(true);
-    expect(isAllowedHost('localhost:7000', 7000, policy('localhost')!)).toBe(true);
-    expect(isAllowedHost('127.0.0.2:7000', 7000, policy('127.0.0.2')!)).toBe(true);
+    expect(isAllowedHost('[::1]:7000', policy('::1')!)).toBe(true);
+    expect(isAllowedHost('localhost:7000', policy('localhost')!)).toBe(true);
+    expect(isAllowedHost('127.0.0.2:7000', policy('127.0.0.2')!)).toBe(true);
   });
 
   it('makes no check for a LAN bind, where clients may use any name', () => {

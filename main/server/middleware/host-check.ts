@@ -9,7 +9,7 @@ import type { AppConfig } from '../../config/schema';
  * clients may use any name, so no check is made there; authentication protects it.
  */
 export interface HostPolicy {
-  /** hostnames accepted with the local port (or without a port) */
+  /** loopback hostnames and the bound address, accepted with any port */
   names: Set<string>;
   /** `server.allowed_hosts` entries: bare names accept any port, `name:port` one port */
   extraAnyPort: Set<string>;
@@ -50,18 +50,17 @@ export function splitHost(host: string): { name: string; port: string } {
   return { name: m[1], port: m[2] ?? '' };
 }
 
-export function isAllowedHost(
-  hostHeader: string | undefined,
-  localPort: number | undefined,
-  policy: HostPolicy,
-): boolean {
+/**
+ * The port of a loopback name is not checked: a rebinding page always shows up with its own
+ * (non-loopback) name, so the port adds no protection, while tunnels (`ssh -L 9000:...`) and dev
+ * proxies (Vite on :5173) legitimately present a loopback name with another port.
+ */
+export function isAllowedHost(hostHeader: string | undefined, policy: HostPolicy): boolean {
   // HTTP/1.1 requires Host; an HTTP/1.0 client without one is not a browser being rebound.
   if (hostHeader === undefined) return true;
   const { name, port } = splitHost(hostHeader);
-  if (policy.extraAnyPort.has(name)) return true;
-  if (port && policy.extraWithPort.has(`${name}:${port}`)) return true;
-  if (!policy.names.has(name)) return false;
-  return port === '' || (localPort !== undefined && port === String(localPort));
+  if (policy.names.has(name) || policy.extraAnyPort.has(name)) return true;
+  return port !== '' && policy.extraWithPort.has(`${name}:${port}`);
 }
 
 /**
@@ -73,7 +72,7 @@ export function checkHost(
   req: IncomingMessage,
   res: ServerResponse,
 ): boolean {
-  if (!policy || isAllowedHost(req.headers.host, req.socket.localPort, policy)) return true;
+  if (!policy || isAllowedHost(req.headers.host, policy)) return true;
   const body =
     JSON.stringify({
       error: 'forbidden_host',
