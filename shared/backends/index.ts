@@ -1,28 +1,14 @@
 import { z } from 'zod';
 import type { BackendType } from '../api/instances';
-import { LLAMA_CPP_OPTIONS } from './llama-cpp';
-import { MLX_LM_OPTIONS } from './mlx-lm';
+import { BACKEND_OPTION_FIELDS } from './fields';
 import type { BackendOptionField } from './types';
-import { VLLM_OPTIONS } from './vllm';
+
+export { BACKEND_EXECUTABLES, BACKEND_OPTION_FIELDS } from './fields';
 
 export { LLAMA_CPP_OPTIONS } from './llama-cpp';
 export { MLX_LM_OPTIONS } from './mlx-lm';
 export { VLLM_OPTIONS } from './vllm';
 export type { BackendOptionField, OptionListStyle, OptionValueType } from './types';
-
-/** Field tables per backend, in argv order. */
-export const BACKEND_OPTION_FIELDS: Readonly<Record<BackendType, readonly BackendOptionField[]>> = {
-  llama_cpp: LLAMA_CPP_OPTIONS,
-  vllm: VLLM_OPTIONS,
-  mlx_lm: MLX_LM_OPTIONS,
-};
-
-/** Executable names, for forms and parse-command. */
-export const BACKEND_EXECUTABLES: Readonly<Record<BackendType, string>> = {
-  llama_cpp: 'llama-server',
-  vllm: 'vllm',
-  mlx_lm: 'mlx_lm.server',
-};
 
 /** The fields a form shows first. */
 export function commonFields(type: BackendType): BackendOptionField[] {
@@ -154,3 +140,6 @@ export function backendOptionsSchema(type: BackendType): z.ZodType<Record<string
     }
   });
 }
+
+export { formatNumber, renderBackendFlags, renderExtraArgs, renderTypedFlags } from './render';
+export type { RenderOptions } from './render';

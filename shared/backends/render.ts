@@ -1,5 +1,5 @@
-import type { BackendType } from '../../shared/api/instances';
-import { BACKEND_OPTION_FIELDS } from '../../shared/backends';
+import type { BackendType } from '../api/instances';
+import { BACKEND_OPTION_FIELDS } from './fields';
 
 /**
  * Shortest decimal text of a number, never in exponent form (backends parse `1e-05` fine, but
