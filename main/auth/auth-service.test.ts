@@ -306,3 +306,13 @@ describe('generated management key', () => {
     expect(readFileSync(join(dir, MANAGEMENT_KEY_FILE), 'utf8').trim()).toBe(auth.managementKey());
   });
 });
+
+describe('large requests', () => {
+  it('checks tens of thousands of instance ids without hitting SQLite limits', () => {
+    const a = addInstance('a');
+    const ids = [a, ...Array.from({ length: 40_000 }, (_, i) => 100_000 + i)];
+    expect(() =>
+      service().createKey({ name: 'k', permission_mode: 'per_instance', instance_ids: ids }),
+    ).toThrow('Instance ID 100000 does not exist');
+  });
+});

@@ -83,13 +83,17 @@ export class KeyStore {
     }>;
   }
 
-  /** Ids among `ids` that exist in `instances`. */
+  /** Ids among `ids` that exist in `instances` (in chunks: SQLite caps bound parameters). */
   existingInstanceIds(ids: number[]): Set<number> {
-    if (ids.length === 0) return new Set();
-    const rows = this.db
-      .prepare(`SELECT id FROM instances WHERE id IN (${ids.map(() => '?').join(',')})`)
-      .all(...ids) as Array<{ id: number }>;
-    return new Set(rows.map((r) => r.id));
+    const found = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id FROM instances WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as Array<{ id: number }>;
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
   }
 
   touch(id: number, now: number): void {
