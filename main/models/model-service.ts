@@ -111,6 +111,7 @@ export class ModelService {
     this.pump();
   }
 
+  /** The folder downloads go to (shown by GET /models/cache so users know where files are). */
   hubRoot(): string {
     return resolveHubRoot(this.deps.config, this.env);
   }
@@ -192,10 +193,13 @@ export class ModelService {
 
   /** DELETE /models: refuses while a download of that repo runs (it would recreate files). */
   async deleteModel(repoRaw: unknown, tagRaw: unknown): Promise<void> {
-    const { repo } = parseRepoSpec(repoRaw);
-    let tag: string | undefined;
+    const spec = parseRepoSpec(repoRaw);
+    const repo = spec.repo;
+    // `repo=org/name:tag` works too, as in the download request
+    let tag: string | undefined = spec.tag || undefined;
     if (tagRaw !== undefined && tagRaw !== '') {
-      tag = parseRepoSpec(`${repo}:${String(tagRaw)}`, 'tag').tag;
+      if (typeof tagRaw !== 'string') throw new AppError('invalid_request', 'tag: must be a single value');
+      tag = parseRepoSpec(`${repo}:${tagRaw}`, 'tag').tag;
     }
     const active = [...this.jobs.values()].find(
       (j) => j.repo === repo && ACTIVE_JOB_STATUSES.includes(j.status) && (tag === undefined || j.tag === tag),

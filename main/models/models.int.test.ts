@@ -315,6 +315,9 @@ describe('cache deletion', () => {
     expect(readdirSync(join(repoDir('org/Two-GGUF'), 'blobs'))).not.toContain(hub.fileSha256('org/Two-GGUF', 'Two-Q4_K_M.gguf'));
 
     expect((await server.api('/api/v1/models?repo=org/Two-GGUF&tag=Q4_K_M', { method: 'DELETE' })).status).toBe(404);
+    expect((await server.api('/api/v1/models?repo=org/Two-GGUF:Q4_K_M', { method: 'DELETE' })).status).toBe(404);
+    const cache = await (await server.api('/api/v1/models/cache')).json();
+    expect(cache).toEqual({ node: 'main', hub_root: cacheRoot });
     expect((await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' })).status).toBe(204);
     expect(existsSync(repoDir('org/Two-GGUF'))).toBe(false);
     const gone = await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' });

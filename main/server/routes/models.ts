@@ -51,6 +51,11 @@ export function registerModelRoutes(api: Router, services: Services): void {
     res.status(204).end();
   });
 
+  api.get('/models/cache', (req, res) => {
+    servedLocally(services, req);
+    res.json({ node: services.config.local_node, hub_root: models.hubRoot() });
+  });
+
   api.get('/models/hub/files', async (req, res) => {
     servedLocally(services, req);
     res.json(await models.hubFiles(req.query.repo));
