@@ -1,8 +1,8 @@
-export function ProgressBar({ value, label }: { value: number | null; label: string }) {
+export function ProgressBar({ value, label, tone }: { value: number | null; label: string; tone?: 'success' | 'muted' }) {
   const pct = value === null ? null : Math.max(0, Math.min(100, value));
   return (
     <div
-      className={`progress${pct === null ? ' indeterminate' : ''}`}
+      className={`progress${pct === null ? ' indeterminate' : ''}${tone ? ` progress-${tone}` : ''}`}
       role="progressbar"
       aria-label={label}
       aria-valuemin={0}

@@ -53,7 +53,7 @@ export function ModelsPage() {
       <section className="card table-card" aria-label="Cached models">
         <div className="card-head">
           <h2>Cached models</h2>
-          {models && <span className="muted small">{models.length} · {formatBytes(models.reduce((s, m) => s + (m.size_bytes ?? 0), 0))}</span>}
+          {models && <span className="muted small">{models.length} model{models.length === 1 ? '' : 's'} · {formatBytes(models.reduce((s, m) => s + (m.size_bytes ?? 0), 0))}</span>}
         </div>
         {isPending && (
           <div className="card-pad center">
@@ -137,7 +137,7 @@ function JobRow({ job }: { job: DownloadJob }) {
           )}
         </div>
       </div>
-      {job.status !== 'failed' && <ProgressBar value={job.status === 'queued' ? null : pct} label={`Download progress of ${label}`} />}
+      {job.status !== 'failed' && <ProgressBar tone={job.status === 'completed' ? 'success' : job.status === 'cancelled' ? 'muted' : undefined} value={job.status === 'queued' ? null : pct} label={`Download progress of ${label}`} />}
       <div className="job-meta small">
         {job.status === 'failed' ? (
           <span className="text-danger">{job.error || 'Download failed'}</span>
@@ -289,6 +289,8 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
 }
 
 function formatParams(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B params` : `${(n / 1e6).toFixed(0)}M params`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B params`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(0)}M params`;
+  return `${n.toLocaleString()} params`;
 }
 

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Badge } from '../../../components/badge';
 import { CopyButton } from '../../../components/copy-button';
 import { Icon } from '../../../components/icon';
@@ -10,8 +11,10 @@ export function SystemPage() {
   const version = useServerVersion();
   const config = useServerConfig();
   const nodes = useNodeReachability();
-  const llamaVersion = useLlamaServerInfo('version');
-  const llamaDevices = useLlamaServerInfo('devices');
+  // on demand: each check spawns llama-server (--list-devices initialises GPU drivers)
+  const [checkLlama, setCheckLlama] = useState(false);
+  const llamaVersion = useLlamaServerInfo('version', checkLlama);
+  const llamaDevices = useLlamaServerInfo('devices', checkLlama);
   const d = desktop();
   const configText = config.data ? JSON.stringify(config.data, null, 2) : '';
   return (
@@ -58,21 +61,40 @@ export function SystemPage() {
         <section className="card" aria-label="llama-server">
           <div className="card-head">
             <h2>llama-server</h2>
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm"
-              onClick={() => {
-                void llamaVersion.refetch();
-                void llamaDevices.refetch();
-              }}
-            >
-              <Icon name="restart" size={14} />
-              Refresh
-            </button>
+            {checkLlama && (
+              <button
+                type="button"
+                className="btn btn-ghost btn-sm"
+                onClick={() => {
+                  void llamaVersion.refetch();
+                  void llamaDevices.refetch();
+                }}
+              >
+                <Icon name="restart" size={14} />
+                Run again
+              </button>
+            )}
           </div>
           <div className="card-pad stack">
-            <TerminalBlock label="llama-server --version" q={llamaVersion} />
-            <TerminalBlock label="llama-server --list-devices" q={llamaDevices} />
+            {checkLlama ? (
+              <>
+                <TerminalBlock label="llama-server --version" q={llamaVersion} />
+                <TerminalBlock label="llama-server --list-devices" q={llamaDevices} />
+              </>
+            ) : (
+              <div className="stack">
+                <p className="muted">
+                  Runs the configured llama-server with <code>--version</code> and <code>--list-devices</code> to show its build and the GPUs it
+                  can use.
+                </p>
+                <div>
+                  <button type="button" className="btn btn-secondary" onClick={() => setCheckLlama(true)}>
+                    <Icon name="terminal" size={14} />
+                    Check llama-server
+                  </button>
+                </div>
+              </div>
+            )}
           </div>
         </section>
       </div>
