@@ -59,18 +59,36 @@ export class InstanceLog {
     return this.fd;
   }
 
+  /** The last write error (disk full, folder gone); output keeps flowing to live listeners. */
+  lastError: Error | null = null;
+
+  /**
+   * Never throws: it runs inside the child's stdout/stderr handlers, where an exception would
+   * take the whole server down. Use `check()` where a failure should be reported.
+   */
   write(chunk: Buffer | string): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (buf.length === 0) return;
-    const maxBytes = this.rotation.maxSizeMb * 1024 * 1024;
-    let fd = this.open();
-    if (this.rotation.enabled && this.size > 0 && this.size + buf.length > maxBytes) {
-      this.rotate();
-      fd = this.open();
+    try {
+      const maxBytes = this.rotation.maxSizeMb * 1024 * 1024;
+      let fd = this.open();
+      if (this.rotation.enabled && this.size > 0 && this.size + buf.length > maxBytes) {
+        this.rotate();
+        fd = this.open();
+      }
+      writeSync(fd, buf);
+      this.size += buf.length;
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = err as Error;
+      this.close();
     }
-    writeSync(fd, buf);
-    this.size += buf.length;
     this.output.emit('data', buf.toString('utf8'));
+  }
+
+  /** Throws if the log file cannot be opened for appending. */
+  check(): void {
+    this.open();
   }
 
   writeStartMarker(): void {
@@ -97,8 +115,13 @@ export class InstanceLog {
 
   close(): void {
     if (this.fd !== null) {
-      closeSync(this.fd);
+      const fd = this.fd;
       this.fd = null;
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed or the file system went away; nothing left to release
+      }
     }
   }
 }

@@ -250,7 +250,7 @@ export class InstanceManager {
       this.store.updateOptions(name, options);
       this.writePreset(rec);
       this.emit(rec, 'updated');
-      if (wasActive) await this.startLocked(rec, 'update');
+      if (wasActive) await this.startAfterStop(rec, 'update');
       return this.toJSON(rec);
     });
   }
@@ -295,7 +295,7 @@ export class InstanceManager {
     this.refuseRemote(rec);
     await this.withLock(rec, async () => {
       if (rec.proc !== null || rec.status === 'restarting') await this.stopLocked(rec, { persist: false });
-      await this.startLocked(rec, 'api');
+      await this.startAfterStop(rec, 'api');
     });
     return this.toJSON(rec);
   }
@@ -422,6 +422,16 @@ export class InstanceManager {
     });
   }
 
+  /** A stop that kept the stored status is followed by a start; if that fails, store the truth. */
+  private async startAfterStop(rec: Rec, reason: StartReason): Promise<void> {
+    try {
+      await this.startLocked(rec, reason);
+    } catch (err) {
+      if (!rec.proc && !this.closing) this.store.updateStatus(rec.name, rec.status);
+      throw err;
+    }
+  }
+
   /** Within the admission mutex: make room for `rec` under group_limits and max_running_instances. */
   private async admit(rec: Rec): Promise<void> {
     const cfg = this.config.instances;
@@ -500,6 +510,11 @@ export class InstanceManager {
     // Checked right before spawning, with no await in between: once stopAll has begun, no new
     // process can appear behind its back.
     if (this.closing) throw new AppError('instance_shutting_down', 'the server is shutting down');
+    try {
+      rec.log.check();
+    } catch (err) {
+      throw new AppError('start_failed', `cannot write the log file ${rec.log.path}: ${errText(err)}`);
+    }
     rec.log.writeStartMarker();
     const proc = new ManagedProcess({
       command: cmd.command,
