@@ -33,7 +33,7 @@ function missingMessage(which: LlamaHelper, command: string, docker: boolean): s
 /**
  * Runs `llama-server --help|--version|--list-devices` with the configured command (docker-aware),
  * argv only, in its own process group, killed as a group after the timeout. Resolves with
- * stdout and stderr combined, as llamactl returns them.
+ * stdout followed by stderr, as llamactl returns both.
  */
 export function runLlamaHelper(
   which: LlamaHelper,
@@ -44,7 +44,6 @@ export function runLlamaHelper(
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   const cmd = llamaHelperCommand(which, config, opts.env ?? process.env);
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
     let timedOut = false;
     let settled = false;
@@ -60,14 +59,17 @@ export function runLlamaHelper(
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
-    const collect = (b: Buffer) => {
+    // stdout then stderr: two pipes have no common order, so interleaving would be arbitrary
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const collect = (into: Buffer[]) => (b: Buffer) => {
       if (size >= maxBytes) return;
       const part = b.subarray(0, maxBytes - size);
-      chunks.push(part);
+      into.push(part);
       size += part.length;
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
     const killGroup = () => {
       try {
         if (child.pid !== undefined && process.platform !== 'win32')
@@ -97,7 +99,7 @@ export function runLlamaHelper(
     });
     child.on('close', (code, signal) => {
       done(() => {
-        const output = Buffer.concat(chunks).toString('utf8');
+        const output = Buffer.concat([...out, ...err]).toString('utf8');
         if (timedOut) {
           reject(
             new AppError(

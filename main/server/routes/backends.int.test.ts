@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../../testing/test-server';
 /** A tiny stand-in for llama-server: prints what it was asked, fails on --list-devices. */
 const FAKE_LLAMA = `#!/bin/sh
 case "$1" in
-  --help) echo "usage: fake-llama-server [options]"; echo "env FROM_BACKEND=$FROM_BACKEND" ;;
+  --help) echo "usage: fake-llama-server [options]"; echo "a warning" >&2; echo "env FROM_BACKEND=$FROM_BACKEND" ;;
   --version) echo "version: 9.9.9 (fake)" >&2 ;;
   --list-devices) echo "no devices here" >&2; exit 3 ;;
   --hang) exec sleep 30 ;;
@@ -50,11 +50,11 @@ describe('llama-cpp helper endpoints', () => {
   });
   afterAll(() => server.close());
 
-  it('runs the configured command with --help and answers its output as text', async () => {
+  it('runs the configured command with --help and answers stdout then stderr as text', async () => {
     const res = await server.api('/api/v1/backends/llama-cpp/help');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await res.text()).toBe('usage: fake-llama-server [options]\nenv FROM_BACKEND=yes\n');
+    expect(await res.text()).toBe('usage: fake-llama-server [options]\nenv FROM_BACKEND=yes\na warning\n');
   });
 
   it('includes stderr in the version output', async () => {
