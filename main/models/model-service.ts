@@ -319,9 +319,9 @@ export class ModelService {
     const ep = hubEndpointFromEnv(this.env);
     const settings = transferSettingsFromEnv(this.env);
     const hubRoot = this.hubRoot();
-    const { commit, selector } = await this.resolve(ep, job, signal);
+    const { commit, selector } = await withRetries(settings, signal, () => this.resolve(ep, job, signal));
     job.commit = commit;
-    const listing = await listRepoFiles(ep, job.repo, commit, signal);
+    const listing = await withRetries(settings, signal, () => listRepoFiles(ep, job.repo, commit, signal));
     let planned: PlannedFile[];
     let main: string | undefined;
     if (job.format === 'gguf') {
@@ -447,6 +447,34 @@ export class ModelService {
     const etag = raw.replace(/^W\//, '').replace(/"/g, '');
     if (!isOid(etag)) throw new HubError(`${label}: the hub gave no usable ETag`);
     return etag;
+  }
+}
+
+/**
+ * Metadata requests (model info, tree) get the same patience as file transfers: network errors,
+ * 5xx and 429 are retried with back-off; auth, not-found and bad listings fail at once.
+ */
+async function withRetries<T>(settings: TransferSettings, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      const permanent = err instanceof HubError && (err.status === undefined || (err.status < 500 && err.status !== 429));
+      if (permanent || attempt >= settings.maxAttempts) throw err;
+      const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (attempt - 1));
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, delay);
+        const onAbort = () => {
+          clearTimeout(t);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
   }
 }
 

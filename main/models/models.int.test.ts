@@ -37,6 +37,7 @@ afterEach(() => {
   hub.switches.ignoreRange = false;
   hub.switches.corrupt.clear();
   hub.switches.failResolve = undefined;
+  hub.switches.failApi = undefined;
   hub.switches.pageSize = 0;
   delete process.env.HF_TOKEN;
 });
@@ -180,6 +181,7 @@ describe('GGUF downloads', () => {
   it('retries after a stall and after server errors', async () => {
     const content = randomBytes(2 << 20);
     const commit = hub.addRepo('org/Stall-GGUF', [{ path: 'Stall-Q4_K_M.gguf', content }]);
+    hub.switches.failApi = { status: 502, times: 2 };
     hub.switches.failResolve = { status: 503, times: 2 };
     hub.switches.stall = { path: 'Stall-Q4_K_M.gguf', atByte: 1 << 20 };
     const id = await startDownload(server, 'org/Stall-GGUF');
@@ -189,6 +191,7 @@ describe('GGUF downloads', () => {
     await waitForStatus(server, id, 'completed');
     expect(readFileSync(snapshotFile('org/Stall-GGUF', commit, 'Stall-Q4_K_M.gguf')).equals(content)).toBe(true);
     expect(hub.requests.some((r) => r.url.includes('Stall-Q4_K_M.gguf') && r.range === `bytes=${1 << 20}-`)).toBe(true);
+    expect(hub.switches.failApi?.times).toBe(0);
   });
 
   it('rejects a file whose bytes do not match the listed SHA-256 and links nothing', async () => {
