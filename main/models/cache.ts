@@ -78,6 +78,8 @@ export async function linkSnapshotFile(hubRoot: string, repo: string, commit: st
     await symlink(target, file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // two jobs sharing a file (an mmproj used by two tags) may link it at the same moment
+    if (code === 'EEXIST' && (await readlink(file).catch(() => '')) === target) return file;
     if (code !== 'EPERM' && code !== 'EACCES' && code !== 'ENOTSUP') throw err;
     const tmp = `${file}.tmp`;
     await rm(tmp, { force: true });

@@ -329,6 +329,34 @@ describe('cache deletion', () => {
   });
 });
 
+describe('concurrent tags', () => {
+  it('downloads two tags of one repo at the same time, sharing the mmproj blob', async () => {
+    const f = ggufRepoFiles();
+    const commit = hub.addRepo('org/Both-GGUF', [
+      { path: 'Both-Q4_K_M.gguf', content: f.q4 },
+      { path: 'Both-Q8_0.gguf', content: f.q8 },
+      { path: 'mmproj-Both-F16.gguf', content: f.mmF16 },
+    ]);
+    const [a, b] = await Promise.all([startDownload(server, 'org/Both-GGUF:Q4_K_M'), startDownload(server, 'org/Both-GGUF:Q8_0')]);
+    await Promise.all([waitForStatus(server, a, 'completed'), waitForStatus(server, b, 'completed')]);
+    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'mmproj-Both-F16.gguf')).equals(f.mmF16)).toBe(true);
+    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q4_K_M.gguf')).equals(f.q4)).toBe(true);
+    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q8_0.gguf')).equals(f.q8)).toBe(true);
+    const mmprojGets = hub.requests.filter((r) => r.method === 'GET' && r.url.includes('mmproj-Both-F16.gguf'));
+    expect(mmprojGets).toHaveLength(1);
+  });
+
+  it('returns the running job when the same download is requested twice', async () => {
+    hub.addRepo('org/Twice-GGUF', [{ path: 'Twice-Q4_K_M.gguf', content: randomBytes(2 << 20) }]);
+    hub.switches.stall = { path: 'Twice-Q4_K_M.gguf', atByte: 1 << 20 };
+    const first = await startDownload(server, 'org/Twice-GGUF:Q4_K_M');
+    const second = await startDownload(server, 'org/Twice-GGUF:Q4_K_M');
+    expect(second).toBe(first);
+    hub.releaseStall();
+    await waitForStatus(server, first, 'completed');
+  });
+});
+
 describe('bad input', () => {
   it.each([
     [{ repo: 'org/x', format: 'ggml' }, /format: must be one of gguf, safetensors/],

@@ -286,8 +286,9 @@ async function transferAndVerify(
     await truncate(partial, 0);
     offset = 0;
   }
-  await verifier.updateFromFile(partial, offset);
+  // report resumed bytes before hashing them (that can take minutes for a big partial file)
   opts.onProgress?.(offset);
+  await verifier.updateFromFile(partial, offset);
 
   let failures = 0;
   for (;;) {
