@@ -124,6 +124,9 @@ export class InstanceManager {
     for (const b of broken) this.log.error('skipping an instance row that cannot be decoded', b);
     const toStart: Rec[] = [];
     for (const row of rows) {
+      // Rows of instances that live on another node belong to the node service (main/nodes).
+      const nodes = row.options.nodes;
+      if (nodes && nodes.length > 0 && !nodes.includes(this.config.local_node)) continue;
       const rec = this.newRec(row.id, row.name, row.created, row.options);
       const port = optionPort(row.options);
       if (port !== undefined) {
@@ -468,6 +471,8 @@ export class InstanceManager {
       const candidates = active.filter((r) => {
         if (r.inFlight > 0) return reasons.push(`${r.name} has ${r.inFlight} request(s) in flight`) && false;
         if (r.options.idle_timeout <= 0) return reasons.push(`${r.name} has idle_timeout 0 (never evicted)`) && false;
+        // Requests waiting for it to become ready are about to be in flight.
+        if (r.readyWaiters.size > 0) return reasons.push(`${r.name} has requests waiting for it to become ready`) && false;
         if (r.lock.locked || r.startPromise) return reasons.push(`${r.name} is busy starting or changing`) && false;
         return true;
       });
