@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { InstanceLog, readLog, tailLines } from './log-file';
 
 let dir: string;
@@ -35,6 +36,17 @@ describe('InstanceLog', () => {
     expect(files.filter((f) => /^r-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log$/.test(f)).length).toBeGreaterThanOrEqual(1);
     expect(files).toContain('r.log');
     for (const f of files) expect(readFileSync(join(dir, f)).length).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('gzips rotated files when log_rotation_compress is on', async () => {
+    const log = new InstanceLog(dir, 'z', { enabled: true, maxSizeMb: 1, compress: true });
+    const line = 'y'.repeat(1023) + '\n';
+    for (let i = 0; i < 1100; i++) log.write(line);
+    log.close();
+    await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.log.gz')).length).toBe(1);
+    await expect.poll(() => readdirSync(dir).filter((f) => /^z-.*\.log$/.test(f)).length).toBe(0);
+    const gz = readdirSync(dir).find((f) => f.endsWith('.gz'))!;
+    expect(gunzipSync(readFileSync(join(dir, gz))).length).toBeGreaterThan(1000 * 1024);
   });
 
   it('does not rotate when rotation is disabled', () => {
