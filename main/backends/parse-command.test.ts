@@ -170,6 +170,33 @@ describe('parseCommand for llama.cpp', () => {
     ]);
   });
 
+  it('reads Windows paths, where backslashes separate folders', () => {
+    expect(
+      parseCommand(
+        'llama_cpp',
+        `C:\\llama\\llama-server.exe -m "C:\\Models\\my model.gguf" --alias 'a\\b'`,
+      ),
+    ).toEqual({
+      backend_type: 'llama_cpp',
+      backend_options: { model: 'C:\\Models\\my model.gguf', alias: 'a\\b' },
+    });
+  });
+
+  it('returns leading NAME=value words as the environment', () => {
+    expect(
+      parseCommand('llama_cpp', 'CUDA_VISIBLE_DEVICES=0,1 HF_TOKEN="a b" llama-server -m x'),
+    ).toEqual({
+      backend_type: 'llama_cpp',
+      backend_options: { model: 'x' },
+      environment: { CUDA_VISIBLE_DEVICES: '0,1', HF_TOKEN: 'a b' },
+    });
+    expect(parseCommand('vllm', 'env A=1 vllm serve m')).toEqual({
+      backend_type: 'vllm',
+      backend_options: { model: 'm' },
+      environment: { A: '1' },
+    });
+  });
+
   it('answers llama_cpp as the backend type', () => {
     expect(parseCommand('llama_cpp', 'llama-server -m x').backend_type).toBe('llama_cpp');
   });

@@ -51,6 +51,18 @@ function tokenize(text: string): string[] {
   return out;
 }
 
+function doubleBackslashesOutsideSingleQuotes(text: string): string {
+  let out = '';
+  let single = false;
+  let double = false;
+  for (const ch of text) {
+    if (ch === "'" && !double) single = !single;
+    if (ch === '"' && !single) double = !double;
+    out += ch === '\\' && !single ? '\\\\' : ch;
+  }
+  return out;
+}
+
 function baseName(token: string): string {
   const parts = token.split(/[\\/]/);
   return parts[parts.length - 1].toLowerCase().replace(/\.exe$/, '');
@@ -98,20 +110,35 @@ function isFlag(tok: string): boolean {
   return tok.startsWith('-') && tok !== '-' && !NUM_RE.test(tok);
 }
 
+export interface ParsedCommand {
+  backend_type: BackendType;
+  backend_options: Record<string, unknown>;
+  /** leading `NAME=value` assignments (`CUDA_VISIBLE_DEVICES=0 llama-server ...`); ours, not llamactl's */
+  environment?: Record<string, string>;
+}
+
+const ENV_ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+const WINDOWS_PATH_RE = /(^|[\s"'=])[A-Za-z]:\\/;
+
 /**
  * Parses a backend command line into `backend_options` (§4.10, with fixes): quotes group words,
  * backslash-newline continues a line, `--flag=value`, short flags and aliases, repeated flags
  * collect into lists, negative numbers are values, numbers are accepted for string options,
  * `0`/`false` are kept. Anything that cannot be read is a 400 `parse_error` saying what.
  */
-export function parseCommand(
-  type: BackendType,
-  command: unknown,
-): { backend_type: BackendType; backend_options: Record<string, unknown> } {
+export function parseCommand(type: BackendType, command: unknown): ParsedCommand {
   if (typeof command !== 'string' || command.trim() === '')
     throw new AppError('invalid_command', 'Command cannot be empty');
-  const text = command.replace(/\\[ \t]*\r?\n/g, ' ');
-  const tokens = tokenize(text);
+  let text = command.replace(/\\[ \t]*\r?\n/g, ' ');
+  // A Windows path (`C:\llama\llama-server.exe`) means backslashes are separators, not escapes.
+  if (WINDOWS_PATH_RE.test(text)) text = doubleBackslashesOutsideSingleQuotes(text);
+  const all = tokenize(text);
+  // `NAME=value` words before the program set its environment, as in a shell
+  const environment: Record<string, string> = {};
+  let envWords = all[0] === 'env' ? 1 : 0;
+  for (let m; envWords < all.length && (m = ENV_ASSIGN_RE.exec(all[envWords])); envWords++)
+    environment[m[1]] = m[2];
+  const tokens = all.slice(envWords);
   if (tokens.length === 0) throw new AppError('invalid_command', 'Command cannot be empty');
 
   const idx = fieldIndex(type);
@@ -223,7 +250,10 @@ export function parseCommand(
   for (const [fl, v] of typed) raw[fl.key] = v;
   if (Object.keys(extra).length > 0) raw.extra_args = extra;
   try {
-    return { backend_type: type, backend_options: normalizeBackendOptions(type, raw) };
+    const backend_options = normalizeBackendOptions(type, raw);
+    return Object.keys(environment).length > 0
+      ? { backend_type: type, backend_options, environment }
+      : { backend_type: type, backend_options };
   } catch (err) {
     if (isAppError(err)) throw new AppError('parse_error', err.details);
     throw err;

@@ -54,7 +54,9 @@ describe('llama-cpp helper endpoints', () => {
     const res = await server.api('/api/v1/backends/llama-cpp/help');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await res.text()).toBe('usage: fake-llama-server [options]\nenv FROM_BACKEND=yes\na warning\n');
+    expect(await res.text()).toBe(
+      'usage: fake-llama-server [options]\nenv FROM_BACKEND=yes\na warning\n',
+    );
   });
 
   it('includes stderr in the version output', async () => {
@@ -194,6 +196,11 @@ describe('POST /api/v1/backends/*/parse-command', () => {
   it('omits backend_options when nothing was parsed', async () => {
     const res = await post('llama-cpp', { command: 'llama-server' });
     expect(await res.json()).toEqual({ backend_type: 'llama_cpp' });
+  });
+
+  it('returns leading NAME=value words as the environment', async () => {
+    const res = await post('vllm', { command: 'HF_HOME=/hf vllm serve' });
+    expect(await res.json()).toEqual({ backend_type: 'vllm', environment: { HF_HOME: '/hf' } });
   });
 
   it('keeps a value with shell metacharacters as one literal', async () => {

@@ -24,12 +24,14 @@ export function registerBackendRoutes(api: Router, services: Services): void {
       if (command !== undefined && command !== null && typeof command !== 'string')
         throw new AppError('invalid_request', 'command: must be a string');
       const parsed = parseCommand(type, command ?? '');
-      // llamactl omits backend_options when nothing was parsed
-      res.json(
-        Object.keys(parsed.backend_options).length > 0
-          ? parsed
-          : { backend_type: parsed.backend_type },
-      );
+      // llamactl omits backend_options when nothing was parsed; environment is our addition
+      res.json({
+        backend_type: parsed.backend_type,
+        ...(Object.keys(parsed.backend_options).length > 0
+          ? { backend_options: parsed.backend_options }
+          : {}),
+        ...(parsed.environment ? { environment: parsed.environment } : {}),
+      });
     });
   }
   for (const which of HELPERS) {
