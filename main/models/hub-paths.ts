@@ -35,7 +35,9 @@ export function tagError(tag: string): string | null {
 
 /** `org/name[:tag]`, split at the last colon like llamactl; throws a 400 naming the field. */
 export function parseRepoSpec(raw: unknown, field = 'repo'): RepoSpec {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new AppError('invalid_request', `${field} is required`);
+  if (raw === undefined || raw === null || raw === '') throw new AppError('invalid_request', `${field} is required`);
+  if (typeof raw !== 'string') throw new AppError('invalid_request', `${field}: must be a string 'org/model' or 'org/model:tag'`);
+  if (raw.trim() === '') throw new AppError('invalid_request', `${field} is required`);
   const s = raw.trim();
   const i = s.lastIndexOf(':');
   const repo = i >= 0 ? s.slice(0, i) : s;

@@ -366,6 +366,7 @@ describe('bad input', () => {
     [{ repo: 'org/..' }, /repo: /],
     [{ repo: 'org/x:../../evil' }, /repo: tag/],
     [{}, /repo is required/],
+    [{ repo: 42 }, /repo: must be a string/],
   ])('refuses %j with 400', async (body, message) => {
     const res = await server.api('/api/v1/models/download', {
       method: 'POST',
