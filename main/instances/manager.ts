@@ -386,6 +386,8 @@ export class InstanceManager {
       if (rec.restartTimer) {
         clearTimeout(rec.restartTimer);
         rec.restartTimer = null;
+        // in memory only: the stored `restarting` brings it back at the next start
+        if (!rec.proc) this.setStatus(rec, 'stopped', 'stopped');
       }
       if (rec.proc) work.push(this.stopProcess(rec, { persist: false, graceMs: grace, drainMs: 0 }));
     }
