@@ -8,7 +8,7 @@ import { registerIpcHandlers } from './ipc';
 import { listenWithPortChoice, portConflictMessage } from './port-conflict';
 import { PreferencesService, type PreferenceStore } from './preferences';
 import { createQuitSequence, DEFAULT_QUIT_TIMING, type QuitTiming } from './quit';
-import { hardenSession } from './security';
+import { contentSecurityPolicy, hardenSession, inlineScriptHashes } from './security';
 import { TrayController } from './tray';
 import { trayIconFiles } from './tray-menu';
 import { MainWindow } from './window';
@@ -29,6 +29,8 @@ export interface DesktopAppDeps<S extends DesktopServices> {
   preferenceStore(): PreferenceStore;
   preloadPath: string;
   assetsDir: string;
+  /** the built dashboard's index.html, to allow its inline scripts by hash in the CSP */
+  dashboardHtml?(): string | null;
   version: string;
   quitTiming?: QuitTiming;
   argv?: readonly string[];
@@ -111,7 +113,7 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   log.info(`server listening on ${running.url}`);
   const appOrigin = new URL(running.url).origin;
 
-  hardenSession(session.defaultSession, appOrigin);
+  hardenSession(session.defaultSession, appOrigin, contentSecurityPolicy(inlineScriptHashes(deps.dashboardHtml?.() ?? '')));
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });

@@ -1,10 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
 import ElectronStore from 'electron-store';
 import { loadConfig } from '../config/load-config';
 import { createLogger } from '../logger';
-import { packageRoot } from '../paths';
+import { packageRoot, rendererDir } from '../paths';
 import { listen } from '../server/http-server';
 import { closeServices, createServices } from '../services';
 import { startDesktopApp } from './app';
@@ -25,6 +26,10 @@ startDesktopApp({
   preferenceStore: () => new ElectronStore({ name: 'preferences', clearInvalidConfig: true }),
   preloadPath: join(here, '..', 'preload', 'index.js'),
   assetsDir: join(packageRoot(), 'assets'),
+  dashboardHtml: () => {
+    const file = join(rendererDir(), 'index.html');
+    return existsSync(file) ? readFileSync(file, 'utf8') : null;
+  },
   version: app.getVersion(),
 }).catch((err: unknown) => {
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -1,12 +1,33 @@
+import { createHash } from 'node:crypto';
 import type { Session, WebContents } from 'electron';
 import { externalLink, isTrustedUrl } from './trusted-url';
 
 /**
  * The dashboard's Content-Security-Policy, sent on every response of the app's origin inside
- * the desktop session. Scripts only from the app itself (no inline script, no eval); inline
- * styles are allowed because component libraries inject <style> tags.
+ * the desktop session. Scripts only from the app itself (no eval, no inline script except the
+ * ones shipped in the built index.html, allowed by hash); inline styles are allowed because
+ * component libraries inject <style> tags.
  */
-export const CONTENT_SECURITY_POLICY = [
+export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
+  return CSP_DIRECTIVES.map((d) => (d === "script-src 'self'" && scriptHashes.length ? `${d} ${scriptHashes.join(' ')}` : d)).join('; ');
+}
+
+/**
+ * CSP hash sources for the inline scripts of the built dashboard page (e.g. the theme script
+ * that must run before first paint), so they run and nothing else inline does.
+ */
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/i.test(m[1])) continue;
+    // The HTML parser turns CRLF into LF before the browser hashes the script text.
+    const text = m[2].replace(/\r\n?/g, '\n');
+    hashes.push(`'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`);
+  }
+  return hashes;
+}
+
+const CSP_DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -19,24 +40,30 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
   "frame-src 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+
+/** The policy without inline-script hashes. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Response headers with our CSP replacing any the server sent (whatever the header's case). */
-export function withContentSecurityPolicy(headers: Record<string, string[]> | undefined): Record<string, string[]> {
+export function withContentSecurityPolicy(
+  headers: Record<string, string[]> | undefined,
+  policy: string = CONTENT_SECURITY_POLICY,
+): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (k.toLowerCase() !== 'content-security-policy') out[k] = v;
   }
-  out['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
+  out['Content-Security-Policy'] = [policy];
   return out;
 }
 
 /** Every permission (camera, notifications, geolocation, HID...) is denied: the dashboard needs none. */
-export function hardenSession(session: Session, appOrigin: string): void {
+export function hardenSession(session: Session, appOrigin: string, policy: string = CONTENT_SECURITY_POLICY): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onHeadersReceived({ urls: [`${appOrigin}/*`] }, (details, callback) => {
-    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders) });
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) });
   });
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBridgeArguments } from '../../shared/desktop-bridge';
 import { PreferencesService } from './preferences';
-import { CONTENT_SECURITY_POLICY, hardenSession, withContentSecurityPolicy } from './security';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, hardenSession, inlineScriptHashes, withContentSecurityPolicy } from './security';
 import { FakeBrowserWindow, FakeEvent, resetFakeElectron, session } from './testing/fake-electron';
 import { MainWindow, mainWindowOptions } from './window';
 
@@ -203,5 +203,24 @@ describe('session hardening', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
     expect(withContentSecurityPolicy(undefined)).toEqual({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+  });
+});
+
+describe('inline script hashes', () => {
+  it("allows exactly the dashboard page's inline scripts by their SHA-256", () => {
+    const html = `<head><script>alert('Hello, world.');</script><script type="module" src="./a.js"></script></head>`;
+    // the example from the CSP specification
+    expect(inlineScriptHashes(html)).toEqual(["'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"]);
+    const policy = contentSecurityPolicy(inlineScriptHashes(html));
+    expect(policy).toContain("script-src 'self' 'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='");
+    expect(policy).not.toMatch(/script-src[^;]*unsafe/);
+  });
+
+  it('hashes the text the browser sees: CRLF line ends count as LF', () => {
+    expect(inlineScriptHashes('<script>a\r\nb</script>')).toEqual(inlineScriptHashes('<script>a\nb</script>'));
+  });
+
+  it('keeps the plain policy when the page has no inline script', () => {
+    expect(contentSecurityPolicy(inlineScriptHashes('<script src="x.js"></script>'))).toBe(CONTENT_SECURITY_POLICY);
   });
 });
