@@ -143,3 +143,12 @@ export function backendOptionsSchema(type: BackendType): z.ZodType<Record<string
 
 export { formatNumber, renderBackendFlags, renderExtraArgs, renderTypedFlags } from './render';
 export type { RenderOptions } from './render';
+
+/** Body of `POST /api/v1/backends/{llama-cpp,mlx,vllm}/parse-command`. */
+export interface ParseCommandResponse {
+  backend_type: BackendType;
+  /** absent when nothing was parsed (as in llamactl) */
+  backend_options?: Record<string, unknown>;
+  /** leading `NAME=value` words of the command (our addition) */
+  environment?: Record<string, string>;
+}
