@@ -1,3 +1,4 @@
+import { getRepoFolderName } from '@huggingface/hub';
 import { join, posix } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { AppConfig } from '../config/schema';
@@ -61,7 +62,7 @@ export function isOid(s: string): boolean {
 
 /** `models--org--name`, as huggingface_hub and llama.cpp name it. */
 export function repoFolderName(repo: string): string {
-  return ['models', ...repo.split('/')].join('--');
+  return getRepoFolderName({ name: repo, type: 'model' });
 }
 
 /** The inverse of repoFolderName, or null for folders that are not model repos. */
