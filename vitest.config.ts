@@ -40,7 +40,8 @@ export default defineConfig({
         test: {
           name: 'renderer',
           globals: true,
-          environment: 'jsdom',
+          // jsdom 31 needs Node >= 22 (its undici uses zlib zstd); happy-dom runs on Node 20
+          environment: 'happy-dom',
           include: ['renderer/**/*.test.{ts,tsx}'],
           exclude: ['node_modules/**', 'dist/**'],
         },

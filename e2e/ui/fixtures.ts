@@ -14,6 +14,8 @@ interface Fixtures {
  * exception fails the test, unless the test declared it with `allowConsole`.
  */
 export const test = base.extend<Fixtures & { consoleErrors: string[]; allowed: RegExp[] }>({
+  // Playwright fixtures must destructure their dependencies, even when there are none
+  // eslint-disable-next-line no-empty-pattern
   allowed: async ({}, use) => {
     await use([]);
   },

@@ -4,6 +4,9 @@ import { BACKEND_OPTION_FIELDS } from '../../../../shared/backends';
 import { Icon } from '../../../components/icon';
 import { OptionInput } from './option-input';
 
+/** Rendered before "Show all": hundreds of inputs at once make the tab slow to open. */
+const PAGE = 30;
+
 export function OptionsTab({
   type,
   values,
@@ -17,6 +20,7 @@ export function OptionsTab({
 }) {
   const [query, setQuery] = useState('');
   const [onlySet, setOnlySet] = useState(false);
+  const [showAll, setShowAll] = useState(false);
   const q = useDeferredValue(query.trim().toLowerCase());
   const fields = BACKEND_OPTION_FIELDS[type];
   const common = useMemo(() => fields.filter((f) => f.common), [fields]);
@@ -67,9 +71,17 @@ export function OptionsTab({
           />
         </div>
         <div className="option-list">
-          {rest.map((f) => (
+          {(showAll || q ? rest : rest.slice(0, PAGE)).map((f) => (
             <OptionInput key={f.key} field={f} value={values[f.key]} error={errors[`backend_options.${f.key}`]} onChange={onChange} />
           ))}
+          {!showAll && !q && rest.length > PAGE && (
+            <div className="option-more">
+              <button type="button" className="btn btn-secondary btn-sm" onClick={() => setShowAll(true)}>
+                Show all {rest.length} options
+              </button>
+              <span className="muted small">or search above</span>
+            </div>
+          )}
           {rest.length === 0 && <p className="muted center pad">No option matches “{query}”. Unknown flags can go to Advanced → Extra arguments.</p>}
         </div>
       </section>

@@ -1,0 +1,99 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeServer, renderWithClient, testQueryClient } from '../../../test/render';
+import { systemKeys } from '../../system/queries';
+import { instanceKeys } from '../queries';
+import { useInstancesUi } from '../ui-store';
+import { InstanceDialog } from './instance-dialog';
+
+function client() {
+  const c = testQueryClient();
+  c.setQueryData(instanceKeys.list(), []);
+  c.setQueryData(systemKeys.config(), {
+    local_node: 'main',
+    nodes: { main: { address: '' } },
+    instances: { default_auto_restart: true, default_max_restarts: 3, default_restart_delay: 5, default_on_demand_start: true, default_idle_timeout: 30 },
+    backends: { 'llama-cpp': { command: 'llama-server', args: [] } },
+  });
+  return c;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  useInstancesUi.setState({ dialog: null });
+});
+
+const created = (name: string) => ({ id: 1, name, status: 'stopped', health: 'stopped', options: { backend_type: 'llama_cpp', backend_options: {} } });
+
+// the dialog renders many inputs; happy-dom on a shared CPU needs more than the default 5 s
+describe('instance dialog', { timeout: 30_000 }, () => {
+  it('refuses an invalid name before calling the server', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([]);
+    vi.stubGlobal('fetch', srv.fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'my model');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(screen.getByText(/invalid characters/)).toBeTruthy();
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('posts the typed options, shows them as a command line, and closes on success', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([{ method: 'POST', path: '/instances/qwen', status: 201, body: created('qwen') }]);
+    vi.stubGlobal('fetch', srv.fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'qwen');
+    await user.click(screen.getByRole('tab', { name: /Options/ }));
+    const ctx = screen.getByLabelText(/^ctx_size--ctx-size$/);
+    await user.type(ctx, '8k');
+    expect(screen.getByText('must be an integer')).toBeTruthy();
+    await user.clear(ctx);
+    await user.type(ctx, '8192');
+    await user.type(screen.getByLabelText(/^model--model$/), '/m.gguf');
+    expect(screen.getByTestId('command-preview').textContent).toBe('llama-server --ctx-size 8192 --model /m.gguf');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    await vi.waitFor(() => expect(useInstancesUi.getState().dialog).toBeNull());
+    expect(srv.requests[0].body).toEqual({
+      backend_type: 'llama_cpp',
+      backend_options: { ctx_size: 8192, model: '/m.gguf' },
+      auto_restart: true,
+      max_restarts: 3,
+      restart_delay: 5,
+      on_demand_start: true,
+      idle_timeout: 30,
+    });
+  });
+
+  it("shows the server's validation message on the field and switches to its tab", async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([{ method: 'POST', path: '/instances/x', status: 400, body: { error: 'validation_error', details: 'backend_options.flash_attn: must be on, off or auto' } }]).fetch,
+    );
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(await screen.findByText('must be on, off or auto')).toBeTruthy();
+    expect(screen.getByRole('tab', { name: /Options/ }).getAttribute('aria-selected')).toBe('true');
+    expect(useInstancesUi.getState().dialog).not.toBeNull();
+  });
+
+  it('imports options from a pasted command line', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([{ method: 'POST', path: '/backends/vllm/parse-command', body: { backend_type: 'vllm', backend_options: { model: 'Qwen/Q', tensor_parallel_size: 2 } } }]);
+    vi.stubGlobal('fetch', srv.fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.click(screen.getByRole('tab', { name: 'Backend' }));
+    await user.type(screen.getByLabelText('Command line to import'), 'vllm serve Qwen/Q -tp 2');
+    await user.click(screen.getByRole('button', { name: 'Import command' }));
+    await vi.waitFor(() => expect(screen.getByTestId('command-preview').textContent).toBe('vllm serve Qwen/Q --tensor-parallel-size 2'));
+    expect(srv.requests[0].body).toEqual({ command: 'vllm serve Qwen/Q -tp 2' });
+    expect((within(screen.getByRole('group', { name: 'Backend' })).getByLabelText(/vLLM/) as HTMLInputElement).checked).toBe(true);
+  });
+});

@@ -1,0 +1,117 @@
+import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Instance } from '../../../../shared/api/instances';
+import { applyInstanceEvent } from '../../../lib/server-events';
+import { fakeServer, renderWithClient, testQueryClient } from '../../../test/render';
+import { instanceKeys } from '../queries';
+import { useInstancesUi } from '../ui-store';
+import { InstancesPage } from './instances-page';
+
+function inst(name: string, over: Partial<Instance> = {}): Instance {
+  return {
+    id: name.length,
+    name,
+    status: 'stopped',
+    health: 'stopped',
+    node: 'main',
+    options: {
+      backend_type: 'llama_cpp',
+      backend_options: { model: `/models/${name}.gguf`, port: 8000 + name.length },
+      auto_restart: true,
+      max_restarts: 3,
+      restart_delay: 5,
+      on_demand_start: true,
+      idle_timeout: 0,
+    },
+    ...over,
+  };
+}
+
+function seeded(list: Instance[]) {
+  const client = testQueryClient();
+  client.setQueryData(instanceKeys.list(), list);
+  return client;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  useInstancesUi.setState({ dialog: null, search: '', status: 'all', backend: 'all' });
+});
+
+describe('instances page', () => {
+  it('explains the first step when there are no instances', () => {
+    renderWithClient(<InstancesPage />, seeded([]));
+    expect(screen.getByRole('heading', { name: 'No instances yet' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: /Create your first instance/ })).toBeTruthy();
+  });
+
+  it('shows each instance with its state, backend, port and model', () => {
+    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta', { options: { ...inst('beta').options, group: 'big' } })]));
+    const alpha = screen.getByText('alpha').closest('tr')!;
+    expect(within(alpha).getByText('Ready')).toBeTruthy();
+    expect(within(alpha).getByText('8005')).toBeTruthy();
+    expect(within(alpha).getByText('alpha.gguf')).toBeTruthy();
+    expect(within(alpha).getByRole('button', { name: 'Stop alpha' })).toBeTruthy();
+    const beta = screen.getByText('beta').closest('tr')!;
+    expect(within(beta).getByText('Stopped')).toBeTruthy();
+    expect(within(beta).getByText('big')).toBeTruthy();
+    expect(within(beta).getByRole('button', { name: 'Start beta' })).toBeTruthy();
+  });
+
+  it('updates a row from an instance event without asking the server', async () => {
+    const srv = fakeServer([]);
+    vi.stubGlobal('fetch', srv.fetch);
+    const client = seeded([inst('alpha', { status: 'running', health: 'starting' })]);
+    renderWithClient(<InstancesPage />, client);
+    expect(screen.getByText('Starting')).toBeTruthy();
+    act(() => applyInstanceEvent(client, { type: 'instance', seq: 1, time: 0, name: 'alpha', change: 'health', instance: inst('alpha', { status: 'running', health: 'ready' }) }));
+    expect(await screen.findByText('Ready')).toBeTruthy();
+    act(() => applyInstanceEvent(client, { type: 'instance', seq: 2, time: 0, name: 'alpha', change: 'deleted', instance: null }));
+    await vi.waitFor(() => expect(screen.queryByText('alpha')).toBeNull());
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('filters by search text and by status', async () => {
+    const user = userEvent.setup();
+    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta'), inst('gamma', { status: 'failed', health: 'failed' })]));
+    await user.type(screen.getByLabelText('Search instances'), 'bet');
+    expect(screen.queryByText('alpha')).toBeNull();
+    expect(screen.getByText('beta')).toBeTruthy();
+    await user.clear(screen.getByLabelText('Search instances'));
+    await user.click(screen.getByRole('radio', { name: 'Failed' }));
+    expect(screen.getByText('gamma')).toBeTruthy();
+    expect(screen.queryByText('beta')).toBeNull();
+    await user.click(screen.getByRole('radio', { name: 'Running' }));
+    expect(screen.getByText('alpha')).toBeTruthy();
+    await user.type(screen.getByLabelText('Search instances'), 'zzz');
+    expect(screen.getByText(/No instance matches/)).toBeTruthy();
+  });
+
+  it('starts an instance and shows what the server answered', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([{ method: 'POST', path: '/instances/beta/start', body: inst('beta', { status: 'running', health: 'starting' }) }]);
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(<InstancesPage />, seeded([inst('beta')]));
+    await user.click(screen.getByRole('button', { name: 'Start beta' }));
+    expect(await screen.findByText('Starting')).toBeTruthy();
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /instances/beta/start']);
+  });
+
+  it('deletes only after confirmation, and offers no delete for a running instance', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([{ method: 'DELETE', path: '/instances/beta', status: 204 }]);
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]));
+    await user.click(screen.getByRole('button', { name: 'More actions for alpha' }));
+    expect((screen.getByRole('menuitem', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(true);
+    await user.keyboard('{Escape}');
+    await user.click(screen.getByRole('button', { name: 'More actions for beta' }));
+    await user.click(screen.getByRole('menuitem', { name: 'Delete' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete beta?' });
+    expect(srv.requests).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Delete instance' }));
+    await vi.waitFor(() => expect(screen.queryByText('beta')).toBeNull());
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /instances/beta']);
+  });
+});
