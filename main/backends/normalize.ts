@@ -37,29 +37,25 @@ export function normalizeBackendOptions(type: BackendType, raw: unknown): Record
   if (!isPlainObject(raw))
     throw new AppError('validation_error', 'backend_options: must be an object');
   const idx = fieldIndex(type);
-  const canonical = new Map<string, unknown>();
-  const fromAlias = new Map<string, unknown>();
-  const fromCase = new Map<string, unknown>();
+  // per field: the value, the key it came under (for errors), and how it matched; an alias
+  // beats the canonical key (llamactl's order), which beats a case-insensitive match
+  const given = new Map<string, { value: unknown; as: string; rank: number }>();
+  const offer = (key: string, value: unknown, as: string, rank: number) => {
+    const prev = given.get(key);
+    if (!prev || rank >= prev.rank) given.set(key, { value, as, rank });
+  };
   const extra: Record<string, string> = {};
 
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'extra_args') continue;
     if (v === null || v === undefined) continue;
     const exact = idx.byKey.get(k);
-    if (exact) {
-      canonical.set(exact.key, v);
-      continue;
-    }
-    const alias = idx.byAlias.get(k);
-    if (alias) {
-      fromAlias.set(alias.key, { v, as: k });
-      continue;
-    }
-    const ci = idx.byLowerKey.get(k.toLowerCase());
-    if (ci) {
-      fromCase.set(ci.key, { v, as: k });
-      continue;
-    }
+    const alias = exact ? undefined : idx.byAlias.get(k);
+    const ci = exact || alias ? undefined : idx.byLowerKey.get(k.toLowerCase());
+    if (exact) offer(exact.key, v, k, 2);
+    else if (alias) offer(alias.key, v, k, 3);
+    else if (ci) offer(ci.key, v, k, 1);
+    if (exact || alias || ci) continue;
     const val = extraValue(k, v);
     if (val !== undefined) extra[k.startsWith('-') ? k : k.replace(/_/g, '-')] = val;
   }
@@ -82,20 +78,10 @@ export function normalizeBackendOptions(type: BackendType, raw: unknown): Record
 
   const out: Record<string, unknown> = {};
   for (const fl of BACKEND_OPTION_FIELDS[type]) {
-    let input: unknown;
-    let name = fl.key;
-    const a = fromAlias.get(fl.key) as { v: unknown; as: string } | undefined;
-    const c = fromCase.get(fl.key) as { v: unknown; as: string } | undefined;
-    if (a) {
-      input = a.v;
-      name = a.as;
-    } else if (canonical.has(fl.key)) input = canonical.get(fl.key);
-    else if (c) {
-      input = c.v;
-      name = c.as;
-    } else continue;
-    const r = coerceOptionValue(fl, input);
-    if (!r.ok) fail(name, r.rule);
+    const g = given.get(fl.key);
+    if (!g) continue;
+    const r = coerceOptionValue(fl, g.value);
+    if (!r.ok) fail(g.as, r.rule);
     if (r.value === '' || (Array.isArray(r.value) && r.value.length === 0)) continue;
     out[fl.key] = r.value;
   }
