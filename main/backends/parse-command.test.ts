@@ -309,7 +309,7 @@ describe('parseCommand errors', () => {
       'missing value before a flag',
       'llama-server --model --port 1',
       'parse_error',
-      '--model needs a value',
+      "--model needs a value (write --model=--port if '--port' is the value)",
     ],
     [
       'not an integer',

@@ -216,7 +216,14 @@ export function parseCommand(type: BackendType, command: unknown): ParsedCommand
 
     let value = eqValue ?? takeValue(fl);
     if (value === undefined) {
-      if (fl.bareValue === undefined) parseError(`${flag} needs a value`);
+      if (fl.bareValue === undefined) {
+        const next = tokens[i + 1];
+        parseError(
+          next === undefined || fl.type === 'int' || fl.type === 'num'
+            ? `${flag} needs a value`
+            : `${flag} needs a value (write ${flag}=${next} if '${next}' is the value)`,
+        );
+      }
       value = fl.bareValue;
     }
     switch (fl.type) {
