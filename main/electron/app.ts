@@ -10,6 +10,7 @@ import { PreferencesService, type PreferenceStore } from './preferences';
 import { createQuitSequence, DEFAULT_QUIT_TIMING, type QuitTiming } from './quit';
 import { contentSecurityPolicy, hardenSession, inlineScriptHashes } from './security';
 import { TrayController } from './tray';
+import { loopbackOrigin } from './trusted-url';
 import { trayIconFiles } from './tray-menu';
 import { MainWindow } from './window';
 
@@ -111,7 +112,7 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   }
   const running = server;
   log.info(`server listening on ${running.url}`);
-  const appOrigin = new URL(running.url).origin;
+  const appOrigin = loopbackOrigin(running.url);
 
   hardenSession(session.defaultSession, appOrigin, contentSecurityPolicy(inlineScriptHashes(deps.dashboardHtml?.() ?? '')));
   app.on('web-contents-created', (_event, contents) => {

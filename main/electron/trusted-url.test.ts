@@ -1,4 +1,4 @@
-import { externalLink, isTrustedUrl } from './trusted-url';
+import { externalLink, isTrustedUrl, loopbackOrigin } from './trusted-url';
 
 const APP = 'http://127.0.0.1:8080';
 
@@ -78,5 +78,13 @@ describe('externalLink', () => {
   ];
   it.each(table)('%s -> %s', (url, expected) => {
     expect(externalLink(url)).toBe(expected);
+  });
+});
+
+describe('loopbackOrigin', () => {
+  it('points the window at loopback when the server listens on every interface', () => {
+    expect(loopbackOrigin('http://0.0.0.0:8080')).toBe('http://127.0.0.1:8080');
+    expect(loopbackOrigin('http://[::]:8080')).toBe('http://[::1]:8080');
+    expect(loopbackOrigin('http://192.168.1.5:8080/')).toBe('http://192.168.1.5:8080');
   });
 });

@@ -43,3 +43,11 @@ function parse(value: unknown): URL | null {
     return null;
   }
 }
+
+/** The app origin for a server URL: the window connects over loopback when the server listens on every interface. */
+export function loopbackOrigin(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  if (url.hostname === '[::]') url.hostname = '[::1]';
+  return url.origin;
+}
