@@ -7,7 +7,9 @@ export function routingDeps(services: Services): RoutingDeps {
   return {
     config: services.config,
     log: services.log.child('proxy'),
-    instances: services.instances,
+    // local and remote instances; remote ones are forwarded to their node by `remote`
+    instances: services.directory,
+    remote: services.nodes,
     auth: services.auth,
     extractKey,
   };

@@ -1,51 +1,83 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { prepareRequestHeaders, prepareResponseHeaders, stripApiKeyParam } from './headers';
+import { clientResponseHeaders, stripApiKeyParam, upstreamRequestHeaders } from './headers';
 
-describe('prepareRequestHeaders', () => {
+const pairs = (flat: string[]) => Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
+
+describe('upstreamRequestHeaders', () => {
   it("drops hop-by-hop headers, those the Connection header names, Expect and the client's credentials", () => {
-    const h: IncomingHttpHeaders = {
-      host: 'localhost:8080',
+    const out = upstreamRequestHeaders({
+      rawHeaders: [
+        'Host', 'localhost:8080',
+        'Connection', 'keep-alive, X-Trace',
+        'Keep-Alive', 'timeout=5',
+        'X-Trace', '1',
+        'TE', 'trailers',
+        'Upgrade', 'h2c',
+        'Proxy-Authorization', 'Basic x',
+        'Authorization', 'Bearer llamactl-secret',
+        'X-API-Key', 'llamactl-secret',
+        'Expect', '100-continue',
+        'Transfer-Encoding', 'chunked',
+        'Content-Type', 'application/json',
+        'Content-Length', '12',
+      ],
       connection: 'keep-alive, X-Trace',
-      'keep-alive': 'timeout=5',
-      'x-trace': '1',
-      te: 'trailers',
-      upgrade: 'h2c',
-      'proxy-authorization': 'Basic x',
-      authorization: 'Bearer llamactl-secret',
-      'x-api-key': 'llamactl-secret',
-      expect: '100-continue',
-      'content-type': 'application/json',
-      'content-length': '12',
-    };
-    prepareRequestHeaders(h);
-    expect(h).toEqual({ host: 'localhost:8080', 'content-type': 'application/json', 'content-length': '12' });
+      remoteAddress: '127.0.0.1',
+      bodyLength: 20,
+    });
+    expect(pairs(out)).toEqual({
+      Host: 'localhost:8080',
+      'Content-Type': 'application/json',
+      'content-length': '20',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': 'localhost:8080',
+      'x-forwarded-proto': 'http',
+    });
   });
+
   it("sends the backend's own api_key instead of the client's", () => {
-    const h: IncomingHttpHeaders = { authorization: 'Bearer llamactl-secret' };
-    prepareRequestHeaders(h, 'backend-key');
-    expect(h.authorization).toBe('Bearer backend-key');
+    const out = pairs(upstreamRequestHeaders({ rawHeaders: ['authorization', 'Bearer llamactl-secret'], backendKey: 'backend-key' }));
+    expect(out.authorization).toBe('Bearer backend-key');
   });
+
+  it("keeps a streamed body's length and appends the client to an existing X-Forwarded-For", () => {
+    const out = pairs(
+      upstreamRequestHeaders({
+        rawHeaders: ['X-Forwarded-For', '10.0.0.1', 'X-Forwarded-Proto', 'https', 'Content-Length', '3'],
+        remoteAddress: '127.0.0.1',
+        clientContentLength: '3',
+      }),
+    );
+    expect(out).toEqual({ 'X-Forwarded-Proto': 'https', 'content-length': '3', 'x-forwarded-for': '10.0.0.1, 127.0.0.1' });
+  });
+
   it('never drops the body length even when Connection names it', () => {
-    const h: IncomingHttpHeaders = { connection: 'content-length', 'content-length': '3' };
-    prepareRequestHeaders(h);
-    expect(h['content-length']).toBe('3');
+    const out = pairs(upstreamRequestHeaders({ rawHeaders: ['Connection', 'content-length'], connection: 'content-length', bodyLength: 3 }));
+    expect(out['content-length']).toBe('3');
   });
 });
 
-describe('prepareResponseHeaders', () => {
+describe('clientResponseHeaders', () => {
   it("strips the backend's CORS and hop-by-hop headers and sets the configured response headers", () => {
-    const h: IncomingHttpHeaders = {
+    const out = clientResponseHeaders(
+      {
+        'content-type': 'text/event-stream',
+        'transfer-encoding': 'chunked',
+        connection: 'close',
+        'keep-alive': 'timeout=5, max=100',
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': 'true',
+        'x-served-by': 'backend',
+        'set-cookie': ['a=1', 'b=2'],
+      },
+      { 'X-Served-By': 'llamactl', 'Cache-Control': 'no-store' },
+    );
+    expect(out).toEqual({
       'content-type': 'text/event-stream',
-      'transfer-encoding': 'chunked',
-      connection: 'close',
-      'keep-alive': 'timeout=5, max=100',
-      'access-control-allow-origin': '*',
-      'access-control-allow-credentials': 'true',
-      'x-served-by': 'backend',
-    };
-    prepareResponseHeaders(h, { 'X-Served-By': 'llamactl', 'Cache-Control': 'no-store' });
-    expect(h).toEqual({ 'content-type': 'text/event-stream', 'x-served-by': 'llamactl', 'cache-control': 'no-store' });
+      'x-served-by': 'llamactl',
+      'cache-control': 'no-store',
+      'set-cookie': ['a=1', 'b=2'],
+    });
   });
 });
 

@@ -10,60 +10,116 @@ const HOP_BY_HOP = [
   'te',
   'trailer',
   'upgrade',
+  'transfer-encoding',
 ];
 
-/** The client's llamactl key must not reach a local backend (llamactl leaks it, §12 item 20). */
-const CLIENT_CREDENTIALS = ['authorization', 'x-api-key'];
+/**
+ * Request headers never forwarded: hop-by-hop ones; the client's credentials (llamactl leaks the
+ * llamactl key to local backends, §12 item 20); `Expect` (Node already answered 100-continue);
+ * the body framing (set again for the body actually sent); forwarding headers (rebuilt).
+ */
+const REQUEST_DROP = new Set([
+  ...HOP_BY_HOP,
+  'authorization',
+  'x-api-key',
+  'expect',
+  'content-length',
+  'x-forwarded-for',
+]);
 
 /** llamactl's own CORS layer answers for the backend; duplicates confuse browsers. */
-const BACKEND_CORS = [
+const RESPONSE_DROP = new Set([
+  ...HOP_BY_HOP,
   'access-control-allow-origin',
   'access-control-allow-methods',
   'access-control-allow-headers',
   'access-control-allow-credentials',
   'access-control-max-age',
   'access-control-expose-headers',
-];
+]);
 
-function dropConnectionTokens(headers: Record<string, unknown>): void {
-  const conn = headers.connection;
-  if (typeof conn !== 'string') return;
-  for (const token of conn.split(',')) {
-    const name = token.trim().toLowerCase();
-    // The Connection header may name end-to-end headers by mistake; never drop the body framing.
-    if (name && name !== 'content-length') delete headers[name];
+/** Extra names a Connection header lists as hop-by-hop (never the body length). */
+function connectionTokens(connection: string | undefined): Set<string> | null {
+  if (!connection) return null;
+  const lower = connection.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return null;
+  const out = new Set<string>();
+  for (const t of lower.split(',')) {
+    const name = t.trim();
+    if (name && name !== 'content-length') out.add(name);
   }
+  return out;
+}
+
+export interface UpstreamHeaderInput {
+  /** the client's headers as received (name, value, name, value, …) */
+  rawHeaders: readonly string[];
+  /** the client's Connection header, if any */
+  connection?: string;
+  /** the backend's own `api_key` option, sent instead of the client's credentials */
+  backendKey?: string;
+  /** the client's address, appended to X-Forwarded-For */
+  remoteAddress?: string;
+  /** length of the body being sent; undefined when the request streams through */
+  bodyLength?: number;
+  /** the client's Content-Length, kept for a streamed body */
+  clientContentLength?: string;
 }
 
 /**
- * Prepares the client's headers for forwarding to a local backend, in place: hop-by-hop headers
- * and the client's credentials go; `Expect` goes too because Node has already answered
- * `100-continue` to the client. `backendKey` (the backend's own `api_key` option) replaces them.
+ * The headers to send upstream, as a flat name/value list built in one pass over the client's
+ * raw headers (names keep their case; nothing is deleted from the request object, which keeps
+ * the hot path free of slow dictionary-mode objects).
  */
-export function prepareRequestHeaders(headers: IncomingHttpHeaders, backendKey?: string): void {
-  const h = headers as Record<string, unknown>;
-  dropConnectionTokens(h);
-  for (const name of HOP_BY_HOP) delete h[name];
-  for (const name of CLIENT_CREDENTIALS) delete h[name];
-  delete h.expect;
-  if (backendKey) h.authorization = `Bearer ${backendKey}`;
+export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
+  const extra = connectionTokens(input.connection);
+  const raw = input.rawHeaders;
+  const out: string[] = [];
+  let forwardedFor = '';
+  let hasForwardedHost = false;
+  let hasForwardedProto = false;
+  let host = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1];
+      continue;
+    }
+    if (REQUEST_DROP.has(lower) || (extra !== null && extra.has(lower))) continue;
+    if (lower === 'host') host = raw[i + 1];
+    else if (lower === 'x-forwarded-host') hasForwardedHost = true;
+    else if (lower === 'x-forwarded-proto') hasForwardedProto = true;
+    out.push(name, raw[i + 1]);
+  }
+  if (input.backendKey) out.push('authorization', `Bearer ${input.backendKey}`);
+  if (input.bodyLength !== undefined) out.push('content-length', String(input.bodyLength));
+  else if (input.clientContentLength !== undefined) out.push('content-length', input.clientContentLength);
+  const ip = input.remoteAddress ?? '';
+  out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${ip}` : ip);
+  if (!hasForwardedHost && host) out.push('x-forwarded-host', host);
+  if (!hasForwardedProto) out.push('x-forwarded-proto', 'http');
+  return out;
 }
 
 /**
- * Prepares a backend's response headers for the client, in place: hop-by-hop headers and the
- * framing go (Node frames the response itself), the backend's CORS headers go, and the
- * backend config's `response_headers` are set over whatever the backend sent.
+ * A backend's response headers for the client: hop-by-hop headers and the framing go (Node
+ * frames the response itself), the backend's CORS headers go, and the backend config's
+ * `response_headers` are set over whatever the backend sent.
  */
-export function prepareResponseHeaders(
+export function clientResponseHeaders(
   headers: IncomingHttpHeaders,
   extra: Readonly<Record<string, string>> | undefined,
-): void {
-  const h = headers as Record<string, unknown>;
-  dropConnectionTokens(h);
-  for (const name of HOP_BY_HOP) delete h[name];
-  delete h['transfer-encoding'];
-  for (const name of BACKEND_CORS) delete h[name];
-  if (extra) for (const [k, v] of Object.entries(extra)) h[k.toLowerCase()] = v;
+): Record<string, string | string[]> {
+  const extraTokens = connectionTokens(typeof headers.connection === 'string' ? headers.connection : undefined);
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    if (RESPONSE_DROP.has(name) || (extraTokens !== null && extraTokens.has(name))) continue;
+    const v = headers[name];
+    if (v !== undefined) out[name] = v;
+  }
+  if (extra) for (const k in extra) out[k.toLowerCase()] = extra[k];
+  return out;
 }
 
 /**

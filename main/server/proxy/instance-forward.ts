@@ -30,6 +30,11 @@ export async function forwardToInstance(
   f: InstanceForward,
 ): Promise<void> {
   const { instance } = f;
+  if (deps.remote?.isRemote(instance)) {
+    // The node applies its own state checks, on-demand start and bookkeeping.
+    deps.remote.forward(req, res, instance, { body: f.body, style: f.style });
+    return;
+  }
   if (instance.status === 'shutting_down') {
     throw new AppError('instance_shutting_down', 'Instance is shutting down');
   }

@@ -17,8 +17,27 @@ export function upstreamModel(requested: string, backendModel: string | undefine
   return backendModel ? backendModel : requested;
 }
 
-/** Reads the `model` field of a JSON request body; bad bodies get llamactl's 400s. */
+/**
+ * Reads the `model` field of a JSON request body; bad bodies get llamactl's 400s. The common
+ * case costs one scan of the top level (strings are skipped with indexOf), not a full parse;
+ * anything unusual falls back to JSON.parse for a precise answer. A body whose nested values
+ * are malformed JSON is forwarded and the backend rejects it.
+ */
 export function readModel(body: Buffer): string {
+  return locateModel(body).model;
+}
+
+/** The `model` of a JSON request body and where its value sits (for replaceModel). */
+export function locateModel(body: Buffer): { model: string; span: { start: number; end: number } | null } {
+  const span = findModelSpan(body);
+  if (span && body[span.start] === QUOTE) {
+    try {
+      const model = JSON.parse(body.toString('utf8', span.start, span.end)) as unknown;
+      if (typeof model === 'string' && model.length > 0) return { model, span };
+    } catch {
+      // fall through to the full parse for the error
+    }
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -32,7 +51,7 @@ export function readModel(body: Buffer): string {
   if (typeof model !== 'string' || model.length === 0) {
     throw new AppError('invalid_request', 'Model name is required: `model` must be a non-empty string');
   }
-  return model;
+  return { model, span: null };
 }
 
 const QUOTE = 0x22;
@@ -139,8 +158,8 @@ export function findModelSpan(b: Buffer): { start: number; end: number } | null 
  * and integers beyond 2^53 reach the backend exactly as the client sent them (llamactl
  * re-serialises the whole object, §12 item 27).
  */
-export function replaceModel(body: Buffer, model: string): Buffer {
-  const span = findModelSpan(body);
+export function replaceModel(body: Buffer, model: string, knownSpan?: { start: number; end: number } | null): Buffer {
+  const span = knownSpan ?? findModelSpan(body);
   const value = Buffer.from(JSON.stringify(model));
   if (!span) {
     // Unreachable for bodies readModel accepted; kept so a scanner gap degrades to llamactl's way.

@@ -55,7 +55,6 @@ async function readChunks(res: Response): Promise<string[]> {
 describe('routing through the real server', () => {
   let s: TestServer;
   let alpha: Instance;
-  let probe: Instance;
   let alphaKey: string;
 
   beforeAll(async () => {
@@ -75,7 +74,7 @@ describe('routing through the real server', () => {
     await createInstance(s, 'slowstream', { environment: { FAKE_STREAM_DELAY_MS: '60' } });
     alpha = await start(s, 'alpha');
     await start(s, 'router');
-    probe = await start(s, 'probe');
+    await start(s, 'probe');
     alphaKey = await createKey(s, { name: 'alpha-only', permission_mode: 'per_instance', instance_ids: [alpha.id] });
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import type { AppConfig } from '../../config/schema';
 import type { Logger } from '../../logger';
+import type { ErrorStyle } from './errors';
 
 /**
  * What the routing layer needs from other services, as narrow structural types: the real
@@ -26,10 +27,18 @@ export interface RoutingAuth {
   canAccessInstance(ctx: RoutingAuthContext, instanceId: number): boolean;
 }
 
+/** Forwarding to instances that live on other nodes (main/nodes); absent in unit tests. */
+export interface RemoteRouting {
+  isRemote(instance: Instance): boolean;
+  forward(req: IncomingMessage, res: ServerResponse, instance: Instance, f: { body?: Buffer; style: ErrorStyle }): void;
+  routerModelIds(instance: Instance, timeoutMs: number): Promise<string[]>;
+}
+
 export interface RoutingDeps {
   config: AppConfig;
   log: Logger;
   instances: RoutingInstances;
+  remote?: RemoteRouting;
   auth: RoutingAuth;
   extractKey(headers: IncomingHttpHeaders, url: string | undefined): string | null;
 }

@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { backendModel } from '../../backends';
@@ -6,7 +6,7 @@ import { readBody } from '../proxy/body';
 import { writeError, writeJson } from '../proxy/errors';
 import { assertCanAccess, authenticateInference, canAccess } from '../proxy/inference-auth';
 import { forwardToInstance } from '../proxy/instance-forward';
-import { readModel, replaceModel, splitModel, upstreamModel } from '../proxy/model-field';
+import { locateModel, replaceModel, splitModel, upstreamModel } from '../proxy/model-field';
 import type { ReverseProxy } from '../proxy/reverse-proxy';
 import type { RoutingDeps } from '../proxy/types';
 
@@ -36,7 +36,7 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
       return true;
     }
     if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/v1/models' || path === '/v1/models/')) {
-      listModels(deps, req, (t) => proxy.agentFor(t))
+      listModels(deps, proxy, req)
         .then((data) => writeJson(res, 200, { object: 'list', data }))
         .catch((err) => writeError(res, err, 'openai', deps.log));
       return true;
@@ -55,14 +55,15 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
 async function routeByModel(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage, res: ServerResponse) {
   const auth = authenticateInference(deps, req);
   let body = await readBody(req, deps.config.server.max_body_bytes);
-  const model = readModel(body);
+  const { model, span } = locateModel(body);
   const instance = findInstance(deps, splitModel(model).instance);
   if (!instance) {
     throw new AppError('model_not_found', `The model '${model}' does not exist: no instance is named '${splitModel(model).instance}'`);
   }
   assertCanAccess(deps, auth, instance);
-  const upstream = upstreamModel(model, backendModel(instance.options));
-  if (upstream !== model) body = replaceModel(body, upstream);
+  // A remote instance gets the model exactly as sent: its node resolves it like we would.
+  const upstream = deps.remote?.isRemote(instance) ? model : upstreamModel(model, backendModel(instance.options));
+  if (upstream !== model) body = replaceModel(body, upstream, span);
   await forwardToInstance(deps, proxy, req, res, {
     instance,
     autostart: true,
@@ -86,7 +87,7 @@ function findInstance(deps: RoutingDeps, name: string): Instance | undefined {
  * llama.cpp instances (asked with a short timeout; a backend that does not answer in time
  * only loses its extra entries, never the listing).
  */
-export async function listModels(deps: RoutingDeps, req: IncomingMessage, agentFor?: (t: { host: string; port: number }) => http.Agent): Promise<ModelEntry[]> {
+export async function listModels(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage): Promise<ModelEntry[]> {
   const auth = authenticateInference(deps, req);
   const visible = deps.instances.list().filter((i) => canAccess(deps, auth, i));
   const perInstance = await Promise.all(
@@ -94,7 +95,10 @@ export async function listModels(deps: RoutingDeps, req: IncomingMessage, agentF
       const created = inst.created ?? 0;
       const own: ModelEntry = { id: inst.name, object: 'model', created, owned_by: 'llamactl' };
       if (!isRouterMode(inst) || inst.status !== 'running') return [own];
-      const ids = await routerModelIds(deps, inst, agentFor).catch(() => [] as string[]);
+      const ids = await (deps.remote?.isRemote(inst)
+        ? deps.remote.routerModelIds(inst, ROUTER_MODELS_TIMEOUT_MS)
+        : routerModelIds(deps, proxy, inst)
+      ).catch(() => [] as string[]);
       return [own, ...ids.map((id): ModelEntry => ({ id: `${inst.name}/${id}`, object: 'model', created, owned_by: inst.name }))];
     }),
   );
@@ -106,45 +110,14 @@ export function isRouterMode(inst: Instance): boolean {
   return inst.options.backend_type === 'llama_cpp' && !backendModel(inst.options);
 }
 
-function routerModelIds(
-  deps: RoutingDeps,
-  inst: Instance,
-  agentFor?: (t: { host: string; port: number }) => http.Agent,
-): Promise<string[]> {
-  const target = deps.instances.target(inst.name);
+async function routerModelIds(deps: RoutingDeps, proxy: ReverseProxy, inst: Instance): Promise<string[]> {
   const apiKey = inst.options.backend_options?.api_key;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: target.host,
-        port: target.port,
-        path: '/models',
-        method: 'GET',
-        agent: agentFor?.(target),
-        headers: typeof apiKey === 'string' && apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-        signal: AbortSignal.timeout(ROUTER_MODELS_TIMEOUT_MS),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-          try {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown };
-            const data = Array.isArray(parsed.data) ? parsed.data : [];
-            resolve(
-              data
-                .map((m) => (m && typeof m === 'object' ? (m as { id?: unknown }).id : undefined))
-                .filter((id): id is string => typeof id === 'string' && id !== ''),
-            );
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  const headers: Record<string, string> = typeof apiKey === 'string' && apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const parsed = (await proxy.getJson(deps.instances.target(inst.name), '/models', headers, ROUTER_MODELS_TIMEOUT_MS)) as {
+    data?: unknown;
+  };
+  const data = Array.isArray(parsed?.data) ? parsed.data : [];
+  return data
+    .map((m) => (m && typeof m === 'object' ? (m as { id?: unknown }).id : undefined))
+    .filter((id): id is string => typeof id === 'string' && id !== '');
 }

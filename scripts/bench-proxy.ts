@@ -1,0 +1,447 @@
+// `npm run bench:proxy`: what the routing layer costs. One probe backend (e2e/fixtures/probe-backend.mjs,
+// run by our server as an instance), measured three ways in the same run: directly, through our
+// server's OpenAI endpoint (with a per-instance inference key, model rewrite included) and
+// through nginx from Debian (installed here when missing) as the reference reverse proxy.
+// Small non-streaming chat requests at concurrency 1 and 64 (bounded counts, loopback only),
+// then streamed responses with timestamped chunks. Prints figures against the issue's targets;
+// it never fails on them (figures on a shared 2-core machine are noisy).
+//
+// Our server runs as its own process from an esbuild bundle, as `npm run serve` runs it (tsx's
+// on-the-fly transform adds per-closure helpers that production code does not have).
+//
+// Knobs: BENCH_REQUESTS (per target and concurrency, default 2000), BENCH_STREAMS (default 40).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROBE_BACKEND = join(ROOT, 'e2e/fixtures/probe-backend.mjs');
+const MGMT_KEY = 'llamactl-mgmt-bench-00000000000000000000000000000000000000000000000000000000';
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
+
+// ---- server mode: our server as its own process, as in production ----------------------------
+
+async function serve(configPath: string): Promise<void> {
+  const { loadConfig } = await import('../main/config/load-config');
+  const { createLogger } = await import('../main/logger');
+  const { listen } = await import('../main/server/http-server');
+  const { closeServices, createServices } = await import('../main/services');
+  const config = loadConfig({ env: {}, files: false, overrides: JSON.parse(readFileSync(configPath, 'utf8')) });
+  const services = await createServices(config, { log: createLogger('warn') });
+  const running = await listen(services, '127.0.0.1', 0);
+  process.stdout.write(`BENCH_SERVER ${running.url}\n`);
+  const stop = async () => {
+    await running.close();
+    await closeServices(services);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+const children: ChildProcess[] = [];
+function cleanupChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function api(base: string, path: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(base + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json', ...(init.headers as object) },
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function findNginx(): string | null {
+  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
+  const r = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** nginx from Debian; installed when missing (needs root and the Debian mirror). */
+function ensureNginx(): string | null {
+  const found = findNginx();
+  if (found) return found;
+  if (process.getuid?.() !== 0) {
+    console.log('nginx is missing and this is not root: skipping the nginx comparison (apt-get install -y nginx-light)');
+    return null;
+  }
+  console.log('installing nginx-light from Debian ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'inherit', env }).status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'inherit', env });
+  }
+  const bin = findNginx();
+  // The package's post-install may start the system service on port 80; it is not ours to keep.
+  if (bin && existsSync('/run/nginx.pid')) spawnSync(bin, ['-s', 'quit'], { stdio: 'ignore' });
+  if (!bin) console.log('could not install nginx: skipping the nginx comparison');
+  return bin;
+}
+
+function nginxConfig(dir: string, listenPort: number, backendPort: number): string {
+  return `
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 256; }
+  server {
+    listen 127.0.0.1:${listenPort};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`;
+}
+
+// ---- load generation ---------------------------------------------------------------------------
+
+interface Target {
+  name: string;
+  port: number;
+  model: string;
+  /** the process doing the proxying (for CPU per request); none for direct */
+  pid?: number;
+}
+
+interface LoadResult {
+  latenciesMs: number[];
+  seconds: number;
+}
+
+function runLoad(t: Target, key: string, concurrency: number, total: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const body = Buffer.from(
+    JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 8 }),
+  );
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    authorization: `Bearer ${key}`,
+  };
+  const latenciesMs: number[] = [];
+  let issued = 0;
+  const t0 = performance.now();
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const start = performance.now();
+      const req = http.request(
+        { host: '127.0.0.1', port: t.port, path: '/v1/chat/completions', method: 'POST', agent, headers },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', () => {
+            if (res.statusCode !== 200) return reject(new Error(`${t.name}: status ${res.statusCode}`));
+            latenciesMs.push(performance.now() - start);
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const worker = async () => {
+    while (issued < total) {
+      issued++;
+      await one();
+    }
+  };
+  return Promise.all(Array.from({ length: concurrency }, worker)).then(() => {
+    agent.destroy();
+    return { latenciesMs, seconds: (performance.now() - t0) / 1000 };
+  });
+}
+
+/** Streams one response; returns, per event, arrival time minus the backend's write time. */
+function streamOnce(t: Target, key: string, agent: http.Agent): Promise<number[]> {
+  const body = JSON.stringify({ model: t.model, stream: true, n_chunks: 20, chunk_gap_ms: 5, messages: [] });
+  return new Promise((resolve, reject) => {
+    const delays: number[] = [];
+    let buf = '';
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: t.port,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const arrived = performance.timeOrigin + performance.now();
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const event = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            if (!event.startsWith('data: {')) continue;
+            delays.push(arrived - (JSON.parse(event.slice(6)) as { t: number }).t);
+          }
+        });
+        res.on('end', () => (res.statusCode === 200 ? resolve(delays) : reject(new Error(`${t.name}: ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function streamDelays(t: Target, key: string, count: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const all: number[] = [];
+  for (let i = 0; i < count; i++) all.push(...(await streamOnce(t, key, agent)));
+  agent.destroy();
+  return all;
+}
+
+/** CPU time (user + system) of a process and its threads, in ms (Linux /proc, 10 ms ticks). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** nginx's worker (the process doing the proxying) is the master's only child. */
+function childPid(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length ? Number(kids[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+
+// ---- orchestration -------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'llamactl-bench-'));
+  process.on('exit', cleanupChildren);
+  try {
+    const nginxBin = ensureNginx();
+    const portLow = 20_000 + ((process.pid * 13) % 300) * 100;
+    const configPath = join(dir, 'config.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        data_dir: join(dir, 'data'),
+        server: { host: '127.0.0.1', port: 0 },
+        auth: { management_keys: [MGMT_KEY] },
+        instances: { port_range: [portLow, portLow + 99] },
+      }),
+    );
+    // Inside node_modules so that the bundle's external packages resolve from the project.
+    const bundle = join(ROOT, 'node_modules/.cache/bench-proxy/server.mjs');
+    await build({
+      entryPoints: [THIS_FILE],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    const server = spawn(process.execPath, [bundle, '--serve', configPath], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(server);
+    const base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /BENCH_SERVER (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    });
+
+    await api(base, '/api/v1/instances/bench', {
+      method: 'POST',
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        backend_options: { model: 'bench-model' },
+        command_override: `node ${PROBE_BACKEND}`,
+        idle_timeout: 0,
+      }),
+    });
+    await api(base, '/api/v1/instances/bench/start', { method: 'POST' });
+    const inst = await waitFor('the bench instance', async () => {
+      const i = await api(base, '/api/v1/instances/bench');
+      return i.health === 'ready' ? i : undefined;
+    });
+    const backendPort = inst.options.backend_options.port as number;
+    const key = (
+      await api(base, '/api/v1/auth/keys', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'bench', permission_mode: 'per_instance', instance_ids: [inst.id] }),
+      })
+    ).key as string;
+
+    const targets: Target[] = [
+      { name: 'direct', port: backendPort, model: 'bench-model' },
+      { name: 'llamactl', port: Number(new URL(base).port), model: 'bench', pid: server.pid },
+    ];
+    if (nginxBin) {
+      const nginxPort = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, backendPort));
+      const nginx = spawn(nginxBin, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
+      children.push(nginx);
+      await waitFor('nginx', async () => {
+        const r = await fetch(`http://127.0.0.1:${nginxPort}/health`);
+        return r.ok ? true : undefined;
+      });
+      targets.push({ name: 'nginx', port: nginxPort, model: 'bench-model', pid: childPid(nginx.pid) });
+    }
+
+    console.log(`\nbackend ${backendPort}, llamactl ${base}, ${REQUESTS} requests per target and concurrency, ${STREAMS} streams x 20 chunks\n`);
+    for (const t of targets) await runLoad(t, key, 8, 400); // warm-up: JIT, pools, nginx upstream keepalive
+
+    // Interleaved rounds, so drift in the machine's load hits every target alike.
+    const rounds = 4;
+    const c1 = new Map<string, number[]>();
+    const c64 = new Map<string, { n: number; s: number; cpu: number }>();
+    const streams = new Map<string, number[]>();
+    for (let r = 0; r < rounds; r++) {
+      const order = targets.map((_, i) => targets[(i + r) % targets.length]);
+      for (const t of order) {
+        const a = await runLoad(t, key, 1, Math.ceil(REQUESTS / rounds));
+        c1.set(t.name, [...(c1.get(t.name) ?? []), ...a.latenciesMs]);
+        const cpu0 = cpuMs(t.pid);
+        const b = await runLoad(t, key, 64, Math.ceil(REQUESTS / rounds));
+        const cpu = cpuMs(t.pid) - cpu0;
+        const prev = c64.get(t.name) ?? { n: 0, s: 0, cpu: 0 };
+        c64.set(t.name, { n: prev.n + b.latenciesMs.length, s: prev.s + b.seconds, cpu: prev.cpu + cpu });
+        const d = await streamDelays(t, key, Math.ceil(STREAMS / rounds));
+        streams.set(t.name, [...(streams.get(t.name) ?? []), ...d]);
+      }
+    }
+
+    const rps = (name: string) => {
+      const x = c64.get(name);
+      return x ? x.n / x.s : NaN;
+    };
+    const cpuPerReq = (name: string) => {
+      const x = c64.get(name);
+      return x ? (x.cpu * 1000) / x.n : NaN;
+    };
+    console.log('target     c=1 p50 ms  c=1 p99 ms  c=64 req/s  c=64 vs direct  proxy CPU us/req  chunk delay p50 ms  p99 ms');
+    for (const t of targets) {
+      const l = c1.get(t.name)!;
+      const d = streams.get(t.name)!;
+      console.log(
+        `${t.name.padEnd(10)} ${f(pct(l, 50)).padStart(10)}  ${f(pct(l, 99)).padStart(10)}  ${f(rps(t.name), 0).padStart(10)}  ${f(rps(t.name) / rps('direct'), 2).padStart(14)}  ${(t.pid ? f(cpuPerReq(t.name), 0) : '-').padStart(16)}  ${f(pct(d, 50)).padStart(18)}  ${f(pct(d, 99)).padStart(6)}`,
+      );
+    }
+    const added = (name: string, p: number) => pct(c1.get(name)!, p) - pct(c1.get('direct')!, p);
+    const addedChunk = (name: string) => pct(streams.get(name)!, 50) - pct(streams.get('direct')!, 50);
+    console.log('');
+    console.log(`added latency at c=1, median: llamactl ${f(added('llamactl', 50))} ms (target <= 0.5 ms: ${verdict(added('llamactl', 50) <= 0.5)})`);
+    console.log(`added latency at c=1, p99:    llamactl ${f(added('llamactl', 99))} ms`);
+    if (c1.has('nginx')) {
+      console.log(`added latency at c=1, median: nginx ${f(added('nginx', 50))} ms, p99 ${f(added('nginx', 99))} ms`);
+      const ratio = rps('llamactl') / rps('nginx');
+      console.log(`throughput at c=64: llamactl/nginx ${f(ratio, 2)}x (target >= 0.8x: ${verdict(ratio >= 0.8)}); nginx/direct ${f(rps('nginx') / rps('direct'), 2)}x`);
+      console.log(`added delay per streamed chunk, median: nginx ${f(addedChunk('nginx'))} ms`);
+    } else {
+      console.log('throughput at c=64 vs nginx: not measured (no nginx)');
+    }
+    console.log(`added delay per streamed chunk, median: llamactl ${f(addedChunk('llamactl'))} ms (target <= 1 ms: ${verdict(addedChunk('llamactl') <= 1)})`);
+  } finally {
+    cleanupChildren();
+    // Our server stops its instance on SIGTERM; wait for that before removing its data dir.
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const timer = setTimeout(() => {
+              c.kill('SIGKILL');
+              resolve();
+            }, 15_000);
+            c.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--serve') {
+  void serve(process.argv[3]);
+} else {
+  main().catch((err) => {
+    console.error(err);
+    cleanupChildren();
+    process.exit(1);
+  });
+}
