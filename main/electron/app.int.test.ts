@@ -194,6 +194,13 @@ describe('desktop app lifecycle', () => {
     await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
   });
 
+  it('runs the quit sequence when the session ends (Windows logoff, reported on the window)', async () => {
+    const { deps } = fakeDeps();
+    await start(deps);
+    FakeBrowserWindow.instances[0].emit('session-end', new FakeEvent());
+    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
+  });
+
   it('exits at the deadline when an instance does not stop', async () => {
     const { services, deps } = fakeDeps();
     services.instances.stopAllGate = new Promise(() => {});

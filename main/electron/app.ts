@@ -157,6 +157,7 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
     openExternal,
     isQuitting: () => quitting,
     onClosedForGood: () => app.quit(),
+    onSessionEnd: () => void quit(),
   });
   window = mainWindow;
   app.on('activate', () => mainWindow.show());

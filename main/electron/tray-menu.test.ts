@@ -10,6 +10,7 @@ function recorder() {
     copyEndpoint: () => calls.push('copy'),
     stopAll: () => calls.push('stopAll'),
     setStartAtLogin: (on) => calls.push(`login ${on}`),
+    setPreference: (key, on) => calls.push(`${key} ${on}`),
     quit: () => calls.push('quit'),
   };
   return { calls, actions };
@@ -19,6 +20,7 @@ const base: TrayMenuState = {
   instances: [],
   endpointUrl: 'http://127.0.0.1:8080/v1',
   startAtLogin: false,
+  preferences: { startMinimized: false, closeToTray: true, notifications: true },
   localNode: 'main',
   busy: new Set(),
 };
@@ -110,6 +112,21 @@ describe('buildTrayMenu', () => {
     expect(byId(menu, 'start-at-login').checked).toBe(true);
     for (const id of ['open-dashboard', 'copy-endpoint', 'stop-all', 'start-at-login', 'quit']) click(byId(menu, id));
     expect(calls).toEqual(['open', 'copy', 'stopAll', 'login false', 'quit']);
+  });
+});
+
+describe('tray preferences submenu', () => {
+  it('shows each preference as a check box and flips it when clicked', () => {
+    const { calls, actions } = recorder();
+    const menu = buildTrayMenu(base, actions);
+    const sub = byId(menu, 'preferences').submenu as MenuItemConstructorOptions[];
+    expect(sub.map((m) => [m.id, m.checked])).toEqual([
+      ['pref:startMinimized', false],
+      ['pref:closeToTray', true],
+      ['pref:notifications', true],
+    ]);
+    for (const item of sub) click(item);
+    expect(calls).toEqual(['startMinimized true', 'closeToTray false', 'notifications false']);
   });
 });
 

@@ -8,6 +8,8 @@ export interface TrayMenuState {
   /** the OpenAI-compatible endpoint other apps use, e.g. http://127.0.0.1:8080/v1 */
   endpointUrl: string;
   startAtLogin: boolean;
+  /** the other boolean preferences, shown as check boxes in a submenu */
+  preferences: { startMinimized: boolean; closeToTray: boolean; notifications: boolean };
   /** name of the local node: instances of other nodes are labelled with theirs */
   localNode: string;
   /** instances with a start/stop from the tray still in flight */
@@ -20,6 +22,7 @@ export interface TrayActions {
   copyEndpoint(): void;
   stopAll(): void;
   setStartAtLogin(on: boolean): void;
+  setPreference(key: 'startMinimized' | 'closeToTray' | 'notifications', on: boolean): void;
   quit(): void;
 }
 
@@ -105,6 +108,23 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
       type: 'checkbox',
       checked: state.startAtLogin,
       click: () => actions.setStartAtLogin(!state.startAtLogin),
+    },
+    {
+      id: 'preferences',
+      label: 'Preferences',
+      submenu: (
+        [
+          ['startMinimized', 'Start minimized to the tray'],
+          ['closeToTray', 'Keep running in the tray when the window is closed'],
+          ['notifications', 'Notifications'],
+        ] as const
+      ).map(([key, label]) => ({
+        id: `pref:${key}`,
+        label,
+        type: 'checkbox' as const,
+        checked: state.preferences[key],
+        click: () => actions.setPreference(key, !state.preferences[key]),
+      })),
     },
     { type: 'separator' },
     { id: 'quit', label: 'Quit Llamactl', click: () => actions.quit() },

@@ -99,6 +99,14 @@ describe('TrayController', () => {
     expect(calls).toEqual(['copy http://127.0.0.1:8080/v1', 'open', 'login true', 'quit']);
   });
 
+  it('changes and persists a preference from its submenu', () => {
+    const { item } = setup();
+    const notifications = () => item('preferences').submenu.find((m: any) => m.id === 'pref:notifications');
+    notifications().click();
+    expect(prefs.get().notifications).toBe(false);
+    expect(notifications().checked).toBe(false);
+  });
+
   it('reflects the start-at-login preference when it changes', () => {
     const { item } = setup();
     expect(item('start-at-login').checked).toBe(false);

@@ -48,11 +48,13 @@ export class TrayController {
       this.shownIcon = status.icon;
     }
     this.tray.setToolTip(status.tooltip);
+    const prefs = this.d.prefs.get();
     const template = buildTrayMenu(
       {
         instances,
         endpointUrl: this.d.endpointUrl,
-        startAtLogin: this.d.prefs.get().startAtLogin,
+        startAtLogin: prefs.startAtLogin,
+        preferences: { startMinimized: prefs.startMinimized, closeToTray: prefs.closeToTray, notifications: prefs.notifications },
         localNode: this.d.services.config.local_node,
         busy: this.busy,
       },
@@ -62,6 +64,7 @@ export class TrayController {
         copyEndpoint: () => this.d.copyText(this.d.endpointUrl),
         stopAll: () => void this.stopAll(),
         setStartAtLogin: (on) => this.d.setStartAtLogin(on),
+        setPreference: (key, on) => this.d.prefs.set(key, on),
         quit: () => this.d.quit(),
       },
     );

@@ -34,6 +34,8 @@ export interface MainWindowOptions {
   isQuitting(): boolean;
   /** the user closed the window while close-to-tray is off */
   onClosedForGood(): void;
+  /** Windows logoff/shutdown, reported through the window */
+  onSessionEnd?(): void;
 }
 
 export function mainWindowOptions(o: Pick<MainWindowOptions, 'serverUrl' | 'version' | 'preloadPath' | 'iconPath'>, bounds: Bounds | undefined): BrowserWindowConstructorOptions {
@@ -102,6 +104,7 @@ export class MainWindow {
       }
       this.o.onClosedForGood();
     });
+    win.on('session-end', () => this.o.onSessionEnd?.());
     win.on('closed', () => {
       if (this.saveTimer) clearTimeout(this.saveTimer);
       this.win = null;
