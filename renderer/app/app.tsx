@@ -3,6 +3,8 @@ import { useEffect } from 'react';
 import { Spinner } from '../components/spinner';
 import { Toaster } from '../components/toasts';
 import { SignInPage } from '../features/auth/components/sign-in-page';
+import type { Instance } from '../../shared/api/instances';
+import { instanceKeys } from '../features/instances/queries';
 import { apiJson } from '../lib/api-client';
 import { storedKey, useAuthStatus, useAuthStore } from '../lib/auth-store';
 import { desktop } from '../lib/desktop';
@@ -27,8 +29,11 @@ export function App() {
         return;
       }
       try {
-        await apiJson('/instances', { key, keepSessionOn401: true });
-        if (!cancelled) useAuthStore.getState().signIn(key ?? '', !d && localStorageHasKey());
+        const list = await apiJson<Instance[]>('/instances', { key, keepSessionOn401: true });
+        if (cancelled) return;
+        // the check already fetched the list: the dashboard renders it without a second request
+        qc.setQueryData(instanceKeys.list(), list ?? []);
+        useAuthStore.getState().signIn(key ?? '', !d && localStorageHasKey());
       } catch {
         if (!cancelled) useAuthStore.getState().signOut();
       }
@@ -37,7 +42,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [qc]);
   useEffect(() => {
     // another user's data must never show after signing out
     if (status === 'signed-out') qc.clear();

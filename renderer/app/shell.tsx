@@ -1,15 +1,19 @@
+import { lazy, Suspense } from 'react';
 import { Icon, type IconName } from '../components/icon';
 import { Logo } from '../components/logo';
+import { Spinner } from '../components/spinner';
 import { InstancesPage } from '../features/instances/components/instances-page';
-import { KeysPage } from '../features/keys/components/keys-page';
-import { ModelsPage } from '../features/models/components/models-page';
-import { SystemPage } from '../features/system/components/system-page';
 import { useServerVersion } from '../features/system/queries';
 import { useAuthStore } from '../lib/auth-store';
 import { desktop } from '../lib/desktop';
 import { routeHref, useRoute, type Route } from '../lib/router';
 import { useServerEvents, useLiveState } from '../lib/server-events';
 import { useSetTheme, useTheme, type ThemeChoice } from '../lib/theme';
+
+// the instances page is the landing page; the others load on first visit
+const ModelsPage = lazy(() => import('../features/models/components/models-page').then((m) => ({ default: m.ModelsPage })));
+const KeysPage = lazy(() => import('../features/keys/components/keys-page').then((m) => ({ default: m.KeysPage })));
+const SystemPage = lazy(() => import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })));
 
 const NAV: { route: Route; label: string; icon: IconName }[] = [
   { route: 'instances', label: 'Instances', icon: 'server' },
@@ -53,10 +57,18 @@ export function Shell() {
         </div>
       </aside>
       <main className="content" id="main">
-        {route === 'instances' && <InstancesPage />}
-        {route === 'models' && <ModelsPage />}
-        {route === 'keys' && <KeysPage />}
-        {route === 'system' && <SystemPage />}
+        <Suspense
+          fallback={
+            <div className="page-loading">
+              <Spinner label="Loading…" />
+            </div>
+          }
+        >
+          {route === 'instances' && <InstancesPage />}
+          {route === 'models' && <ModelsPage />}
+          {route === 'keys' && <KeysPage />}
+          {route === 'system' && <SystemPage />}
+        </Suspense>
       </main>
     </div>
   );

@@ -1,4 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import type { Instance } from '../../../../shared/api/instances';
+import { instanceKeys } from '../../instances/queries';
 import { Icon } from '../../../components/icon';
 import { ApiError, apiJson } from '../../../lib/api-client';
 import { useAuthNotice, useAuthStore } from '../../../lib/auth-store';
@@ -6,6 +9,7 @@ import { Logo } from '../../../components/logo';
 
 export function SignInPage() {
   const notice = useAuthNotice();
+  const qc = useQueryClient();
   const [key, setKey] = useState('');
   const [remember, setRemember] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +22,8 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      await apiJson('/instances', { key: k, keepSessionOn401: true });
+      const list = await apiJson<Instance[]>('/instances', { key: k, keepSessionOn401: true });
+      qc.setQueryData(instanceKeys.list(), list ?? []);
       useAuthStore.getState().signIn(k, remember);
     } catch (err) {
       setError(

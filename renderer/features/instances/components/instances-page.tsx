@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import type { Instance } from '../../../../shared/api/instances';
 import { Icon } from '../../../components/icon';
 import { EmptyState } from '../../../components/empty-state';
@@ -7,10 +7,12 @@ import { useInstances } from '../queries';
 import { BACKEND_LABEL, instanceModel } from '../labels';
 import { useInstanceDialog, useInstancesUi, useOpenInstanceDialog, type StatusFilter } from '../ui-store';
 import { InstanceRow } from './instance-row';
-import { InstanceDialog } from './instance-dialog';
-import { LogViewer } from './log-viewer';
-import { RouterModelsDialog } from './router-models-dialog';
 import { DeleteInstanceDialog } from './delete-instance-dialog';
+
+// dialogs load on first use: the form pulls in every backend's option table
+const InstanceDialog = lazy(() => import('./instance-dialog').then((m) => ({ default: m.InstanceDialog })));
+const LogViewer = lazy(() => import('./log-viewer').then((m) => ({ default: m.LogViewer })));
+const RouterModelsDialog = lazy(() => import('./router-models-dialog').then((m) => ({ default: m.RouterModelsDialog })));
 
 const STATUS_FILTERS: { v: StatusFilter; label: string }[] = [
   { v: 'all', label: 'All' },
@@ -178,7 +180,9 @@ export function InstancesPage() {
           </div>
         </>
       )}
-      <InstanceDialogs />
+      <Suspense fallback={null}>
+        <InstanceDialogs />
+      </Suspense>
     </div>
   );
 }
