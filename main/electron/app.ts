@@ -170,7 +170,9 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   });
 
   const applyStartAtLogin = (on: boolean) => {
-    if (platform === 'linux') setLinuxAutostart(on, { env: process.env, home: os.homedir(), execPath: process.execPath });
+    // Run unpackaged (`electron .`), the executable is Electron itself and needs the app folder.
+    const appArgs = process.defaultApp ? [app.getAppPath()] : [];
+    if (platform === 'linux') setLinuxAutostart(on, { env: process.env, home: os.homedir(), execPath: process.execPath, appArgs });
     // args reach the app on Windows; macOS reports a login launch through wasOpenedAtLogin.
     else app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_ARG] });
   };

@@ -34,13 +34,17 @@ export function linuxAutostartEntry(exec: string, args: readonly string[]): stri
  * entry is the standard. An AppImage must be started through $APPIMAGE, not the temporary
  * mount point its process runs from.
  */
-export function setLinuxAutostart(on: boolean, opts: { env: NodeJS.ProcessEnv; home: string; execPath: string }): string {
+export function setLinuxAutostart(
+  on: boolean,
+  opts: { env: NodeJS.ProcessEnv; home: string; execPath: string; appArgs?: readonly string[] },
+): string {
   const file = linuxAutostartPath(opts.env, opts.home);
   if (!on) {
     rmSync(file, { force: true });
     return file;
   }
   mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, linuxAutostartEntry(opts.env.APPIMAGE || opts.execPath, [HIDDEN_ARG]));
+  const exec = opts.env.APPIMAGE || opts.execPath;
+  writeFileSync(file, linuxAutostartEntry(exec, [...(opts.env.APPIMAGE ? [] : (opts.appArgs ?? [])), HIDDEN_ARG]));
   return file;
 }

@@ -40,6 +40,9 @@ class FakeApp extends EventEmitter {
   getVersion() {
     return '0.0.0-test';
   }
+  getAppPath() {
+    return '/app';
+  }
   setLoginItemSettings(settings: unknown) {
     this.loginItems.push(settings);
   }
