@@ -5,6 +5,8 @@ import { EventBus } from './events/bus';
 import { InstanceManager, type ManagerTuning } from './instances/manager';
 import { createLogger, type Logger } from './logger';
 import { ModelService } from './models/model-service';
+import { InstanceDirectory } from './nodes/instance-directory';
+import { NodeService } from './nodes/node-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 
 /**
@@ -19,6 +21,10 @@ export interface Services {
   auth: AuthService;
   instances: InstanceManager;
   models: ModelService;
+  /** remote nodes: status, remote instances, forwarding */
+  nodes: NodeService;
+  /** local and remote instances behind one API (instance routes, routing) */
+  directory: InstanceDirectory;
 }
 
 export interface CreateServicesOptions {
@@ -52,7 +58,10 @@ export async function createServices(config: AppConfig, opts: CreateServicesOpti
   }
   const models = new ModelService({ config, db, events, log });
   await models.init();
-  return { config, log, db, events, auth, instances, models };
+  const nodes = new NodeService({ config, db, events, log: log.child('nodes'), localExists: (name) => instances.find(name) !== undefined });
+  nodes.init();
+  const directory = new InstanceDirectory(instances, nodes);
+  return { config, log, db, events, auth, instances, models, nodes, directory };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */
@@ -62,5 +71,6 @@ export async function closeServices(s: Services): Promise<void> {
   await s.instances.close();
   // Running downloads stop but stay 'downloading' in the database, so the next start resumes them.
   await s.models.close();
+  await s.nodes.close();
   closeDatabase(s.db);
 }

@@ -57,6 +57,9 @@ export const ERROR_STATUS = {
   // proxy
   bad_gateway: 502,
   node_unreachable: 502,
+  /** a node answered, but not as expected (refused our key, a status we do not know) */
+  node_error: 502,
+  invalid_node_address: 500,
   // models
   model_not_found: 404,
   job_not_found: 404,

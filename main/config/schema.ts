@@ -57,6 +57,10 @@ const port = z.number().int().min(1).max(65535);
 export const NodeConfigSchema = z.object({
   address: z.string().default(''),
   api_key: z.string().optional(),
+  /** milliseconds: connection and status-check deadline for this node (default 2 s) */
+  timeout: DurationSchema.optional(),
+  /** milliseconds: how often this node's instances are polled while there are any (default 3 s) */
+  poll_interval: DurationSchema.optional(),
 });
 
 export const AppConfigSchema = z

@@ -15,6 +15,7 @@ import { registerEventRoutes } from './routes/events';
 import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
 import { registerModelRoutes } from './routes/models';
+import { registerNodeRoutes } from './routes/nodes';
 import { registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -48,6 +49,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   registerKeyRoutes(api, services);
   registerInstanceRoutes(api, services);
   registerEventRoutes(api, services);
+  registerNodeRoutes(api, services);
   registerModelRoutes(api, services);
   registerBackendRoutes(api, services);
   api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));

@@ -63,4 +63,6 @@ export interface Instance {
   last_exit?: { code: number | null; signal: string | null; at: number } | null;
   /** for remote instances whose node did not answer */
   unreachable?: boolean;
+  /** for remote instances: why the last refresh from the node failed (node down, instance gone there) */
+  node_error?: string;
 }

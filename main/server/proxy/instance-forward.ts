@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BackendType, Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import type { BackendConfigKey } from '../../config/schema';
-import type { ErrorStyle } from './errors';
+import { writeError, type ErrorStyle } from './errors';
 import type { ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
 
@@ -32,7 +32,7 @@ export async function forwardToInstance(
   const { instance } = f;
   if (deps.remote?.isRemote(instance)) {
     // The node applies its own state checks, on-demand start and bookkeeping.
-    deps.remote.forward(req, res, instance, { body: f.body, style: f.style });
+    deps.remote.forward(req, res, instance, { body: f.body, onError: (err) => writeError(res, err, f.style, deps.log) });
     return;
   }
   if (instance.status === 'shutting_down') {

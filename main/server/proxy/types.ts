@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Instance } from '../../../shared/api/instances';
 import type { AppConfig } from '../../config/schema';
 import type { Logger } from '../../logger';
-import type { ErrorStyle } from './errors';
+import type { AppError } from '../../../shared/errors';
 
 /**
  * What the routing layer needs from other services, as narrow structural types: the real
@@ -30,7 +30,7 @@ export interface RoutingAuth {
 /** Forwarding to instances that live on other nodes (main/nodes); absent in unit tests. */
 export interface RemoteRouting {
   isRemote(instance: Instance): boolean;
-  forward(req: IncomingMessage, res: ServerResponse, instance: Instance, f: { body?: Buffer; style: ErrorStyle }): void;
+  forward(req: IncomingMessage, res: ServerResponse, instance: Instance, f: { body?: Buffer; onError: (err: AppError) => void }): void;
   routerModelIds(instance: Instance, timeoutMs: number): Promise<string[]>;
 }
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import { tailLines } from '../../instances/log-file';
 import type { Services } from '../../services';
+import { writeError } from '../proxy/errors';
 
 /** `lines`: absent -> whole file; must be an integer; <= 0 -> whole file (llamactl). */
 function linesParam(req: Request): number | undefined {
@@ -17,16 +18,19 @@ function linesParam(req: Request): number | undefined {
 
 const name = (req: Request) => String(req.params.name);
 
-/** Instances API (§3.2) plus the live log stream used by the dashboard's log viewer. */
+/**
+ * Instances API (§3.2) plus the live log stream used by the dashboard's log viewer. Calls go
+ * through the directory: local instances to the instance manager, remote ones to their node.
+ */
 export function registerInstanceRoutes(api: Router, services: Services): void {
-  const m = services.instances;
+  const m = services.directory;
 
-  api.get('/instances', (_req, res) => {
-    res.json(m.list());
+  api.get('/instances', async (_req, res) => {
+    res.json(await m.listFresh());
   });
 
-  api.get('/instances/:name', (req, res) => {
-    res.json(m.get(name(req)));
+  api.get('/instances/:name', async (req, res) => {
+    res.json(await m.getFresh(name(req)));
   });
 
   api.post('/instances/:name', async (req, res) => {
@@ -38,7 +42,8 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
   });
 
   api.delete('/instances/:name', async (req, res) => {
-    await m.delete(name(req));
+    // local_only=true: forget a remote instance whose node is gone, without asking the node.
+    await m.delete(name(req), { localOnly: req.query.local_only === 'true' });
     res.status(204).end();
   });
 
@@ -64,8 +69,11 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
   // alive. The backlog is read synchronously in the same tick as the subscription: no gap, no repeat.
   api.get('/instances/:name/logs/stream', (req, res) => {
     const n = name(req);
+    const q = req.originalUrl.indexOf('?');
+    const onError = (err: AppError) => writeError(res, err, 'management', services.log);
+    if (m.streamRemoteLogs(req, res, n, q < 0 ? '' : req.originalUrl.slice(q), onError)) return;
     const lines = linesParam(req) ?? 200;
-    const path = m.logFile(n);
+    const path = services.instances.logFile(n);
     let backlog = '';
     if (existsSync(path)) backlog = lines > 0 ? tailLines(path, lines) : readFileSync(path, 'utf8');
     sendSseHeaders(res);
@@ -73,7 +81,7 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
       if (text) res.write(`data: ${JSON.stringify(text)}\n\n`);
     };
     send(backlog && lines > 0 ? backlog + '\n' : backlog);
-    const unsubscribe = m.onLogOutput(n, send);
+    const unsubscribe = services.instances.onLogOutput(n, send);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(heartbeat);
