@@ -361,7 +361,12 @@ async function main(): Promise<void> {
     }
 
     console.log(`\nbackend ${backendPort}, llamactl ${base}, ${REQUESTS} requests per target and concurrency, ${STREAMS} streams x 20 chunks\n`);
-    for (const t of targets) await runLoad(t, key, 8, 400); // warm-up: JIT, pools, nginx upstream keepalive
+    // Warm-up until the JIT has settled (V8 and undici's wasm parser tier up over thousands of
+    // requests), pools are full and nginx's upstream keep-alive is established.
+    for (const t of targets) {
+      await runLoad(t, key, 16, 3000);
+      await streamDelays(t, key, 5);
+    }
 
     // Interleaved rounds, so drift in the machine's load hits every target alike.
     const rounds = 4;

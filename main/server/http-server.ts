@@ -39,7 +39,8 @@ export interface RunningServer {
 
 /** Listens on host:port (port 0 = any free port). Rejects with EADDRINUSE etc. */
 export function listen(services: Services, host: string, port: number, opts: AppOptions = {}): Promise<RunningServer> {
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(services, opts));
+  const proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(services, { ...opts, proxy }));
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
@@ -51,11 +52,14 @@ export function listen(services: Services, host: string, port: number, opts: App
         server,
         port: addr.port,
         url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`,
-        close: () =>
-          new Promise<void>((res) => {
+        close: async () => {
+          await new Promise<void>((res) => {
             server.close(() => res());
             server.closeAllConnections();
-          }),
+          });
+          // Pooled keep-alive connections to backends go with the server.
+          await proxy.close();
+        },
       });
     });
   });
