@@ -140,11 +140,15 @@ export class NodeClient {
     } catch {
       // not JSON: keep the text
     }
+    // Never a 401/403 here for the node's refusal: the client's own key and host were fine.
+    if (reply.status === 401) {
+      return new AppError('node_error', `node ${this.name} refused our key (401): check nodes.${this.name}.api_key, it must be a management key of that node`);
+    }
+    if (reply.status === 403) {
+      return new AppError('node_error', `node ${this.name} refused the request (403 ${code ?? ''}): ${details}`);
+    }
     if (code && code in ERROR_STATUS && ERROR_STATUS[code as ErrorCode] === reply.status) {
       return new AppError(code as ErrorCode, `node ${this.name}: ${details || code}`);
-    }
-    if (reply.status === 401 || reply.status === 403) {
-      return new AppError('node_error', `node ${this.name} refused our key (${reply.status}): check nodes.${this.name}.api_key, it must be a management key of that node`);
     }
     return new AppError('node_error', `node ${this.name} answered ${reply.status}: ${details || '(empty body)'}`);
   }

@@ -135,7 +135,11 @@ export class NodeService {
     if (name === this.localNode) return { address: entry.address, local: true, reachable: true, version: VERSION.version };
     const state = this.nodes.get(name)!;
     if (state.configError) return { address: entry.address, local: false, reachable: false, error: state.configError };
-    if (!state.status || Date.now() - (state.status.checked_at ?? 0) > STATUS_CACHE_MS) await this.checkNode(state);
+    if (!state.status || Date.now() - (state.status.checked_at ?? 0) > STATUS_CACHE_MS) {
+      // Known down: answer at once from the last check while a new one runs in the background.
+      const check = this.checkNode(state);
+      if (state.status?.reachable !== false) await check;
+    }
     return { address: entry.address, local: false, ...state.status! };
   }
 
@@ -238,7 +242,10 @@ export class NodeService {
   async get(name: string): Promise<Instance> {
     const rec = this.rec(name);
     const state = this.nodes.get(rec.node);
-    if (state?.client) await this.refreshNode(state, LIST_FRESH_MS);
+    if (state?.client) {
+      const p = this.refreshNode(state, LIST_FRESH_MS);
+      if (state.status?.reachable !== false) await p;
+    }
     return this.view(rec);
   }
 
@@ -267,11 +274,20 @@ export class NodeService {
     );
   }
 
+  /**
+   * Refreshes the nodes that have remote instances. A node that was down at its last check is
+   * refreshed in the background instead of awaited: a listing never waits on a dead machine
+   * again and again (the poller notices when it is back).
+   */
   async refresh(maxAgeMs: number): Promise<void> {
     const wanted = new Set([...this.recs.values()].map((r) => r.node));
-    await Promise.all(
-      [...this.nodes.values()].filter((s) => wanted.has(s.name) && s.client).map((s) => this.refreshNode(s, maxAgeMs)),
-    );
+    const waits: Promise<void>[] = [];
+    for (const s of this.nodes.values()) {
+      if (!wanted.has(s.name) || !s.client) continue;
+      const p = this.refreshNode(s, maxAgeMs);
+      if (s.status?.reachable !== false) waits.push(p);
+    }
+    await Promise.all(waits);
   }
 
   /** One GET of the node's instance list updates every instance of that node. */
