@@ -144,11 +144,24 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     expect(((await json<{ build_info: string }>(props)).build_info)).toBe('fake-backend');
     const health = await main.api('/api/v1/instances/remote-a/proxy/health');
     expect(health.status).toBe(200);
-    expect(health.headers.get('access-control-allow-origin')).toBeNull();
 
     const logs = await main.api('/api/v1/instances/remote-a/logs?lines=50');
     expect(logs.status).toBe(200);
     expect(await logs.text()).toContain('fake-backend: listening on');
+    // The live log stream (the dashboard's log viewer) comes from the node.
+    const ac = new AbortController();
+    const live = await main.api('/api/v1/instances/remote-a/logs/stream?lines=20', { signal: ac.signal });
+    expect(live.headers.get('content-type')).toContain('text/event-stream');
+    const reader = live.body!.getReader();
+    let seen = '';
+    while (!seen.includes('listening on')) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    ac.abort();
+    expect(seen).toContain('data: ');
+    expect(seen).toContain('listening on');
 
     const stopped = await json<Instance>(await post(main, '/api/v1/instances/remote-a/stop'));
     expect(stopped.status).toBe('stopped');
