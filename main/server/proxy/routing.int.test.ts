@@ -361,6 +361,8 @@ describe('routing through the real server', () => {
       const models = [];
       for await (const m of client.models.list()) models.push(m.id);
       expect(models).toEqual(['alpha']);
+      expect((await client.models.retrieve('alpha')).id).toBe('alpha');
+      await expect(client.models.retrieve('router')).rejects.toMatchObject({ status: 404 });
       const reply = await client.chat.completions.create({ model: 'alpha', messages: [{ role: 'user', content: 'hi' }] });
       expect(reply.choices[0].message.content).toContain('fake reply from /models/alpha.gguf');
       const stream = await client.chat.completions.create({ model: 'alpha', messages: [{ role: 'user', content: 'hi' }], stream: true });

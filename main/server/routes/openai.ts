@@ -41,6 +41,13 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
         .catch((err) => writeError(res, err, 'openai', deps.log));
       return true;
     }
+    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/v1/models/')) {
+      // OpenAI's "retrieve model": ids may contain slashes (`instance/model`).
+      retrieveModel(deps, proxy, req, path.slice('/v1/models/'.length))
+        .then((entry) => writeJson(res, 200, entry))
+        .catch((err) => writeError(res, err, 'openai', deps.log));
+      return true;
+    }
     try {
       authenticateInference(deps, req);
       throw new AppError('method_not_allowed', `${req.method} ${path} is not served; the OpenAI endpoint takes POST (and GET /v1/models)`);
@@ -103,6 +110,18 @@ export async function listModels(deps: RoutingDeps, proxy: ReverseProxy, req: In
     }),
   );
   return perInstance.flat();
+}
+
+async function retrieveModel(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage, rawId: string): Promise<ModelEntry> {
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    id = rawId;
+  }
+  const entry = (await listModels(deps, proxy, req)).find((m) => m.id === id);
+  if (!entry) throw new AppError('model_not_found', `The model '${id}' does not exist`);
+  return entry;
 }
 
 /** A llama.cpp instance without a model of its own serves several (`--models-dir`, presets). */
