@@ -19,4 +19,13 @@ export interface DesktopServices {
     stopAll(timeoutMs: number): Promise<void>;
   };
   auth: { managementKey(): string };
+  /**
+   * Local and remote instances (main/nodes); when present the tray lists and toggles these, so
+   * instances on other nodes show up too. Tests without nodes leave it out.
+   */
+  directory?: {
+    list(): Instance[];
+    start(name: string): Promise<Instance>;
+    stop(name: string): Promise<Instance>;
+  };
 }

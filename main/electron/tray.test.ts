@@ -56,6 +56,23 @@ describe('TrayController', () => {
     await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'gamma — stopped']));
   });
 
+  it('lists and toggles instances on other nodes through the directory when the server has one', async () => {
+    const { services, controller, rows } = setup();
+    const remote = makeInstance('on-gpu', 'running', { node: 'gpu' });
+    const calls: string[] = [];
+    services.directory = {
+      list: () => [...services.instances.list(), remote],
+      start: async (name) => (calls.push(`start ${name}`), remote),
+      stop: async (name) => (calls.push(`stop ${name}`), remote),
+    };
+    controller.refresh();
+    expect(rows()).toContain('alpha — ready');
+    expect(rows().some((r: string) => r.startsWith('on-gpu'))).toBe(true);
+    await controller.toggle('on-gpu', 'stop');
+    expect(calls).toEqual(['stop on-gpu']);
+    expect(services.instances.calls).toEqual([]);
+  });
+
   it('starts and stops instances through the instance manager from the menu', async () => {
     const { services, item, rows } = setup();
     item('instance:beta').click();

@@ -32,16 +32,21 @@ export class TrayController {
 
   constructor(private readonly d: TrayDeps) {
     this.tray = new Tray(d.icons.idle);
-    this.tracker.seed(d.services.instances.list());
+    this.tracker.seed(this.all().list());
     this.disposers.push(d.services.events.subscribe((e) => this.onEvent(e)));
     this.disposers.push(d.prefs.onChange(() => this.refresh()));
     this.refresh();
   }
 
+  /** Every instance this server knows, remote ones included when the node service is there. */
+  private all(): NonNullable<TrayDeps['services']['directory']> {
+    return this.d.services.directory ?? this.d.services.instances;
+  }
+
   /** Rebuilds icon, tooltip and menu from the instance list. */
   refresh(): void {
     this.refreshQueued = false;
-    const instances = this.d.services.instances.list();
+    const instances = this.all().list();
     const status = trayStatus(instances);
     if (status.icon !== this.shownIcon) {
       this.tray.setImage(this.d.icons[status.icon]);
@@ -80,8 +85,8 @@ export class TrayController {
     this.busy.add(name);
     this.refresh();
     try {
-      if (action === 'start') await this.d.services.instances.start(name);
-      else await this.d.services.instances.stop(name);
+      if (action === 'start') await this.all().start(name);
+      else await this.all().stop(name);
     } catch (err) {
       this.notify({ title: `Could not ${action} ${name}`, body: err instanceof Error ? err.message : String(err) }, true);
     } finally {
