@@ -516,6 +516,11 @@ export class NodeService {
   async remoteModels(): Promise<CachedModel[]> {
     const lists = await Promise.all(
       [...this.nodes.values()].filter((s) => s.client).map(async (s) => {
+        if (s.status?.reachable === false) {
+          // Known down: left out at once; the check in the background notices when it is back.
+          void this.checkNode(s);
+          return [];
+        }
         try {
           const list = await s.client!.json<CachedModel[] | null>('GET', '/api/v1/models', {
             timeoutMs: s.timeoutMs,
@@ -523,6 +528,7 @@ export class NodeService {
           });
           return (list ?? []).map((m) => ({ ...m, node: s.name }));
         } catch (err) {
+          if (err instanceof AppError && err.code === 'node_unreachable') this.setReachable(s, false, err.details);
           this.log.warn('could not list the models of a node', { node: s.name, error: errText(err) });
           return [];
         }

@@ -5,8 +5,9 @@ import type { Services } from '../../services';
 
 /**
  * The seam for remote nodes: every model route asks here first. Local requests return true and
- * are served by ModelService; requests for a remote node will be forwarded by the nodes feature
- * (it replaces the throw below with the reverse proxy to the node's address).
+ * are served by ModelService. Requests for a remote node never get here: the node routes
+ * (routes/nodes.ts, registered before these) forward them, and aggregate `GET /models`; the
+ * throw is a guard should that order ever change.
  */
 function servedLocally(services: Services, req: Request): boolean {
   const target = modelRequestTarget(services.config, req.query.node);
