@@ -259,6 +259,29 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     expect((await main.api('/api/v1/instances/remote-b')).status).toBe(404);
   });
 
+  it('checks per-instance inference keys of the main server against remote instances', async () => {
+    const inst = await json<Instance>(await post(main, '/api/v1/instances/remote-k', remoteBody({ on_demand_start: true })), 201);
+    const other = await json<Instance>(await post(main, '/api/v1/instances/remote-k2', remoteBody({ on_demand_start: true })), 201);
+    const keyFor = async (id: number) =>
+      (await json<{ key: string }>(await post(main, '/api/v1/auth/keys', { name: `k${id}`, permission_mode: 'per_instance', instance_ids: [id] }), 201)).key;
+    const key = await keyFor(inst.id);
+    const chat = (model: string) =>
+      fetch(`${main.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, Authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    // Started on demand by the worker itself when the forwarded request arrives.
+    expect((await chat('remote-k')).status).toBe(200);
+    expect((await chat('remote-k2')).status).toBe(403);
+    const models = await json<{ data: { id: string }[] }>(await fetch(`${main.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } }));
+    expect(models.data.map((m) => m.id)).toEqual(['remote-k']);
+    for (const i of [inst, other]) {
+      await post(main, `/api/v1/instances/${i.name}/stop`);
+      expect((await main.api(`/api/v1/instances/${i.name}`, { method: 'DELETE' })).status).toBe(204);
+    }
+  });
+
   it('publishes changes made on the worker itself on the main server event stream', async () => {
     await json<Instance>(await post(main, '/api/v1/instances/remote-ev', remoteBody()), 201);
     const seen: InstanceEvent[] = [];
