@@ -5,7 +5,7 @@ import { Toaster } from '../components/toasts';
 import { SignInPage } from '../features/auth/components/sign-in-page';
 import type { Instance } from '../../shared/api/instances';
 import { instanceKeys } from '../features/instances/queries';
-import { apiJson } from '../lib/api-client';
+import { apiJson, takePrefetched } from '../lib/api-client';
 import { storedKey, useAuthStatus, useAuthStore } from '../lib/auth-store';
 import { desktop } from '../lib/desktop';
 import { Shell } from './shell';
@@ -29,7 +29,7 @@ export function App() {
         return;
       }
       try {
-        const list = await apiJson<Instance[]>('/instances', { key, keepSessionOn401: true });
+        const list = await (takePrefetched<Instance[]>(key) ?? apiJson<Instance[]>('/instances', { key, keepSessionOn401: true }));
         if (cancelled) return;
         // the check already fetched the list: the dashboard renders it without a second request
         qc.setQueryData(instanceKeys.list(), list ?? []);

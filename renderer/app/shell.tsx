@@ -49,9 +49,9 @@ export function Shell() {
           <ThemeSwitch />
           <VersionLine />
           {!desktop() && (
-            <button type="button" className="btn btn-ghost btn-sm sidebar-signout" onClick={() => useAuthStore.getState().signOut()}>
+            <button type="button" className="btn btn-ghost btn-sm sidebar-signout" aria-label="Sign out" onClick={() => useAuthStore.getState().signOut()}>
               <Icon name="logout" size={16} />
-              Sign out
+              <span>Sign out</span>
             </button>
           )}
         </div>

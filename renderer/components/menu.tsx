@@ -70,6 +70,8 @@ export function Menu({ label, items, trigger }: { label: string; items: MenuItem
               disabled={it.disabled}
               onClick={() => {
                 setOpen(false);
+                // focus the trigger first, so a dialog opened by the item returns focus there
+                btn.current?.focus();
                 it.onSelect();
               }}
             >

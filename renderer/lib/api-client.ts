@@ -90,3 +90,23 @@ export async function apiText(path: string, opts: RequestOptions = {}): Promise<
 export async function apiStream(path: string, opts: RequestOptions = {}): Promise<Response> {
   return send(path, opts);
 }
+
+let early: { key: string | null; promise: Promise<unknown> } | null = null;
+
+/**
+ * Starts the sign-in check's request while the app is still mounting (called from main.tsx),
+ * so the network round trip overlaps React's start-up. The first caller with the same key
+ * takes the promise; later calls fetch normally.
+ */
+export function prefetchJson(path: string, key: string | null): void {
+  const promise = apiJson(path, { key, keepSessionOn401: true });
+  promise.catch(() => undefined);
+  early = { key, promise };
+}
+
+export function takePrefetched<T>(key: string | null): Promise<T> | null {
+  if (!early || early.key !== key) return null;
+  const p = early.promise as Promise<T>;
+  early = null;
+  return p;
+}

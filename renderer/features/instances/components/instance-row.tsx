@@ -66,7 +66,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
           {running ? (
             <button type="button" className="btn btn-secondary btn-sm" onClick={() => run('stop')} disabled={busy} aria-label={`Stop ${i.name}`}>
               <Icon name="stop" size={14} />
-              Stop
+              <span className="btn-label">Stop</span>
             </button>
           ) : (
             <button
@@ -77,13 +77,13 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
               aria-label={`Start ${i.name}`}
             >
               <Icon name="play" size={14} />
-              Start
+              <span className="btn-label">Start</span>
             </button>
           )}
           <button type="button" className="btn btn-ghost btn-icon" onClick={() => open({ kind: 'logs', name: i.name })} aria-label={`Logs of ${i.name}`} title="Logs">
             <Icon name="logs" />
           </button>
-          <button type="button" className="btn btn-ghost btn-icon" onClick={() => open({ kind: 'edit', name: i.name })} aria-label={`Edit ${i.name}`} title="Edit">
+          <button type="button" className="btn btn-ghost btn-icon hide-xs" onClick={() => open({ kind: 'edit', name: i.name })} aria-label={`Edit ${i.name}`} title="Edit">
             <Icon name="edit" />
           </button>
           <Menu

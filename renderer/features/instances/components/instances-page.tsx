@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, startTransition, Suspense, useEffect, useMemo, useState } from 'react';
 import type { Instance } from '../../../../shared/api/instances';
 import { Icon } from '../../../components/icon';
 import { EmptyState } from '../../../components/empty-state';
@@ -45,6 +45,7 @@ export function InstancesPage() {
 
   const list = useMemo(() => data ?? [], [data]);
   const filtered = useMemo(() => list.filter((i) => matchesFilter(i, search, status, backend)), [list, search, status, backend]);
+  const shown = useProgressive(filtered);
   const counts = useMemo(() => {
     const running = list.filter((i) => i.status === 'running').length;
     const ready = list.filter((i) => i.status === 'running' && i.health === 'ready').length;
@@ -156,7 +157,7 @@ export function InstancesPage() {
                 </tr>
               </thead>
               <tbody>
-                {filtered.map((i) => (
+                {shown.map((i) => (
                   <InstanceRow key={i.name} instance={i} />
                 ))}
               </tbody>
@@ -185,6 +186,22 @@ export function InstancesPage() {
       </Suspense>
     </div>
   );
+}
+
+/** Rows rendered in the first paint; the rest follow in a transition that yields to input. */
+const FIRST_ROWS = 40;
+
+/**
+ * Long lists render in two steps: one screenful at once, then everything as a low-priority
+ * transition, so the page answers clicks and typing while hundreds of rows are still rendering.
+ */
+function useProgressive<T>(items: T[]): T[] {
+  const [all, setAll] = useState(false);
+  useEffect(() => {
+    if (all || items.length <= FIRST_ROWS) return;
+    startTransition(() => setAll(true));
+  }, [all, items.length]);
+  return all ? items : items.slice(0, FIRST_ROWS);
 }
 
 function InstanceDialogs() {
