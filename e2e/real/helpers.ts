@@ -2,7 +2,7 @@
 // our server configured to run that binary, and a look at the process table.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { inject } from 'vitest';
 import { writeTinyLlamaGguf } from '../fixtures/gguf-writer';
 import { startTestServer, type TestServer } from '../../main/testing/test-server';
@@ -44,14 +44,8 @@ export function realConfig(extra: { instances?: Record<string, unknown> } = {}):
   };
 }
 
-/**
- * Our server in this process, running the real llama-server. The binary's folder also goes
- * first on PATH: llamactl runs the helper commands (--help, --version) by the name
- * `llama-server`, and the cached binary carries exactly that name.
- */
+/** Our server in this process, running the real llama-server. */
 export async function startRealServer(extra: { instances?: Record<string, unknown> } = {}): Promise<TestServer> {
-  const binDir = dirname(llamaServerPath());
-  if (!(process.env.PATH ?? '').split(':').includes(binDir)) process.env.PATH = `${binDir}:${process.env.PATH ?? ''}`;
   return startTestServer({ config: realConfig(extra) });
 }
 
