@@ -270,12 +270,24 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
   f('threads_batch_draft', 'int', 'Batch threads for the draft model', {
     aliases: ['tbd', 'spec_draft_threads_batch'],
   }),
-  f('draft_max', 'int', 'Tokens to draft for speculative decoding', {
-    aliases: ['draft', 'draft_n'],
-  }),
-  f('draft_min', 'int', 'Minimum draft tokens for speculative decoding', {
-    aliases: ['draft_n_min'],
-  }),
+  f(
+    'draft_max',
+    'int',
+    'Tokens to draft for speculative decoding (older llama-server; newer: spec_draft_n_max)',
+    {
+      aliases: ['draft', 'draft_n'],
+      replacedBy: 'spec_draft_n_max',
+    },
+  ),
+  f(
+    'draft_min',
+    'int',
+    'Minimum draft tokens for speculative decoding (older llama-server; newer: spec_draft_n_min)',
+    {
+      aliases: ['draft_n_min'],
+      replacedBy: 'spec_draft_n_min',
+    },
+  ),
   f('draft_p_min', 'num', 'Minimum speculative decoding probability (greedy)', {
     aliases: ['spec_draft_p_min'],
   }),
@@ -293,10 +305,25 @@ export const LLAMA_CPP_OPTIONS: readonly BackendOptionField[] = [
     pair: true,
   }),
   f('spec_type', 'str', 'Speculative decoding type without a draft model'),
-  f('spec_ngram_size_n', 'int', 'N-gram lookup size N'),
-  f('spec_ngram_size_m', 'int', 'N-gram draft size M'),
+  f(
+    'spec_ngram_size_n',
+    'int',
+    'N-gram lookup size N (older llama-server; newer: spec_ngram_simple_size_n)',
+    { replacedBy: 'spec_ngram_simple_size_n' },
+  ),
+  f(
+    'spec_ngram_size_m',
+    'int',
+    'N-gram draft size M (older llama-server; newer: spec_ngram_simple_size_m)',
+    { replacedBy: 'spec_ngram_simple_size_m' },
+  ),
   f('spec_ngram_check_rate', 'num', 'N-gram check rate'),
-  f('spec_ngram_min_hits', 'int', 'Minimum n-gram hits'),
+  f(
+    'spec_ngram_min_hits',
+    'int',
+    'Minimum n-gram hits (older llama-server; newer: spec_ngram_simple_min_hits)',
+    { replacedBy: 'spec_ngram_simple_min_hits' },
+  ),
   f('model_vocoder', 'str', 'Vocoder model for audio generation', { aliases: ['mv'] }),
   f('tts_use_guide_tokens', 'bool', 'Use guide tokens to improve TTS word recall'),
   f('embd_gemma_default', 'bool', 'Use the default EmbeddingGemma model (downloads weights)'),

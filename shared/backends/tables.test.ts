@@ -143,6 +143,19 @@ describe('backend option tables', () => {
     expect(idx.byKey.get('lookup_cache_dynamic')?.type).toBe('str');
   });
 
+  it('points every replaced llamactl field at an existing successor', () => {
+    const idx = fieldIndex('llama_cpp');
+    const replaced = BACKEND_OPTION_FIELDS.llama_cpp.filter((f) => f.replacedBy);
+    expect(replaced.map((f) => f.key)).toEqual([
+      'draft_max',
+      'draft_min',
+      'spec_ngram_size_n',
+      'spec_ngram_size_m',
+      'spec_ngram_min_hits',
+    ]);
+    for (const f of replaced) expect(idx.byKey.get(f.replacedBy!)?.type).toBe(f.type);
+  });
+
   it('offers a few common fields per backend for the form', () => {
     expect(commonFields('llama_cpp').map((f) => f.key)).toEqual(
       expect.arrayContaining([

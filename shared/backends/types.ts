@@ -33,6 +33,11 @@ export interface BackendOptionField {
   readonly pair?: boolean;
   /** value used when the flag is written without one in a command line (`-fa` alone means `on`) */
   readonly bareValue?: string;
+  /**
+   * llamactl's key for a flag that current llama-server versions reject; the key of its successor.
+   * Kept for older llama-servers; forms should offer the successor.
+   */
+  readonly replacedBy?: string;
 }
 
 export interface FieldOpts {
@@ -41,6 +46,7 @@ export interface FieldOpts {
   flag?: string;
   pair?: boolean;
   bareValue?: string;
+  replacedBy?: string;
 }
 
 type TypeCode = 'bool' | 'int' | 'num' | 'str' | 'R' | 'C' | 'M';
@@ -63,6 +69,7 @@ export function f(
     ...(opts.common ? { common: true } : {}),
     ...(opts.pair ? { pair: true } : {}),
     ...(opts.bareValue !== undefined ? { bareValue: opts.bareValue } : {}),
+    ...(opts.replacedBy ? { replacedBy: opts.replacedBy } : {}),
   };
   return field;
 }
