@@ -77,8 +77,16 @@ export function useLogLines(name: string, lines: number) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const buf = useRef<string[]>([]);
+  // a new (name, lines) starts over: reset during render (React's pattern for derived resets)
+  const streamKey = `${name}\n${lines}`;
+  const [current, setCurrent] = useState(streamKey);
+  if (current !== streamKey) {
+    setCurrent(streamKey);
+    setLoading(true);
+    setError(null);
+  }
   useEffect(() => {
-    // a fresh hook instance per (name, lines): LogViewer keys LogBody on both
+    buf.current = [];
     const ctrl = new AbortController();
     let frame = 0;
     const bump = () => {
@@ -141,10 +149,6 @@ export function useLogLines(name: string, lines: number) {
 
 export function LogViewer({ name }: { name: string }) {
   const [count, setCount] = useState(500);
-  return <LogBody key={`${name}:${count}`} name={name} count={count} setCount={setCount} />;
-}
-
-function LogBody({ name, count, setCount }: { name: string; count: number; setCount(n: number): void }) {
   const close = useCloseInstanceDialog();
   const { data: instances } = useInstances();
   const inst = instances?.find((i) => i.name === name);
