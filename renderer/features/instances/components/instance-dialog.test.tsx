@@ -96,4 +96,19 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     expect(srv.requests[0].body).toEqual({ command: 'vllm serve Qwen/Q -tp 2' });
     expect((within(screen.getByRole('group', { name: 'Backend' })).getByLabelText(/vLLM/) as HTMLInputElement).checked).toBe(true);
   });
+
+  it('loads name and settings from an exported JSON file', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal('fetch', fakeServer([]).fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    const exported = {
+      name: 'from-file',
+      options: { backend_type: 'mlx_lm', backend_options: { model: 'mlx-community/Q-4bit', temp: 0.7 }, group: 'mac' },
+    };
+    await user.upload(screen.getByLabelText('Import JSON file'), new File([JSON.stringify(exported)], 'from-file.json', { type: 'application/json' }));
+    await vi.waitFor(() => expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('from-file'));
+    expect((screen.getByLabelText('Group') as HTMLInputElement).value).toBe('mac');
+    expect(screen.getByTestId('command-preview').textContent).toBe('mlx_lm.server --model mlx-community/Q-4bit --temp 0.7');
+  });
 });

@@ -47,6 +47,11 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
             {badge.label}
           </Badge>
           {i.unreachable && <Badge tone="warning">Node unreachable</Badge>}
+          {badge.label === 'Failed' && i.last_exit && (
+            <span className="muted small mono" title="How the backend process last ended; see its logs for the reason">
+              {i.last_exit.signal ?? `exit ${i.last_exit.code ?? '?'}`}
+            </span>
+          )}
           {!!i.restarts && i.restarts > 0 && (
             <span className="muted small" title="Automatic restarts since the last stable run">
               {i.restarts}× restarted

@@ -59,6 +59,14 @@ describe('instances page', () => {
     expect(within(beta).getByRole('button', { name: 'Start beta' })).toBeTruthy();
   });
 
+  it('says how a failed instance ended', () => {
+    renderWithClient(<InstancesPage />, seeded([inst('gamma', { status: 'failed', health: 'failed', last_exit: { code: null, signal: 'SIGKILL', at: 1 } })]));
+    const row = screen.getByText('gamma').closest('tr')!;
+    expect(within(row).getByText('Failed')).toBeTruthy();
+    expect(within(row).getByText('SIGKILL')).toBeTruthy();
+    expect(within(row).getByRole('button', { name: 'Start gamma' })).toBeTruthy();
+  });
+
   it('updates a row from an instance event without asking the server', async () => {
     const srv = fakeServer([]);
     vi.stubGlobal('fetch', srv.fetch);
