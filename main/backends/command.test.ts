@@ -179,6 +179,8 @@ describe('buildCommand', () => {
     expect(cmd.docker).toBe(true);
     expect(cmd.args).toEqual([
       'run',
+      '--name',
+      'llamactl-a',
       '--rm',
       '-e',
       'B',
@@ -192,6 +194,16 @@ describe('buildCommand', () => {
     ]);
     // values travel in the docker CLI's environment, not in argv
     expect(cmd.env).toMatchObject({ B: 'docker-wins', D: 'docker', I: 'x; touch pwned' });
+    expect(cmd.container).toBe('llamactl-a');
+  });
+
+  it('keeps a container name given in the configured docker args', () => {
+    const cfg = config({
+      backends: { 'llama-cpp': { docker: { enabled: true, image: 'img:1', args: ['run', '--name=mine', '--rm'] } } },
+    });
+    const cmd = buildCommand({ name: 'a', options: opts({ backend_type: 'llama_cpp' }) }, cfg, BASE_ENV);
+    expect(cmd.args.slice(0, 3)).toEqual(['run', '--name=mine', '--rm']);
+    expect(cmd.container).toBe('mine');
   });
 
   it('lets the instance turn docker off when the config turns it on, and on when it is off', () => {
@@ -249,7 +261,7 @@ describe('buildCommand', () => {
       BASE_ENV,
     );
     const p = '/data/instances/r/preset.ini';
-    expect(cmd.args).toEqual(['run', '-v', `${p}:${p}:ro`, 'img', '--models-preset', p]);
+    expect(cmd.args).toEqual(['run', '--name', 'llamactl-r', '-v', `${p}:${p}:ro`, 'img', '--models-preset', p]);
   });
 
   it('passes a value like `x; touch pwned` as one literal argv entry', () => {

@@ -10,6 +10,17 @@ export interface BuiltCommand {
   args: string[];
   env: Record<string, string>;
   docker: boolean;
+  /** docker mode: the container's name, so a stop or a later start can remove a leftover */
+  container?: string;
+}
+
+/**
+ * Docker mode names the container after the instance: `docker run` without a name leaves an
+ * anonymous container running when the docker CLI is SIGKILLed (the supervisor's last resort),
+ * and nothing could find it again.
+ */
+export function dockerContainerName(instanceName: string): string {
+  return `llamactl-${instanceName}`;
 }
 
 /** The config section of a backend type (`llama_cpp` -> `backends.llama-cpp`). */
@@ -107,12 +118,17 @@ export function buildCommand(
 
   if (docker && bc.docker) {
     const args = [...bc.docker.args];
+    // A name given in the configured docker args wins; otherwise we name the container.
+    const named = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
+    const container =
+      named === -1 ? dockerContainerName(name) : args[named].startsWith('--name=') ? args[named].slice(7) : args[named + 1];
+    if (named === -1 && args[0] === 'run') args.splice(1, 0, '--name', container);
     for (const k of Object.keys(passed)) args.push('-e', k);
     // the preset file lives on the host: mount it read-only at the same path
     if (preset) args.push('-v', `${preset}:${preset}:ro`);
     args.push(bc.docker.image, ...renderBackendFlags(type, bo));
     if (preset) args.push('--models-preset', preset);
-    return { command: 'docker', args, env, docker: true };
+    return { command: 'docker', args, env, docker: true, container };
   }
 
   const exe = options.command_override?.trim()

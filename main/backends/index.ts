@@ -8,6 +8,7 @@ export {
   usesDocker,
   splitCommandOverride,
   llamaHelperCommand,
+  dockerContainerName,
 } from './command';
 export type { BuiltCommand, LlamaHelper } from './command';
 export { parseCommand } from './parse-command';

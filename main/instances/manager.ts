@@ -6,6 +6,7 @@ import { instanceNameError } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { canTransition } from '../../shared/instance-status';
 import { buildCommand, healthPath } from '../backends/index';
+import { removeDockerContainer } from './docker-cleanup';
 import type { AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
@@ -71,6 +72,8 @@ interface Rec {
   drainWaiters: Set<() => void>;
   log: InstanceLog;
   deleted: boolean;
+  /** docker mode: the container of the current run */
+  container?: string;
 }
 
 type StartReason = 'api' | 'on-demand' | 'boot' | 'auto-restart' | 'update';
@@ -190,11 +193,13 @@ export class InstanceManager {
   }
 
   private rec(name: string): Rec {
+    // A stored name passed this check when it was created; skipping it keeps the per-request
+    // lookups of the proxy (target, beginRequest) free of regexes and allocations.
+    const stored = this.recs.get(name);
+    if (stored) return stored;
     const err = instanceNameError(name);
     if (err) throw new AppError('invalid_instance_name', err);
-    const r = this.recs.get(name);
-    if (!r) throw new AppError('instance_not_found', `instance with name ${name} not found`);
-    return r;
+    throw new AppError('instance_not_found', `instance with name ${name} not found`);
   }
 
   // ---- CRUD ----------------------------------------------------------------------------------
@@ -514,6 +519,7 @@ export class InstanceManager {
       if (err instanceof AppError) throw err;
       throw new AppError('start_failed', `failed to build the command for instance ${rec.name}: ${errText(err)}`);
     }
+    if (cmd.container) await removeDockerContainer(cmd.container);
     // Checked right before spawning, with no await in between: once stopAll has begun, no new
     // process can appear behind its back.
     if (this.closing) throw new AppError('instance_shutting_down', 'the server is shutting down');
@@ -522,6 +528,7 @@ export class InstanceManager {
     } catch (err) {
       throw new AppError('start_failed', `cannot write the log file ${rec.log.path}: ${errText(err)}`);
     }
+    rec.container = cmd.container;
     rec.log.writeStartMarker();
     const proc = new ManagedProcess({
       command: cmd.command,
@@ -655,7 +662,8 @@ export class InstanceManager {
     this.settleReady(rec, new AppError('instance_start_failed', `instance ${rec.name} was stopped while starting`));
     rec.stopPromise = (async () => {
       await this.drain(rec, opts.drainMs);
-      await proc.stop(opts.graceMs);
+      const exit = await proc.stop(opts.graceMs);
+      if (rec.container && exit.signal === 'SIGKILL') await removeDockerContainer(rec.container);
       // onExit ran (exited resolved) and cleared rec.proc
       rec.stopRequested = false;
       this.setStatus(rec, 'stopped', 'stopped');

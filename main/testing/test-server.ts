@@ -5,7 +5,7 @@ import { deepMerge, loadConfig } from '../config/load-config';
 import type { AppConfig } from '../config/schema';
 import { silentLogger, type Logger } from '../logger';
 import { listen, type RunningServer } from '../server/http-server';
-import { closeServices, createServices, type Services } from '../services';
+import { closeServices, createServices, type CreateServicesOptions, type Services } from '../services';
 
 export const TEST_MGMT_KEY = 'llamactl-mgmt-test-0000000000000000000000000000000000000000000000000000';
 
@@ -27,6 +27,8 @@ export interface TestServerOptions {
   /** reuse a data dir (restart tests) */
   dataDir?: string;
   log?: Logger;
+  /** supervision timings (short stop grace etc.) */
+  instanceTuning?: CreateServicesOptions['instanceTuning'];
 }
 
 /**
@@ -41,7 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
   // Hermetic: no config file, .env or LLAMACTL_* variable of the machine leaks into a test.
   const config = loadConfig({ env: {}, files: false, overrides: deepMerge(base, opts.config ?? {}) });
-  const services = await createServices(config, { log: opts.log ?? silentLogger });
+  const services = await createServices(config, { log: opts.log ?? silentLogger, instanceTuning: opts.instanceTuning });
   let running: RunningServer;
   try {
     running = await listen(services, '127.0.0.1', 0);
