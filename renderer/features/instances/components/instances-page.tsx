@@ -189,7 +189,7 @@ export function InstancesPage() {
 }
 
 /** Rows rendered in the first paint; the rest follow in a transition that yields to input. */
-const FIRST_ROWS = 40;
+const FIRST_ROWS = 16;
 
 /**
  * Long lists render in two steps: one screenful at once, then everything as a low-priority
