@@ -4,6 +4,8 @@ export const E2E_ENV = { url: 'LLAMACTL_E2E_URL', control: 'LLAMACTL_E2E_CONTROL
 export const QUANT_REPO = 'tiny-org/tiny-chat-GGUF';
 export const PROGRESS_REPO = 'tiny-org/progress-GGUF';
 export const PROGRESS_FILE = 'progress-Q4_K_M.gguf';
+export const CANCEL_REPO = 'tiny-org/cancel-me-GGUF';
+export const CANCEL_FILE = 'cancel-me-Q4_K_M.gguf';
 
 export function serverUrl(): string {
   const u = process.env[E2E_ENV.url];
@@ -13,6 +15,11 @@ export function serverUrl(): string {
 
 export async function releaseStalledDownload(): Promise<void> {
   await fetch(`${process.env[E2E_ENV.control]}/release-stall`);
+}
+
+/** Makes the fake hub hold `path` at byte `at` until released. */
+export async function stallDownload(path: string, at: number): Promise<void> {
+  await fetch(`${process.env[E2E_ENV.control]}/stall?path=${encodeURIComponent(path)}&at=${at}`);
 }
 
 export const SCREENSHOTS = 'test-output/screenshots';

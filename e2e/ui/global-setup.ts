@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeHub, tinyGguf } from '../fixtures/fake-hub';
-import { E2E_ENV, MGMT_KEY, PROGRESS_REPO, PROGRESS_FILE, QUANT_REPO } from './env';
+import { CANCEL_FILE, CANCEL_REPO, E2E_ENV, MGMT_KEY, PROGRESS_FILE, PROGRESS_REPO, QUANT_REPO } from './env';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -55,9 +55,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const head = tinyGguf({ name: 'progress' });
   hub.addRepo(PROGRESS_REPO, [{ path: PROGRESS_FILE, generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size } }]);
   hub.switches.stall = { path: PROGRESS_FILE, atByte: size / 2 };
+  // a repo for cancel and retry: stalled on request (one stall at a time)
+  hub.addRepo(CANCEL_REPO, [{ path: CANCEL_FILE, generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size: 8 << 20 } }]);
 
   const control = createServer((req, res) => {
-    if (req.url === '/release-stall') hub.releaseStall();
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname === '/release-stall') hub.releaseStall();
+    if (u.pathname === '/stall') hub.switches.stall = { path: u.searchParams.get('path')!, atByte: Number(u.searchParams.get('at')) };
     res.end('ok');
   });
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));

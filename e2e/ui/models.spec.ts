@@ -1,5 +1,5 @@
 import { expect, screenshot, test } from './fixtures';
-import { PROGRESS_REPO, QUANT_REPO, releaseStalledDownload } from './env';
+import { CANCEL_FILE, CANCEL_REPO, PROGRESS_REPO, QUANT_REPO, releaseStalledDownload, stallDownload } from './env';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -38,4 +38,20 @@ test('a download shows progress, then completes', async ({ app, page }) => {
   await expect(app.instances.dialog.root).toBeVisible();
   await expect(app.instances.dialog.field('Name')).toHaveValue('progress');
   await expect(app.instances.dialog.commandPreview).toContainText('progress-Q4_K_M.gguf');
+});
+
+test('a download can be cancelled and then retried to completion', async ({ app }) => {
+  await stallDownload(CANCEL_FILE, 4 << 20);
+  await app.openSignedIn('#/models');
+  await app.models.downloadButton.click();
+  await app.models.dialog.getByLabel('Repository').fill(CANCEL_REPO);
+  await app.models.dialog.getByRole('button', { name: 'Start download' }).click();
+  const job = app.models.job(CANCEL_REPO);
+  await expect(job).toContainText('Downloading');
+  await job.getByRole('button', { name: /Cancel download/ }).click();
+  await expect(job).toContainText('Cancelled');
+  await releaseStalledDownload();
+  await job.getByRole('button', { name: /Retry download/ }).click();
+  await expect(app.models.job(CANCEL_REPO)).toContainText('Completed');
+  await expect(app.models.cachedRow(CANCEL_REPO, 'main')).toBeVisible();
 });

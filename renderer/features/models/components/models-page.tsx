@@ -13,6 +13,7 @@ import { jobSpeed } from '../../../lib/server-events';
 import { useNow } from '../../../lib/use-now';
 import { useInstancesUi } from '../../instances/ui-store';
 import { useDeleteJob, useDeleteModel, useStartDownload } from '../mutations';
+import { useDismissedJobs } from '../ui-store';
 import { useCachedModels, useDownloadJobs } from '../queries';
 import { DownloadDialog } from './download-dialog';
 
@@ -21,7 +22,10 @@ export function ModelsPage() {
   const { data: jobs } = useDownloadJobs();
   const { data: models, isPending, error } = useCachedModels();
   const now = useNow();
-  const visibleJobs = (jobs ?? []).filter((j) => j.status !== 'completed' || (j.completed_at ?? 0) > now / 1000 - 120);
+  const dismissed = useDismissedJobs((s) => s.ids);
+  const visibleJobs = (jobs ?? []).filter(
+    (j) => !dismissed.includes(j.id) && (j.status !== 'completed' || (j.completed_at ?? 0) > now / 1000 - 600),
+  );
   return (
     <div className="page">
       <header className="page-header">
@@ -90,6 +94,7 @@ export function ModelsPage() {
 function JobRow({ job }: { job: DownloadJob }) {
   const del = useDeleteJob();
   const retry = useStartDownload();
+  const dismiss = useDismissedJobs((s) => s.dismiss);
   const p = job.progress ?? { bytes_downloaded: 0, total_bytes: 0, current_file: '' };
   const pct = p.total_bytes > 0 ? (p.bytes_downloaded / p.total_bytes) * 100 : job.status === 'completed' ? 100 : null;
   const speed = jobSpeed(job);
@@ -122,7 +127,7 @@ function JobRow({ job }: { job: DownloadJob }) {
               onClick={() =>
                 retry.mutate(
                   { repo: job.tag && job.tag !== 'main' ? `${job.repo}:${job.tag}` : job.repo, format: job.format ?? 'gguf' },
-                  { onSuccess: () => del.mutate(job), onError: (e) => toast.error('Retry failed', e.message) },
+                  { onSuccess: () => dismiss(job.id), onError: (e) => toast.error('Retry failed', e.message) },
                 )
               }
             >
@@ -131,7 +136,7 @@ function JobRow({ job }: { job: DownloadJob }) {
             </button>
           )}
           {!active && (
-            <button type="button" className="btn btn-ghost btn-icon" onClick={() => del.mutate(job)} aria-label={`Dismiss ${label}`} title="Dismiss">
+            <button type="button" className="btn btn-ghost btn-icon" onClick={() => dismiss(job.id)} aria-label={`Dismiss ${label}`} title="Dismiss">
               <Icon name="x" size={14} />
             </button>
           )}
