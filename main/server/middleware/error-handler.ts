@@ -43,7 +43,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (e?.type === 'entity.parse.failed') {
-      sendError(res, new AppError('invalid_json', 'Invalid JSON in request body'), style);
+      sendError(res, malformedJsonError(req.originalUrl), style);
       return;
     }
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
@@ -54,4 +54,16 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     log.error('unhandled error', { requestId, method: req.method, path: req.path, error: String(err?.stack ?? err) });
     sendError(res, new AppError('internal_error', `Internal server error (request id ${requestId})`), style);
   };
+}
+
+/**
+ * llamactl answers malformed JSON with a different code and text per endpoint; clients that
+ * match on them keep working.
+ */
+export function malformedJsonError(url: string): AppError {
+  const path = url.split('?')[0];
+  if (path.startsWith('/api/v1/instances')) return new AppError('invalid_request', 'Invalid request body');
+  if (/^\/api\/v1\/backends\/[^/]+\/parse-command/.test(path)) return new AppError('invalid_request', 'Invalid JSON body');
+  if (path.startsWith('/api/v1/models')) return new AppError('invalid_request', 'Failed to parse request body');
+  return new AppError('invalid_json', 'Invalid JSON in request body');
 }
