@@ -10,7 +10,9 @@ import './styles/app.css';
 
 applyTheme(useThemeStore.getState().theme);
 // follow the OS when the user chose "system"
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => applyTheme(useThemeStore.getState().theme));
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () =>
+  applyTheme(useThemeStore.getState().theme),
+);
 
 // a browser with a remembered key: ask for the instance list now, while React starts
 if (!desktop() && storedKey() !== null) prefetchJson('/instances', storedKey());

@@ -120,12 +120,20 @@ async function loadOnce(browser: Browser, url: string, n: number): Promise<Load>
   page.on('request', () => requests++);
   await page.goto(url + '/');
   // polled every animation frame: the figure is accurate to one frame
-  const usable = n === 0 ? 'document.querySelector(".empty-state button") !== null' : `document.querySelector('tr[data-instance] button') !== null && document.querySelector('[aria-label="Search instances"]') !== null`;
+  const usable =
+    n === 0
+      ? 'document.querySelector(".empty-state button") !== null'
+      : `document.querySelector('tr[data-instance] button') !== null && document.querySelector('[aria-label="Search instances"]') !== null`;
   await page.waitForFunction(usable, null, { polling: 'raf', timeout: 30_000 });
   const interactiveMs = await page.evaluate(() => performance.now());
   const metrics = (await cdp.send('Performance.getMetrics')).metrics;
   const busyMs = (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
-  if (n > 0) await page.waitForFunction(`document.querySelectorAll("tr[data-instance]").length === ${n}`, null, { polling: 'raf', timeout: 30_000 });
+  if (n > 0)
+    await page.waitForFunction(
+      `document.querySelectorAll("tr[data-instance]").length === ${n}`,
+      null,
+      { polling: 'raf', timeout: 30_000 },
+    );
   const allRowsMs = n > 0 ? await page.evaluate(() => performance.now()) : interactiveMs;
   let filterMs = 0;
   if (n > 0) {
@@ -133,19 +141,31 @@ async function loadOnce(browser: Browser, url: string, n: number): Promise<Load>
     await search.focus();
     const t0 = await page.evaluate(() => performance.now());
     await page.keyboard.type('7');
-    await page.waitForFunction(`document.querySelectorAll("tr[data-instance]").length < ${n}`, null, { polling: 'raf' });
+    await page.waitForFunction(
+      `document.querySelectorAll("tr[data-instance]").length < ${n}`,
+      null,
+      { polling: 'raf' },
+    );
     filterMs = (await page.evaluate(() => performance.now())) - t0;
   }
   await context.close();
   return { interactiveMs, allRowsMs, busyMs, filterMs, requests };
 }
 
-async function idleRequests(browser: Browser, url: string, n: number): Promise<{ perMinute: number; list: string[] }> {
+async function idleRequests(
+  browser: Browser,
+  url: string,
+  n: number,
+): Promise<{ perMinute: number; list: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addInitScript((key) => localStorage.setItem('llamactl.managementKey', key), KEY);
   const page = await context.newPage();
   await page.goto(url + '/');
-  await page.waitForFunction(n === 0 ? 'document.querySelector(".empty-state") !== null' : `document.querySelectorAll("tr[data-instance]").length === ${n}`);
+  await page.waitForFunction(
+    n === 0
+      ? 'document.querySelector(".empty-state") !== null'
+      : `document.querySelectorAll("tr[data-instance]").length === ${n}`,
+  );
   // settle: initial queries done, event stream open
   await page.waitForTimeout(2000);
   const seen: string[] = [];
@@ -162,10 +182,15 @@ function stats(xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
   const server = await startServer();
   try {
-    console.log(`dashboard benchmark: ${RUNS} loads per size, idle window ${IDLE_SECONDS} s, Chromium headless, 1280x800`);
+    console.log(
+      `dashboard benchmark: ${RUNS} loads per size, idle window ${IDLE_SECONDS} s, Chromium headless, 1280x800`,
+    );
     for (const n of [0, INSTANCES]) {
       if (n > 0) {
         const t = performance.now();
@@ -177,13 +202,23 @@ async function main(): Promise<void> {
       const loads: Load[] = [];
       for (let i = 0; i < RUNS; i++) loads.push(await loadOnce(browser, server.url, n));
       console.log(`instances=${n}`);
-      console.log(`  time to interactive (first screen usable): ${stats(loads.map((l) => l.interactiveMs))}`);
-      console.log(`  main-thread busy time until interactive: ${stats(loads.map((l) => l.busyMs))}`);
-      if (n > 0) console.log(`  time until all ${n} rows are rendered: ${stats(loads.map((l) => l.allRowsMs))}`);
-      if (n > 0) console.log(`  search keystroke -> filtered table: ${stats(loads.map((l) => l.filterMs))}`);
+      console.log(
+        `  time to interactive (first screen usable): ${stats(loads.map((l) => l.interactiveMs))}`,
+      );
+      console.log(
+        `  main-thread busy time until interactive: ${stats(loads.map((l) => l.busyMs))}`,
+      );
+      if (n > 0)
+        console.log(
+          `  time until all ${n} rows are rendered: ${stats(loads.map((l) => l.allRowsMs))}`,
+        );
+      if (n > 0)
+        console.log(`  search keystroke -> filtered table: ${stats(loads.map((l) => l.filterMs))}`);
       console.log(`  requests during load: ${loads[0].requests}`);
       const idle = await idleRequests(browser, server.url, n);
-      console.log(`  idle requests per minute: ${idle.perMinute.toFixed(1)}${idle.list.length ? ` (${[...new Set(idle.list)].join(', ')})` : ''}`);
+      console.log(
+        `  idle requests per minute: ${idle.perMinute.toFixed(1)}${idle.list.length ? ` (${[...new Set(idle.list)].join(', ')})` : ''}`,
+      );
     }
     console.log(
       `reference: llamactl's UI polls each running instance's health (GET instance + proxy health) every 5-60 s per card; ` +

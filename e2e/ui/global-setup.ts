@@ -5,7 +5,15 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeHub, tinyGguf } from '../fixtures/fake-hub';
-import { CANCEL_FILE, CANCEL_REPO, E2E_ENV, MGMT_KEY, PROGRESS_FILE, PROGRESS_REPO, QUANT_REPO } from './env';
+import {
+  CANCEL_FILE,
+  CANCEL_REPO,
+  E2E_ENV,
+  MGMT_KEY,
+  PROGRESS_FILE,
+  PROGRESS_REPO,
+  QUANT_REPO,
+} from './env';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -17,12 +25,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForServer(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForServer(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
     try {
-      const res = await fetch(`${url}/api/v1/version`, { headers: { Authorization: `Bearer ${MGMT_KEY}` } });
+      const res = await fetch(`${url}/api/v1/version`, {
+        headers: { Authorization: `Bearer ${MGMT_KEY}` },
+      });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -47,21 +62,41 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // a repo with several quantizations (the download dialog lists them)
   hub.addRepo(QUANT_REPO, [
     { path: 'tiny-chat-Q4_K_M.gguf', content: tinyGguf({ name: 'tiny-chat', padding: 300_000 }) },
-    { path: 'tiny-chat-Q8_0.gguf', content: tinyGguf({ name: 'tiny-chat', fileType: 7, padding: 600_000 }) },
+    {
+      path: 'tiny-chat-Q8_0.gguf',
+      content: tinyGguf({ name: 'tiny-chat', fileType: 7, padding: 600_000 }),
+    },
     { path: 'README.md', content: Buffer.from('# tiny chat\n') },
   ]);
   // a repo whose download stalls half way until a spec releases it, so progress is observable
   const size = 64 << 20;
   const head = tinyGguf({ name: 'progress' });
-  hub.addRepo(PROGRESS_REPO, [{ path: PROGRESS_FILE, generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size } }]);
+  hub.addRepo(PROGRESS_REPO, [
+    {
+      path: PROGRESS_FILE,
+      generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size },
+    },
+  ]);
   hub.switches.stall = { path: PROGRESS_FILE, atByte: size / 2 };
   // a repo for cancel and retry: stalled on request (one stall at a time)
-  hub.addRepo(CANCEL_REPO, [{ path: CANCEL_FILE, generated: { block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]), size: 8 << 20 } }]);
+  hub.addRepo(CANCEL_REPO, [
+    {
+      path: CANCEL_FILE,
+      generated: {
+        block: Buffer.concat([head, Buffer.alloc((1 << 20) - head.length)]),
+        size: 8 << 20,
+      },
+    },
+  ]);
 
   const control = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname === '/release-stall') hub.releaseStall();
-    if (u.pathname === '/stall') hub.switches.stall = { path: u.searchParams.get('path')!, atByte: Number(u.searchParams.get('at')) };
+    if (u.pathname === '/stall')
+      hub.switches.stall = {
+        path: u.searchParams.get('path')!,
+        atByte: Number(u.searchParams.get('at')),
+      };
     res.end('ok');
   });
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));

@@ -11,7 +11,10 @@ test('the empty dashboard explains the first step', async ({ app, page }) => {
   await screenshot(page, '02-instances-empty');
 });
 
-test('an instance is created through the form, with its options imported from a command line', async ({ app, page }) => {
+test('an instance is created through the form, with its options imported from a command line', async ({
+  app,
+  page,
+}) => {
   await app.openSignedIn();
   const { instances } = app;
   const dialog = instances.dialog;
@@ -24,7 +27,9 @@ test('an instance is created through the form, with its options imported from a 
   await dialog.field('Group').fill('small');
   await screenshot(page, '03-create-general');
 
-  await dialog.importCommand('llama-server -m /models/qwen2.5-0.5b-q4_k_m.gguf -c 4096 --temp 0.7 --no-webui --log-colors off');
+  await dialog.importCommand(
+    'llama-server -m /models/qwen2.5-0.5b-q4_k_m.gguf -c 4096 --temp 0.7 --no-webui --log-colors off',
+  );
   await expect(app.toast('Command imported')).toBeVisible();
   await screenshot(page, '04-create-backend');
   await dialog.tab('Options').click();
@@ -45,7 +50,10 @@ test('an instance is created through the form, with its options imported from a 
   await instances.expectStatus(NAME, 'Stopped');
 });
 
-test('a started instance becomes ready, shows its logs, stops, is edited and deleted', async ({ app, page }) => {
+test('a started instance becomes ready, shows its logs, stops, is edited and deleted', async ({
+  app,
+  page,
+}) => {
   await app.openSignedIn();
   const { instances } = app;
   await instances.action(NAME, 'Start');
@@ -68,15 +76,24 @@ test('a started instance becomes ready, shows its logs, stops, is edited and del
   await instances.dialog.option('ctx_size').fill('16384');
   await instances.dialog.save(/Save changes/);
   await expect(instances.dialog.root).toBeHidden();
-  const res = await fetch(`${app.url}/api/v1/instances/${NAME}`, { headers: { Authorization: `Bearer ${MGMT_KEY}` } });
+  const res = await fetch(`${app.url}/api/v1/instances/${NAME}`, {
+    headers: { Authorization: `Bearer ${MGMT_KEY}` },
+  });
   expect((await res.json()).options.backend_options.ctx_size).toBe(16384);
 
   await instances.menu(NAME, 'Delete');
-  await page.getByRole('dialog', { name: `Delete ${NAME}?` }).getByRole('button', { name: 'Delete instance' }).click();
+  await page
+    .getByRole('dialog', { name: `Delete ${NAME}?` })
+    .getByRole('button', { name: 'Delete instance' })
+    .click();
   await expect(instances.row(NAME)).toBeHidden();
 });
 
-test('an error from the server is shown inline next to the field it names', async ({ app, page, allowConsole }) => {
+test('an error from the server is shown inline next to the field it names', async ({
+  app,
+  page,
+  allowConsole,
+}) => {
   // the browser logs the refused request itself
   allowConsole(/status of 409/);
   const res = await fetch(`${app.url}/api/v1/instances/e2e-dup`, {
@@ -99,5 +116,8 @@ test('an error from the server is shown inline next to the field it names', asyn
   await expect(dialog.root.locator('.field-error')).toContainText(/exists/);
   await page.keyboard.press('Escape');
   await expect(dialog.root).toBeHidden();
-  await fetch(`${app.url}/api/v1/instances/e2e-dup`, { method: 'DELETE', headers: { Authorization: `Bearer ${MGMT_KEY}` } });
+  await fetch(`${app.url}/api/v1/instances/e2e-dup`, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${MGMT_KEY}` },
+  });
 });

@@ -6,7 +6,10 @@ test('an API key created in the dashboard works against /v1/models', async ({ ap
   const created = await fetch(`${app.url}/api/v1/instances/e2e-keys`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ backend_type: 'llama_cpp', backend_options: { model: '/models/m.gguf' } }),
+    body: JSON.stringify({
+      backend_type: 'llama_cpp',
+      backend_options: { model: '/models/m.gguf' },
+    }),
   });
   expect(created.status).toBe(201);
 
@@ -30,11 +33,16 @@ test('an API key created in the dashboard works against /v1/models', async ({ ap
   expect(res.status).toBe(200);
   const body = (await res.json()) as { data: { id: string }[] };
   expect(body.data.map((m) => m.id)).toContain('e2e-keys');
-  const refused = await fetch(`${app.url}/v1/models`, { headers: { Authorization: 'Bearer llamactl-not-a-key' } });
+  const refused = await fetch(`${app.url}/v1/models`, {
+    headers: { Authorization: 'Bearer llamactl-not-a-key' },
+  });
   expect(refused.status).toBe(401);
 
   await app.keys.row('e2e client').getByRole('button', { name: 'Delete key e2e client' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete key' }).click();
   await expect(app.keys.row('e2e client')).toBeHidden();
-  await fetch(`${app.url}/api/v1/instances/e2e-keys`, { method: 'DELETE', headers: { Authorization: `Bearer ${MGMT_KEY}` } });
+  await fetch(`${app.url}/api/v1/instances/e2e-keys`, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${MGMT_KEY}` },
+  });
 });

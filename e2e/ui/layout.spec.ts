@@ -2,7 +2,10 @@ import { expect, screenshot, test } from './fixtures';
 import { MGMT_KEY } from './env';
 
 const api = (url: string, path: string, init: RequestInit = {}) =>
-  fetch(url + path, { ...init, headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' } });
+  fetch(url + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
+  });
 
 test.describe('layout and keyboard', () => {
   const names = ['llama-8b', 'qwen-coder', 'mistral-small'];
@@ -13,7 +16,9 @@ test.describe('layout and keyboard', () => {
         method: 'POST',
         body: JSON.stringify({
           backend_type: i === 2 ? 'vllm' : 'llama_cpp',
-          backend_options: { model: i === 2 ? 'mistralai/Mistral-Small-Instruct' : `/models/${n}-Q4_K_M.gguf` },
+          backend_options: {
+            model: i === 2 ? 'mistralai/Mistral-Small-Instruct' : `/models/${n}-Q4_K_M.gguf`,
+          },
           group: i === 0 ? 'chat' : undefined,
         }),
       });
@@ -26,7 +31,10 @@ test.describe('layout and keyboard', () => {
     for (const n of names) await api(url, `/api/v1/instances/${n}`, { method: 'DELETE' });
   });
 
-  test('the create dialog opens and closes from the keyboard and gives focus back', async ({ app, page }) => {
+  test('the create dialog opens and closes from the keyboard and gives focus back', async ({
+    app,
+    page,
+  }) => {
     await app.openSignedIn();
     const create = page.getByRole('button', { name: 'Create instance', exact: true });
     await create.focus();
@@ -37,7 +45,10 @@ test.describe('layout and keyboard', () => {
     await expect(app.instances.dialog.root).toBeHidden();
     await expect(create).toBeFocused();
 
-    await app.instances.row('llama-8b').getByRole('button', { name: 'More actions for llama-8b' }).focus();
+    await app.instances
+      .row('llama-8b')
+      .getByRole('button', { name: 'More actions for llama-8b' })
+      .focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('menuitem', { name: 'Restart' })).toBeFocused();
     await page.keyboard.press('ArrowDown');
@@ -55,7 +66,9 @@ test.describe('layout and keyboard', () => {
     await screenshot(page, '16-instances-light');
     await page.setViewportSize({ width: 820, height: 900 });
     await expect(app.nav('Models')).toBeVisible();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, '17-instances-narrow');
     await app.instances.action('qwen-coder', 'Edit');
@@ -65,7 +78,9 @@ test.describe('layout and keyboard', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await expect(app.instances.row('llama-8b')).toBeVisible();
     await screenshot(page, '19-instances-phone');
-    const phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const phoneOverflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(phoneOverflow).toBeLessThanOrEqual(0);
   });
 });

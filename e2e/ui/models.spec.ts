@@ -1,9 +1,19 @@
 import { expect, screenshot, test } from './fixtures';
-import { CANCEL_FILE, CANCEL_REPO, PROGRESS_REPO, QUANT_REPO, releaseStalledDownload, stallDownload } from './env';
+import {
+  CANCEL_FILE,
+  CANCEL_REPO,
+  PROGRESS_REPO,
+  QUANT_REPO,
+  releaseStalledDownload,
+  stallDownload,
+} from './env';
 
 test.describe.configure({ mode: 'serial' });
 
-test('the download dialog lists quantizations and a chosen one downloads into the cache', async ({ app, page }) => {
+test('the download dialog lists quantizations and a chosen one downloads into the cache', async ({
+  app,
+  page,
+}) => {
   await app.openSignedIn();
   await app.goto('Models');
   await expect(page.getByRole('heading', { name: 'No models yet' })).toBeVisible();
@@ -34,7 +44,10 @@ test('a download shows progress, then completes', async ({ app, page }) => {
   await expect(app.models.cachedRow(PROGRESS_REPO, 'main')).toBeVisible();
   await screenshot(page, '12-models');
 
-  await app.models.cachedRow(PROGRESS_REPO, 'main').getByRole('button', { name: /Create instance from/ }).click();
+  await app.models
+    .cachedRow(PROGRESS_REPO, 'main')
+    .getByRole('button', { name: /Create instance from/ })
+    .click();
   await expect(app.instances.dialog.root).toBeVisible();
   await expect(app.instances.dialog.field('Name')).toHaveValue('progress');
   await expect(app.instances.dialog.commandPreview).toContainText('progress-Q4_K_M.gguf');

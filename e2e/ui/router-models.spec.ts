@@ -3,13 +3,22 @@ import { MGMT_KEY } from './env';
 
 const NAME = 'e2e-router';
 const api = (url: string, path: string, init: RequestInit = {}) =>
-  fetch(url + path, { ...init, headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' } });
+  fetch(url + path, {
+    ...init,
+    headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
+  });
 
-test('a llama.cpp instance in router mode lists its models and loads and unloads them', async ({ app, page }) => {
+test('a llama.cpp instance in router mode lists its models and loads and unloads them', async ({
+  app,
+  page,
+}) => {
   // no model: router mode; the fake backend lists the models named by --fake-models
   const created = await api(app.url, `/api/v1/instances/${NAME}`, {
     method: 'POST',
-    body: JSON.stringify({ backend_type: 'llama_cpp', backend_options: { extra_args: { 'fake-models': 'qwen-7b,llama-8b' } } }),
+    body: JSON.stringify({
+      backend_type: 'llama_cpp',
+      backend_options: { extra_args: { 'fake-models': 'qwen-7b,llama-8b' } },
+    }),
   });
   expect(created.status).toBe(201);
   try {

@@ -1,6 +1,10 @@
 import { expect, screenshot, test } from './fixtures';
 
-test('a wrong key is refused with a message and the right key opens the dashboard', async ({ app, page, allowConsole }) => {
+test('a wrong key is refused with a message and the right key opens the dashboard', async ({
+  app,
+  page,
+  allowConsole,
+}) => {
   // the browser logs the refused request itself
   allowConsole(/status of 401/);
   await app.open();

@@ -1,11 +1,16 @@
 import { expect, screenshot, test } from './fixtures';
 
-test('the system page shows the version, the nodes and the sanitized config', async ({ app, page }) => {
+test('the system page shows the version, the nodes and the sanitized config', async ({
+  app,
+  page,
+}) => {
   await app.openSignedIn();
   await app.goto('System');
   await expect(page.getByRole('region', { name: 'Nodes' }).getByText('this server')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Configuration' })).toContainText('"port_range"');
-  await expect(page.getByRole('region', { name: 'Configuration' })).not.toContainText('llamactl-mgmt-e2e');
+  await expect(page.getByRole('region', { name: 'Configuration' })).not.toContainText(
+    'llamactl-mgmt-e2e',
+  );
   await screenshot(page, '13-system');
 });
 

@@ -29,7 +29,8 @@ export function App() {
         return;
       }
       try {
-        const list = await (takePrefetched<Instance[]>(key) ?? apiJson<Instance[]>('/instances', { key, keepSessionOn401: true }));
+        const list = await (takePrefetched<Instance[]>(key) ??
+          apiJson<Instance[]>('/instances', { key, keepSessionOn401: true }));
         if (cancelled) return;
         // the check already fetched the list: the dashboard renders it without a second request
         qc.setQueryData(instanceKeys.list(), list ?? []);

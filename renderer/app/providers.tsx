@@ -9,7 +9,8 @@ export function createQueryClient(): QueryClient {
         // live data comes from the events stream, so no refetch on every focus
         refetchOnWindowFocus: false,
         staleTime: 30_000,
-        retry: (count, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
+        retry: (count, err) =>
+          !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
       },
     },
   });

@@ -11,9 +11,15 @@ import { useServerEvents, useLiveState } from '../lib/server-events';
 import { useSetTheme, useTheme, type ThemeChoice } from '../lib/theme';
 
 // the instances page is the landing page; the others load on first visit
-const ModelsPage = lazy(() => import('../features/models/components/models-page').then((m) => ({ default: m.ModelsPage })));
-const KeysPage = lazy(() => import('../features/keys/components/keys-page').then((m) => ({ default: m.KeysPage })));
-const SystemPage = lazy(() => import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })));
+const ModelsPage = lazy(() =>
+  import('../features/models/components/models-page').then((m) => ({ default: m.ModelsPage })),
+);
+const KeysPage = lazy(() =>
+  import('../features/keys/components/keys-page').then((m) => ({ default: m.KeysPage })),
+);
+const SystemPage = lazy(() =>
+  import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })),
+);
 
 const NAV: { route: Route; label: string; icon: IconName }[] = [
   { route: 'instances', label: 'Instances', icon: 'server' },
@@ -36,7 +42,11 @@ export function Shell() {
           <ul className="nav-list">
             {NAV.map((n) => (
               <li key={n.route}>
-                <a href={routeHref(n.route)} className={`nav-link${route === n.route ? ' active' : ''}`} aria-current={route === n.route ? 'page' : undefined}>
+                <a
+                  href={routeHref(n.route)}
+                  className={`nav-link${route === n.route ? ' active' : ''}`}
+                  aria-current={route === n.route ? 'page' : undefined}
+                >
                   <Icon name={n.icon} size={18} />
                   <span>{n.label}</span>
                 </a>
@@ -49,7 +59,12 @@ export function Shell() {
           <ThemeSwitch />
           <VersionLine />
           {!desktop() && (
-            <button type="button" className="btn btn-ghost btn-sm sidebar-signout" aria-label="Sign out" onClick={() => useAuthStore.getState().signOut()}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm sidebar-signout"
+              aria-label="Sign out"
+              onClick={() => useAuthStore.getState().signOut()}
+            >
               <Icon name="logout" size={16} />
               <span>Sign out</span>
             </button>
@@ -76,9 +91,14 @@ export function Shell() {
 
 function LiveIndicator() {
   const state = useLiveState();
-  const label = state === 'live' ? 'Live updates' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  const label =
+    state === 'live' ? 'Live updates' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   return (
-    <div className={`live live-${state}`} role="status" title="Status changes arrive from the server as they happen">
+    <div
+      className={`live live-${state}`}
+      role="status"
+      title="Status changes arrive from the server as they happen"
+    >
       <span className="live-dot" aria-hidden="true" />
       {label}
     </div>

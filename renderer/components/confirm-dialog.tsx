@@ -39,7 +39,13 @@ export function ConfirmDialog({
           <button type="button" className="btn btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className={`btn ${destructive ? 'btn-danger' : 'btn-primary'}`} onClick={run} disabled={busy} data-autofocus>
+          <button
+            type="button"
+            className={`btn ${destructive ? 'btn-danger' : 'btn-primary'}`}
+            onClick={run}
+            disabled={busy}
+            data-autofocus
+          >
             {busy ? 'Working…' : confirmLabel}
           </button>
         </>

@@ -29,7 +29,9 @@ export function Dialog({
   const titleId = useId();
   const descId = useId();
   // captured while rendering: by the time effects run, an autoFocus field inside has the focus
-  const [opener] = useState(() => (typeof document !== 'undefined' ? (document.activeElement as HTMLElement | null) : null));
+  const [opener] = useState(() =>
+    typeof document !== 'undefined' ? (document.activeElement as HTMLElement | null) : null,
+  );
   const onCloseRef = useRef(onClose);
   useEffect(() => {
     onCloseRef.current = onClose;
@@ -38,7 +40,9 @@ export function Dialog({
   useEffect(() => {
     const node = ref.current;
     if (!node?.contains(document.activeElement)) {
-      const first = node?.querySelector<HTMLElement>('[data-autofocus]') ?? node?.querySelector<HTMLElement>(FOCUSABLE);
+      const first =
+        node?.querySelector<HTMLElement>('[data-autofocus]') ??
+        node?.querySelector<HTMLElement>(FOCUSABLE);
       (first ?? node)?.focus();
     }
     const onKey = (e: KeyboardEvent) => {
@@ -50,7 +54,9 @@ export function Dialog({
         e.stopPropagation();
         onCloseRef.current();
       } else if (e.key === 'Tab') {
-        const items = Array.from(node.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null || el === document.activeElement);
+        const items = Array.from(node.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
+          (el) => el.offsetParent !== null || el === document.activeElement,
+        );
         if (items.length === 0) return;
         const firstEl = items[0];
         const lastEl = items[items.length - 1];
@@ -94,7 +100,12 @@ export function Dialog({
             )}
           </div>
           {headerExtra}
-          <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label="Close">
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon"
+            onClick={onClose}
+            aria-label="Close"
+          >
             <Icon name="x" />
           </button>
         </header>

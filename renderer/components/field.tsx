@@ -12,12 +12,17 @@ export function Field({
   help?: ReactNode;
   error?: string | null;
   inline?: boolean;
-  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+  children: (props: {
+    id: string;
+    'aria-describedby'?: string;
+    'aria-invalid'?: boolean;
+  }) => ReactNode;
 }) {
   const id = useId();
   const helpId = `${id}-help`;
   const errId = `${id}-err`;
-  const describedBy = [help ? helpId : '', error ? errId : ''].filter(Boolean).join(' ') || undefined;
+  const describedBy =
+    [help ? helpId : '', error ? errId : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${inline ? ' field-inline' : ''}${error ? ' has-error' : ''}`}>
       <label htmlFor={id} className="field-label">
@@ -38,11 +43,28 @@ export function Field({
   );
 }
 
-export function Checkbox({ label, checked, onChange, help }: { label: ReactNode; checked: boolean; onChange(v: boolean): void; help?: ReactNode }) {
+export function Checkbox({
+  label,
+  checked,
+  onChange,
+  help,
+}: {
+  label: ReactNode;
+  checked: boolean;
+  onChange(v: boolean): void;
+  help?: ReactNode;
+}) {
   const id = useId();
   return (
     <div className="checkbox-field">
-      <input id={id} type="checkbox" className="switch" checked={checked} onChange={(e) => onChange(e.target.checked)} aria-describedby={help ? `${id}-help` : undefined} />
+      <input
+        id={id}
+        type="checkbox"
+        className="switch"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby={help ? `${id}-help` : undefined}
+      />
       <div>
         <label htmlFor={id} className="checkbox-label">
           {label}

@@ -11,7 +11,15 @@ export interface MenuItem {
 }
 
 /** A menu button (WAI-ARIA menu pattern): arrows move, Enter selects, Escape closes. */
-export function Menu({ label, items, trigger }: { label: string; items: MenuItem[]; trigger?: ReactNode }) {
+export function Menu({
+  label,
+  items,
+  trigger,
+}: {
+  label: string;
+  items: MenuItem[];
+  trigger?: ReactNode;
+}) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const btn = useRef<HTMLButtonElement>(null);
@@ -22,14 +30,17 @@ export function Menu({ label, items, trigger }: { label: string; items: MenuItem
     if (!open) return;
     list.current?.querySelector<HTMLElement>('[role=menuitem]:not([disabled])')?.focus();
     const onDown = (e: MouseEvent) => {
-      if (!list.current?.contains(e.target as Node) && !btn.current?.contains(e.target as Node)) setOpen(false);
+      if (!list.current?.contains(e.target as Node) && !btn.current?.contains(e.target as Node))
+        setOpen(false);
     };
     document.addEventListener('mousedown', onDown);
     return () => document.removeEventListener('mousedown', onDown);
   }, [open]);
 
   const onKey = (e: React.KeyboardEvent) => {
-    const els = Array.from(list.current?.querySelectorAll<HTMLElement>('[role=menuitem]:not([disabled])') ?? []);
+    const els = Array.from(
+      list.current?.querySelectorAll<HTMLElement>('[role=menuitem]:not([disabled])') ?? [],
+    );
     const i = els.indexOf(document.activeElement as HTMLElement);
     if (e.key === 'ArrowDown') {
       e.preventDefault();

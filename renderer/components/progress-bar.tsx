@@ -1,4 +1,12 @@
-export function ProgressBar({ value, label, tone }: { value: number | null; label: string; tone?: 'success' | 'muted' }) {
+export function ProgressBar({
+  value,
+  label,
+  tone,
+}: {
+  value: number | null;
+  label: string;
+  tone?: 'success' | 'muted';
+}) {
   const pct = value === null ? null : Math.max(0, Math.min(100, value));
   return (
     <div

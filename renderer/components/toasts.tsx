@@ -28,9 +28,12 @@ export const useToastStore = create<ToastState>((set, get) => ({
 }));
 
 export const toast = {
-  success: (title: string, body?: string) => useToastStore.getState().push({ tone: 'success', title, body }),
-  error: (title: string, body?: string) => useToastStore.getState().push({ tone: 'error', title, body }),
-  info: (title: string, body?: string) => useToastStore.getState().push({ tone: 'info', title, body }),
+  success: (title: string, body?: string) =>
+    useToastStore.getState().push({ tone: 'success', title, body }),
+  error: (title: string, body?: string) =>
+    useToastStore.getState().push({ tone: 'error', title, body }),
+  info: (title: string, body?: string) =>
+    useToastStore.getState().push({ tone: 'info', title, body }),
 };
 
 export function Toaster() {
@@ -39,13 +42,25 @@ export function Toaster() {
   return (
     <div className="toaster" aria-live="polite" aria-relevant="additions">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.tone}`} role={t.tone === 'error' ? 'alert' : 'status'}>
-          <Icon name={t.tone === 'success' ? 'check' : t.tone === 'error' ? 'alert' : 'info'} size={18} />
+        <div
+          key={t.id}
+          className={`toast toast-${t.tone}`}
+          role={t.tone === 'error' ? 'alert' : 'status'}
+        >
+          <Icon
+            name={t.tone === 'success' ? 'check' : t.tone === 'error' ? 'alert' : 'info'}
+            size={18}
+          />
           <div className="toast-text">
             <strong>{t.title}</strong>
             {t.body && <span>{t.body}</span>}
           </div>
-          <button type="button" className="btn btn-ghost btn-icon btn-sm" onClick={() => dismiss(t.id)} aria-label="Dismiss notification">
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon btn-sm"
+            onClick={() => dismiss(t.id)}
+            aria-label="Dismiss notification"
+          >
             <Icon name="x" size={14} />
           </button>
         </div>

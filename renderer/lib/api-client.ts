@@ -35,12 +35,18 @@ async function errorFrom(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text);
-    if (typeof body?.error === 'string') return new ApiError(res.status, body.error, body.details ?? '');
-    if (body?.error?.message) return new ApiError(res.status, body.error.code ?? body.error.type ?? '', body.error.message);
+    if (typeof body?.error === 'string')
+      return new ApiError(res.status, body.error, body.details ?? '');
+    if (body?.error?.message)
+      return new ApiError(res.status, body.error.code ?? body.error.type ?? '', body.error.message);
   } catch {
     // not JSON: fall through to the raw text
   }
-  return new ApiError(res.status, `http_${res.status}`, text.trim() || res.statusText || `HTTP ${res.status}`);
+  return new ApiError(
+    res.status,
+    `http_${res.status}`,
+    text.trim() || res.statusText || `HTTP ${res.status}`,
+  );
 }
 
 export interface RequestOptions {
@@ -67,7 +73,9 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   if (!res.ok) {
     const err = await errorFrom(res);
     if (res.status === 401 && !opts.keepSessionOn401 && !desktop()) {
-      useAuthStore.getState().signOut('Your session ended: the management key was not accepted. Sign in again.');
+      useAuthStore
+        .getState()
+        .signOut('Your session ended: the management key was not accepted. Sign in again.');
     }
     throw err;
   }

@@ -19,7 +19,8 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
-const rtf = typeof Intl !== 'undefined' ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
+const rtf =
+  typeof Intl !== 'undefined' ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
 
 /** "3 minutes ago" for unix seconds. */
 export function formatRelative(unixSeconds: number | null | undefined, now = Date.now()): string {
@@ -35,7 +36,11 @@ export function formatRelative(unixSeconds: number | null | undefined, now = Dat
 
 export function formatDate(unixSeconds: number | null | undefined): string {
   if (!unixSeconds) return 'Never';
-  return new Date(unixSeconds * 1000).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return new Date(unixSeconds * 1000).toLocaleDateString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  });
 }
 
 export function downloadText(filename: string, text: string, type = 'text/plain'): void {

@@ -79,9 +79,14 @@ export function useServerEvents(): void {
         }
         hadConnection = true;
       };
-      es.addEventListener('instance', (e) => applyInstanceEvent(qc, JSON.parse((e as MessageEvent).data)));
+      es.addEventListener('instance', (e) =>
+        applyInstanceEvent(qc, JSON.parse((e as MessageEvent).data)),
+      );
       es.addEventListener('job', (e) => applyJobEvent(qc, JSON.parse((e as MessageEvent).data)));
-      es.addEventListener('node', () => void qc.invalidateQueries({ queryKey: systemKeys.nodes() }));
+      es.addEventListener(
+        'node',
+        () => void qc.invalidateQueries({ queryKey: systemKeys.nodes() }),
+      );
       es.onerror = () => {
         setLive('reconnecting');
         if (es?.readyState === EventSource.CLOSED && !closed) {

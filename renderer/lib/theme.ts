@@ -15,7 +15,9 @@ function read(): ThemeChoice {
 export function applyTheme(choice: ThemeChoice): void {
   const dark =
     choice === 'dark' ||
-    (choice === 'system' && typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches);
+    (choice === 'system' &&
+      typeof matchMedia === 'function' &&
+      matchMedia('(prefers-color-scheme: dark)').matches);
   document.documentElement.dataset.theme = dark ? 'dark' : 'light';
 }
 

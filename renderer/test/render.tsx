@@ -5,7 +5,9 @@ import { Providers } from '../app/providers';
 
 /** A query client that never retries, so a failing fake answers at once. */
 export function testQueryClient(): QueryClient {
-  return new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } } });
+  return new QueryClient({
+    defaultOptions: { queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } },
+  });
 }
 
 export function renderWithClient(ui: ReactElement, client = testQueryClient()) {
@@ -30,12 +32,28 @@ export function fakeServer(routes: FakeRoute[]) {
     const path = url.pathname.replace(/^\/api\/v1/, '') + url.search;
     const method = init.method ?? 'GET';
     const headers = (init.headers ?? {}) as Record<string, string>;
-    requests.push({ method, path, body: init.body ? JSON.parse(String(init.body)) : undefined, auth: headers.Authorization });
-    const r = routes.find((x) => (x.method ?? 'GET') === method && (typeof x.path === 'string' ? x.path === path : x.path.test(path)));
-    if (!r) return new Response(JSON.stringify({ error: 'not_found', details: `No route ${method} ${path}` }), { status: 404 });
+    requests.push({
+      method,
+      path,
+      body: init.body ? JSON.parse(String(init.body)) : undefined,
+      auth: headers.Authorization,
+    });
+    const r = routes.find(
+      (x) =>
+        (x.method ?? 'GET') === method &&
+        (typeof x.path === 'string' ? x.path === path : x.path.test(path)),
+    );
+    if (!r)
+      return new Response(
+        JSON.stringify({ error: 'not_found', details: `No route ${method} ${path}` }),
+        { status: 404 },
+      );
     const status = r.status ?? 200;
     if (status === 204) return new Response(null, { status });
-    return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {}), { status, headers: { 'Content-Type': 'application/json' } });
+    return new Response(typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {}), {
+      status,
+      headers: { 'Content-Type': 'application/json' },
+    });
   };
   return { requests, fetch: fetchImpl as typeof fetch };
 }

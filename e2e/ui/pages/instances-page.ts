@@ -49,7 +49,10 @@ export class InstancesPage {
     await this.page.getByRole('button', { name: `${action} ${name}`, exact: true }).click();
   }
 
-  async menu(name: string, item: 'Restart' | 'Delete' | 'Export JSON' | 'Router models'): Promise<void> {
+  async menu(
+    name: string,
+    item: 'Restart' | 'Delete' | 'Export JSON' | 'Router models',
+  ): Promise<void> {
     await this.page.getByRole('button', { name: `More actions for ${name}` }).click();
     await this.page.getByRole('menuitem', { name: item }).click();
   }

@@ -13,6 +13,9 @@ export class KeysPage {
     return this.page.getByTestId('new-api-key');
   }
   row(name: string): Locator {
-    return this.page.getByRole('region', { name: 'API keys' }).getByRole('row').filter({ hasText: name });
+    return this.page
+      .getByRole('region', { name: 'API keys' })
+      .getByRole('row')
+      .filter({ hasText: name });
   }
 }

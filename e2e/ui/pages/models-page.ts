@@ -13,12 +13,19 @@ export class ModelsPage {
     return this.dialog.getByRole('radio', { name: new RegExp(tag) });
   }
   job(repo: string): Locator {
-    return this.page.getByRole('region', { name: 'Downloads' }).locator('li').filter({ hasText: repo });
+    return this.page
+      .getByRole('region', { name: 'Downloads' })
+      .locator('li')
+      .filter({ hasText: repo });
   }
   progress(repo: string): Locator {
     return this.page.getByRole('progressbar', { name: new RegExp(`Download progress of ${repo}`) });
   }
   cachedRow(repo: string, tag: string): Locator {
-    return this.page.getByRole('region', { name: 'Cached models' }).getByRole('row').filter({ hasText: repo }).filter({ hasText: tag });
+    return this.page
+      .getByRole('region', { name: 'Cached models' })
+      .getByRole('row')
+      .filter({ hasText: repo })
+      .filter({ hasText: tag });
   }
 }

@@ -6,23 +6,35 @@ const enc = encodeURIComponent;
 export const instancesApi = {
   list: (signal?: AbortSignal) => apiJson<Instance[]>('/instances', { signal }),
   get: (name: string) => apiJson<Instance>(`/instances/${enc(name)}`),
-  create: (name: string, options: Partial<InstanceOptions>) => apiJson<Instance>(`/instances/${enc(name)}`, { method: 'POST', body: options }),
-  update: (name: string, options: Partial<InstanceOptions>) => apiJson<Instance>(`/instances/${enc(name)}`, { method: 'PUT', body: options }),
+  create: (name: string, options: Partial<InstanceOptions>) =>
+    apiJson<Instance>(`/instances/${enc(name)}`, { method: 'POST', body: options }),
+  update: (name: string, options: Partial<InstanceOptions>) =>
+    apiJson<Instance>(`/instances/${enc(name)}`, { method: 'PUT', body: options }),
   remove: (name: string) => apiJson<void>(`/instances/${enc(name)}`, { method: 'DELETE' }),
   start: (name: string) => apiJson<Instance>(`/instances/${enc(name)}/start`, { method: 'POST' }),
   stop: (name: string) => apiJson<Instance>(`/instances/${enc(name)}/stop`, { method: 'POST' }),
-  restart: (name: string) => apiJson<Instance>(`/instances/${enc(name)}/restart`, { method: 'POST' }),
+  restart: (name: string) =>
+    apiJson<Instance>(`/instances/${enc(name)}/restart`, { method: 'POST' }),
   logs: (name: string, lines: number) => apiText(`/instances/${enc(name)}/logs?lines=${lines}`),
   parseCommand: (type: BackendType, command: string) =>
-    apiJson<{ backend_type: BackendType; backend_options?: Record<string, unknown> }>(`/backends/${backendPath(type)}/parse-command`, {
-      method: 'POST',
-      body: { command },
-    }),
+    apiJson<{ backend_type: BackendType; backend_options?: Record<string, unknown> }>(
+      `/backends/${backendPath(type)}/parse-command`,
+      {
+        method: 'POST',
+        body: { command },
+      },
+    ),
   routerModels: (name: string) => apiJson<RouterModelList>(`/llama-cpp/${enc(name)}/models`),
   loadModel: (name: string, model: string) =>
-    apiJson<unknown>(`/llama-cpp/${enc(name)}/models/${enc(model)}/load`, { method: 'POST', body: { model } }),
+    apiJson<unknown>(`/llama-cpp/${enc(name)}/models/${enc(model)}/load`, {
+      method: 'POST',
+      body: { model },
+    }),
   unloadModel: (name: string, model: string) =>
-    apiJson<unknown>(`/llama-cpp/${enc(name)}/models/${enc(model)}/unload`, { method: 'POST', body: { model } }),
+    apiJson<unknown>(`/llama-cpp/${enc(name)}/models/${enc(model)}/unload`, {
+      method: 'POST',
+      body: { model },
+    }),
 };
 
 export function backendPath(type: BackendType): 'llama-cpp' | 'mlx' | 'vllm' {

@@ -13,7 +13,11 @@ export function configKey(type: BackendType): 'llama-cpp' | 'mlx' | 'vllm' {
   return type === 'llama_cpp' ? 'llama-cpp' : type === 'mlx_lm' ? 'mlx' : 'vllm';
 }
 
-function renderFlags(type: BackendType, opts: Record<string, unknown>, skipModel: boolean): string[] {
+function renderFlags(
+  type: BackendType,
+  opts: Record<string, unknown>,
+  skipModel: boolean,
+): string[] {
   const out: string[] = [];
   for (const fl of BACKEND_OPTION_FIELDS[type]) {
     if (skipModel && fl.key === 'model') continue;
@@ -54,11 +58,15 @@ function renderFlags(type: BackendType, opts: Record<string, unknown>, skipModel
  * rendering rules (typed fields in table order, then extra args). It is a preview: the server
  * stays the authority (it adds `--models-preset` for preset_ini and validates everything).
  */
-export function previewArgv(options: InstanceOptions, backends: BackendsConfigLite | undefined): string[] {
+export function previewArgv(
+  options: InstanceOptions,
+  backends: BackendsConfigLite | undefined,
+): string[] {
   const type = options.backend_type;
   const cfg = backends?.[configKey(type)] ?? {};
   const opts = options.backend_options ?? {};
-  const docker = type !== 'mlx_lm' && (options.docker_enabled ?? cfg.docker?.enabled ?? false) && !!cfg.docker;
+  const docker =
+    type !== 'mlx_lm' && (options.docker_enabled ?? cfg.docker?.enabled ?? false) && !!cfg.docker;
   if (docker) {
     const d = cfg.docker!;
     return ['docker', ...(d.args ?? []), d.image ?? '<image>', ...renderFlags(type, opts, false)];
@@ -74,5 +82,7 @@ export function previewArgv(options: InstanceOptions, backends: BackendsConfigLi
 
 /** POSIX-shell quoting, for display and copy-paste. */
 export function shellQuote(args: string[]): string {
-  return args.map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return args
+    .map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }

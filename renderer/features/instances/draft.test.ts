@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { draftFromOptions, draftToOptions, emptyDraft, FALLBACK_DEFAULTS, fieldErrorFromServer, tabOfField, validateDraft } from './draft';
+import {
+  draftFromOptions,
+  draftToOptions,
+  emptyDraft,
+  FALLBACK_DEFAULTS,
+  fieldErrorFromServer,
+  tabOfField,
+  validateDraft,
+} from './draft';
 
 const base = () => emptyDraft(FALLBACK_DEFAULTS);
 
 describe('instance form draft', () => {
   it('drops blank values but keeps an explicit 0 and false-free booleans', () => {
-    const d = { ...base(), name: 'a', backend_options: { ctx_size: 0, model: '', gpu_layers: 99, lora: [] }, idle_timeout: '0' };
+    const d = {
+      ...base(),
+      name: 'a',
+      backend_options: { ctx_size: 0, model: '', gpu_layers: 99, lora: [] },
+      idle_timeout: '0',
+    };
     const o = draftToOptions(d);
     expect(o.backend_options).toEqual({ ctx_size: 0, gpu_layers: 99 });
     expect(o.idle_timeout).toBe(0);
@@ -14,7 +27,14 @@ describe('instance form draft', () => {
   });
 
   it('turns extra-argument and environment rows into maps, stripping leading dashes from flags', () => {
-    const d = { ...base(), extra: [{ key: '--reasoning-budget', value: '0' }, { key: '', value: 'x' }], env: [{ key: 'CUDA_VISIBLE_DEVICES', value: '1' }] };
+    const d = {
+      ...base(),
+      extra: [
+        { key: '--reasoning-budget', value: '0' },
+        { key: '', value: 'x' },
+      ],
+      env: [{ key: 'CUDA_VISIBLE_DEVICES', value: '1' }],
+    };
     const o = draftToOptions(d);
     expect(o.backend_options.extra_args).toEqual({ 'reasoning-budget': '0' });
     expect(o.environment).toEqual({ CUDA_VISIBLE_DEVICES: '1' });
@@ -23,7 +43,11 @@ describe('instance form draft', () => {
   it('round-trips an exported instance', () => {
     const options = {
       backend_type: 'vllm' as const,
-      backend_options: { model: 'Qwen/Qwen2.5-7B', tensor_parallel_size: 2, extra_args: { foo: 'bar' } },
+      backend_options: {
+        model: 'Qwen/Qwen2.5-7B',
+        tensor_parallel_size: 2,
+        extra_args: { foo: 'bar' },
+      },
       auto_restart: false,
       max_restarts: 1,
       restart_delay: 2,
@@ -36,7 +60,16 @@ describe('instance form draft', () => {
   });
 
   it('reports the name rule, group rule, negative numbers and option types', () => {
-    const e = validateDraft({ ...base(), name: 'bad name', group: 'a b', max_restarts: '-1', backend_options: { ctx_size: '12x' } }, 'create');
+    const e = validateDraft(
+      {
+        ...base(),
+        name: 'bad name',
+        group: 'a b',
+        max_restarts: '-1',
+        backend_options: { ctx_size: '12x' },
+      },
+      'create',
+    );
     expect(e.name).toMatch(/invalid characters/);
     expect(e.group).toMatch(/group/);
     expect(e.max_restarts).toMatch(/whole number/);
@@ -45,11 +78,15 @@ describe('instance form draft', () => {
   });
 
   it('maps server errors to the field they name and the tab that shows it', () => {
-    expect(fieldErrorFromServer('validation_error', 'backend_options.ctx_size: must be an integer')).toEqual({
+    expect(
+      fieldErrorFromServer('validation_error', 'backend_options.ctx_size: must be an integer'),
+    ).toEqual({
       path: 'backend_options.ctx_size',
       message: 'must be an integer',
     });
-    expect(fieldErrorFromServer('instance_exists', 'instance with name a already exists')?.path).toBe('name');
+    expect(
+      fieldErrorFromServer('instance_exists', 'instance with name a already exists')?.path,
+    ).toBe('name');
     expect(fieldErrorFromServer('internal_error', 'something broke')).toBeNull();
     expect(tabOfField('backend_options.ctx_size')).toBe('options');
     expect(tabOfField('backend_options.extra_args.x')).toBe('advanced');

@@ -72,7 +72,9 @@ export function draftFromOptions(name: string, o: Partial<InstanceOptions>, base
     name,
     backend_type: o.backend_type ?? base.backend_type,
     backend_options: o.backend_options ? bo : base.backend_options,
-    extra: o.backend_options ? toRows(extra_args as Record<string, string> | undefined) : base.extra,
+    extra: o.backend_options
+      ? toRows(extra_args as Record<string, string> | undefined)
+      : base.extra,
     env: o.environment ? toRows(o.environment) : base.env,
     auto_restart: o.auto_restart ?? base.auto_restart,
     max_restarts: o.max_restarts ?? base.max_restarts,
@@ -87,7 +89,8 @@ export function draftFromOptions(name: string, o: Partial<InstanceOptions>, base
   };
 }
 
-const num = (v: number | string) => (typeof v === 'number' ? v : v.trim() === '' ? undefined : Number(v));
+const num = (v: number | string) =>
+  typeof v === 'number' ? v : v.trim() === '' ? undefined : Number(v);
 
 /** The request body: blanks dropped, so server defaults apply to what the user left empty. */
 export function draftToOptions(d: Draft): InstanceOptions {
@@ -109,12 +112,14 @@ export function draftToOptions(d: Draft): InstanceOptions {
   };
   const env = fromRows(d.env);
   if (env) o.environment = env;
-  if (d.backend_type !== 'mlx_lm' && d.docker_enabled !== undefined) o.docker_enabled = d.docker_enabled;
+  if (d.backend_type !== 'mlx_lm' && d.docker_enabled !== undefined)
+    o.docker_enabled = d.docker_enabled;
   if (d.command_override.trim()) o.command_override = d.command_override.trim();
   if (d.group.trim()) o.group = d.group.trim();
   if (d.node) o.nodes = [d.node];
   if (d.preset_ini.trim() && d.backend_type === 'llama_cpp') o.preset_ini = d.preset_ini;
-  for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const) if (o[k] === undefined) delete o[k];
+  for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const)
+    if (o[k] === undefined) delete o[k];
   return o;
 }
 
@@ -127,7 +132,8 @@ export function validateDraft(d: Draft, mode: 'create' | 'edit'): DraftErrors {
     const n = d.name.trim() === '' ? 'Give the instance a name.' : instanceNameError(d.name);
     if (n) e.name = n;
   }
-  if (d.group.trim() && instanceNameError(d.group.trim())) e.group = `group ${instanceNameError(d.group.trim())}`;
+  if (d.group.trim() && instanceNameError(d.group.trim()))
+    e.group = `group ${instanceNameError(d.group.trim())}`;
   for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const) {
     const v = num(d[k]);
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) e[k] = 'must be a whole number ≥ 0';
@@ -141,7 +147,8 @@ export function validateDraft(d: Draft, mode: 'create' | 'edit'): DraftErrors {
     if (!r.ok) e[`backend_options.${k}`] = r.rule;
   }
   if (d.command_override.trim() && d.docker_enabled && d.backend_type !== 'mlx_lm')
-    e.command_override = 'a command override is ignored while Docker is enabled; turn one of them off';
+    e.command_override =
+      'a command override is ignored while Docker is enabled; turn one of them off';
   return e;
 }
 
@@ -150,7 +157,12 @@ export type DialogTab = 'general' | 'backend' | 'options' | 'advanced';
 export function tabOfField(path: string): DialogTab {
   if (path.startsWith('backend_options.extra_args') || path === 'preset_ini') return 'advanced';
   if (path.startsWith('backend_options')) return 'options';
-  if (['backend_type', 'environment', 'command_override', 'docker_enabled'].some((p) => path.startsWith(p))) return 'backend';
+  if (
+    ['backend_type', 'environment', 'command_override', 'docker_enabled'].some((p) =>
+      path.startsWith(p),
+    )
+  )
+    return 'backend';
   return 'general';
 }
 
@@ -158,8 +170,12 @@ export function tabOfField(path: string): DialogTab {
  * Maps a server 400 to a field: the server's details name the field first
  * (`backend_options.ctx_size: must be an integer`); name errors come with their own codes.
  */
-export function fieldErrorFromServer(code: string, details: string): { path: string; message: string } | null {
-  if (code === 'invalid_instance_name' || code === 'instance_exists') return { path: 'name', message: details };
+export function fieldErrorFromServer(
+  code: string,
+  details: string,
+): { path: string; message: string } | null {
+  if (code === 'invalid_instance_name' || code === 'instance_exists')
+    return { path: 'name', message: details };
   const m = /^([A-Za-z_][\w.[\]-]*):\s*(.+)$/s.exec(details.trim());
   if (!m) return null;
   return { path: m[1], message: m[2] };

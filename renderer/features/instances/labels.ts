@@ -1,13 +1,22 @@
 import type { BackendType, Instance } from '../../../shared/api/instances';
 import type { BadgeTone } from '../../components/badge';
 
-export const BACKEND_LABEL: Record<BackendType, string> = { llama_cpp: 'llama.cpp', mlx_lm: 'MLX', vllm: 'vLLM' };
+export const BACKEND_LABEL: Record<BackendType, string> = {
+  llama_cpp: 'llama.cpp',
+  mlx_lm: 'MLX',
+  vllm: 'vLLM',
+};
 
 /** One badge for status + health: what the user cares about is "can I send requests now". */
-export function stateBadge(i: Pick<Instance, 'status' | 'health'>): { label: string; tone: BadgeTone; pulse: boolean } {
+export function stateBadge(i: Pick<Instance, 'status' | 'health'>): {
+  label: string;
+  tone: BadgeTone;
+  pulse: boolean;
+} {
   if (i.status === 'shutting_down') return { label: 'Stopping', tone: 'warning', pulse: true };
   if (i.status === 'restarting') return { label: 'Restarting', tone: 'warning', pulse: true };
-  if (i.status === 'failed' || i.health === 'failed') return { label: 'Failed', tone: 'danger', pulse: false };
+  if (i.status === 'failed' || i.health === 'failed')
+    return { label: 'Failed', tone: 'danger', pulse: false };
   if (i.status === 'running') {
     if (i.health === 'ready') return { label: 'Ready', tone: 'success', pulse: false };
     if (i.health === 'unhealthy') return { label: 'Unhealthy', tone: 'danger', pulse: true };

@@ -11,7 +11,8 @@ export function upsertInstance(list: Instance[] | undefined, inst: Instance): In
 
 function useSetInstance() {
   const qc = useQueryClient();
-  return (inst: Instance) => qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => upsertInstance(old, inst));
+  return (inst: Instance) =>
+    qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => upsertInstance(old, inst));
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
@@ -19,7 +20,8 @@ export type InstanceAction = 'start' | 'stop' | 'restart';
 export function useInstanceAction() {
   const set = useSetInstance();
   return useMutation({
-    mutationFn: ({ name, action }: { name: string; action: InstanceAction }) => instancesApi[action](name),
+    mutationFn: ({ name, action }: { name: string; action: InstanceAction }) =>
+      instancesApi[action](name),
     onSuccess: (inst) => inst && set(inst),
   });
 }
@@ -27,7 +29,15 @@ export function useInstanceAction() {
 export function useSaveInstance() {
   const set = useSetInstance();
   return useMutation({
-    mutationFn: ({ name, options, mode }: { name: string; options: Partial<InstanceOptions>; mode: 'create' | 'edit' }) =>
+    mutationFn: ({
+      name,
+      options,
+      mode,
+    }: {
+      name: string;
+      options: Partial<InstanceOptions>;
+      mode: 'create' | 'edit';
+    }) =>
       mode === 'create' ? instancesApi.create(name, options) : instancesApi.update(name, options),
     onSuccess: (inst) => inst && set(inst),
   });
@@ -37,7 +47,10 @@ export function useDeleteInstance() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (name: string) => instancesApi.remove(name),
-    onSuccess: (_r, name) => qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => (old ?? []).filter((i) => i.name !== name)),
+    onSuccess: (_r, name) =>
+      qc.setQueryData<Instance[]>(instanceKeys.list(), (old) =>
+        (old ?? []).filter((i) => i.name !== name),
+      ),
   });
 }
 
@@ -45,7 +58,9 @@ export function useRouterModelAction(name: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: ({ model, action }: { model: string; action: 'load' | 'unload' }) =>
-      action === 'load' ? instancesApi.loadModel(name, model) : instancesApi.unloadModel(name, model),
+      action === 'load'
+        ? instancesApi.loadModel(name, model)
+        : instancesApi.unloadModel(name, model),
     onSettled: () => qc.invalidateQueries({ queryKey: instanceKeys.routerModels(name) }),
   });
 }

@@ -25,6 +25,7 @@ export function useRouterModels(name: string, enabled: boolean) {
     queryKey: instanceKeys.routerModels(name),
     queryFn: () => instancesApi.routerModels(name),
     enabled,
-    refetchInterval: (q) => (q.state.data?.data?.some((m) => m.status?.value === 'loading') ? 1500 : false),
+    refetchInterval: (q) =>
+      q.state.data?.data?.some((m) => m.status?.value === 'loading') ? 1500 : false,
   });
 }

@@ -12,7 +12,11 @@ export function useApiKeys() {
 }
 
 export function useKeyPermissions(id: number, enabled: boolean) {
-  return useQuery({ queryKey: keyKeys.permissions(id), queryFn: () => keysApi.permissions(id), enabled });
+  return useQuery({
+    queryKey: keyKeys.permissions(id),
+    queryFn: () => keysApi.permissions(id),
+    enabled,
+  });
 }
 
 export function useCreateApiKey() {

@@ -6,7 +6,8 @@ import { modelKeys } from './queries';
 export function useStartDownload() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ repo, format }: { repo: string; format: DownloadFormat }) => modelsApi.download(repo, format),
+    mutationFn: ({ repo, format }: { repo: string; format: DownloadFormat }) =>
+      modelsApi.download(repo, format),
     // the job itself arrives through the events stream; refetch in case the stream is down
     onSuccess: () => qc.invalidateQueries({ queryKey: modelKeys.jobs() }),
   });

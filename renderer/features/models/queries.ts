@@ -9,7 +9,10 @@ export const modelKeys = {
 };
 
 export function useCachedModels() {
-  return useQuery({ queryKey: modelKeys.cached(), queryFn: ({ signal }) => modelsApi.list(signal) });
+  return useQuery({
+    queryKey: modelKeys.cached(),
+    queryFn: ({ signal }) => modelsApi.list(signal),
+  });
 }
 
 /** Jobs: loaded once, then kept current by `job` events from the events stream. */

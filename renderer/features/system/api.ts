@@ -13,11 +13,15 @@ export interface NodeInfo {
 export function normalizeNodes(raw: unknown): NodeInfo[] {
   if (Array.isArray(raw)) return raw as NodeInfo[];
   if (!raw || typeof raw !== 'object') return [];
-  return Object.entries(raw as Record<string, Omit<NodeInfo, 'name'>>).map(([name, v]) => ({ name, ...v }));
+  return Object.entries(raw as Record<string, Omit<NodeInfo, 'name'>>).map(([name, v]) => ({
+    name,
+    ...v,
+  }));
 }
 
 export function parseVersion(text: string): { version: string; commit: string; buildTime: string } {
-  const get = (label: string) => new RegExp(`^${label}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? 'unknown';
+  const get = (label: string) =>
+    new RegExp(`^${label}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? 'unknown';
   return { version: get('Version'), commit: get('Commit'), buildTime: get('Build Time') };
 }
 
@@ -27,7 +31,9 @@ export function nodesFromConfig(config: Record<string, any> | undefined): NodeIn
   const local = (config.local_node as string) || 'main';
   const nodes = normalizeNodes(config.nodes ?? {});
   if (!nodes.some((n) => n.name === local)) nodes.unshift({ name: local, address: '' });
-  return nodes.map((n) => ({ ...n, local: n.name === local })).sort((a, b) => Number(b.local) - Number(a.local) || a.name.localeCompare(b.name));
+  return nodes
+    .map((n) => ({ ...n, local: n.name === local }))
+    .sort((a, b) => Number(b.local) - Number(a.local) || a.name.localeCompare(b.name));
 }
 
 export const systemApi = {

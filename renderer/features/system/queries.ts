@@ -9,8 +9,10 @@ export const systemKeys = {
   llama: (what: 'version' | 'devices') => [...systemKeys.all, 'llama', what] as const,
 };
 
-export const useServerVersion = () => useQuery({ queryKey: systemKeys.version(), queryFn: systemApi.version, staleTime: Infinity });
-export const useServerConfig = () => useQuery({ queryKey: systemKeys.config(), queryFn: systemApi.config, staleTime: 5 * 60_000 });
+export const useServerVersion = () =>
+  useQuery({ queryKey: systemKeys.version(), queryFn: systemApi.version, staleTime: Infinity });
+export const useServerConfig = () =>
+  useQuery({ queryKey: systemKeys.config(), queryFn: systemApi.config, staleTime: 5 * 60_000 });
 /** The configured nodes (from the config, so forms need no extra endpoint). */
 export function useNodes() {
   const q = useServerConfig();
@@ -25,9 +27,26 @@ export function useNodeReachability() {
   const config = useNodes();
   // with only this server configured there is nothing to probe
   const remote = (config.data ?? []).some((n) => !n.local);
-  const live = useQuery({ queryKey: systemKeys.nodes(), queryFn: systemApi.nodes, staleTime: Infinity, retry: false, enabled: remote });
-  const data = config.data?.map((n) => ({ ...n, ...(live.data?.find((l) => l.name === n.name) ?? {}), local: n.local }));
-  return { data, isPending: config.isPending, error: config.error, isFetching: live.isFetching, refetch: live.refetch, liveError: live.error };
+  const live = useQuery({
+    queryKey: systemKeys.nodes(),
+    queryFn: systemApi.nodes,
+    staleTime: Infinity,
+    retry: false,
+    enabled: remote,
+  });
+  const data = config.data?.map((n) => ({
+    ...n,
+    ...(live.data?.find((l) => l.name === n.name) ?? {}),
+    local: n.local,
+  }));
+  return {
+    data,
+    isPending: config.isPending,
+    error: config.error,
+    isFetching: live.isFetching,
+    refetch: live.refetch,
+    liveError: live.error,
+  };
 }
 export const useLlamaServerInfo = (what: 'version' | 'devices', enabled = true) =>
   useQuery({

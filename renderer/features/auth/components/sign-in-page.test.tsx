@@ -11,7 +11,10 @@ function keyServer(good: string) {
     const auth = (init.headers as Record<string, string>).Authorization;
     return auth === `Bearer ${good}`
       ? new Response('[]', { status: 200 })
-      : new Response(JSON.stringify({ error: { message: 'Invalid API key', type: 'authentication_error' } }), { status: 401 });
+      : new Response(
+          JSON.stringify({ error: { message: 'Invalid API key', type: 'authentication_error' } }),
+          { status: 401 },
+        );
   }) as typeof fetch;
 }
 

@@ -43,8 +43,8 @@ export function SignInPage() {
         <Logo size={40} />
         <h1 id="signin-title">Sign in to Llamactl</h1>
         <p className="muted">
-          Enter a management key. It is in your config file under <code>auth.management_keys</code>, or printed in the server log
-          when the server generated one.
+          Enter a management key. It is in your config file under <code>auth.management_keys</code>,
+          or printed in the server log when the server generated one.
         </p>
         {notice && (
           <div className="callout callout-warning" role="status">
@@ -75,7 +75,11 @@ export function SignInPage() {
           )}
         </div>
         <label className="checkbox-inline">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={remember}
+            onChange={(e) => setRemember(e.target.checked)}
+          />
           Remember me on this browser
         </label>
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>

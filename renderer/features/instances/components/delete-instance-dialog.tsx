@@ -11,8 +11,8 @@ export function DeleteInstanceDialog({ name }: { name: string }) {
       title={`Delete ${name}?`}
       body={
         <p>
-          The instance <strong>{name}</strong> and its settings are removed. API keys limited to it lose access to it. Model files and log
-          files stay on disk.
+          The instance <strong>{name}</strong> and its settings are removed. API keys limited to it
+          lose access to it. Model files and log files stay on disk.
         </p>
       }
       confirmLabel="Delete instance"

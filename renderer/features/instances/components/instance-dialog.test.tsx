@@ -13,7 +13,13 @@ function client() {
   c.setQueryData(systemKeys.config(), {
     local_node: 'main',
     nodes: { main: { address: '' } },
-    instances: { default_auto_restart: true, default_max_restarts: 3, default_restart_delay: 5, default_on_demand_start: true, default_idle_timeout: 30 },
+    instances: {
+      default_auto_restart: true,
+      default_max_restarts: 3,
+      default_restart_delay: 5,
+      default_on_demand_start: true,
+      default_idle_timeout: 30,
+    },
     backends: { 'llama-cpp': { command: 'llama-server', args: [] } },
   });
   return c;
@@ -24,7 +30,13 @@ afterEach(() => {
   useInstancesUi.setState({ dialog: null });
 });
 
-const created = (name: string) => ({ id: 1, name, status: 'stopped', health: 'stopped', options: { backend_type: 'llama_cpp', backend_options: {} } });
+const created = (name: string) => ({
+  id: 1,
+  name,
+  status: 'stopped',
+  health: 'stopped',
+  options: { backend_type: 'llama_cpp', backend_options: {} },
+});
 
 // the dialog renders many inputs; happy-dom on a shared CPU needs more than the default 5 s
 describe('instance dialog', { timeout: 30_000 }, () => {
@@ -42,7 +54,9 @@ describe('instance dialog', { timeout: 30_000 }, () => {
 
   it('posts the typed options, shows them as a command line, and closes on success', async () => {
     const user = userEvent.setup();
-    const srv = fakeServer([{ method: 'POST', path: '/instances/qwen', status: 201, body: created('qwen') }]);
+    const srv = fakeServer([
+      { method: 'POST', path: '/instances/qwen', status: 201, body: created('qwen') },
+    ]);
     vi.stubGlobal('fetch', srv.fetch);
     useInstancesUi.setState({ dialog: { kind: 'create' } });
     renderWithClient(<InstanceDialog mode="create" />, client());
@@ -54,7 +68,9 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     await user.clear(ctx);
     await user.type(ctx, '8192');
     await user.type(screen.getByLabelText(/^model--model$/), '/m.gguf');
-    expect(screen.getByTestId('command-preview').textContent).toBe('llama-server --ctx-size 8192 --model /m.gguf');
+    expect(screen.getByTestId('command-preview').textContent).toBe(
+      'llama-server --ctx-size 8192 --model /m.gguf',
+    );
     await user.click(screen.getByRole('button', { name: 'Create instance' }));
     await vi.waitFor(() => expect(useInstancesUi.getState().dialog).toBeNull());
     expect(srv.requests[0].body).toEqual({
@@ -72,7 +88,17 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     const user = userEvent.setup();
     vi.stubGlobal(
       'fetch',
-      fakeServer([{ method: 'POST', path: '/instances/x', status: 400, body: { error: 'validation_error', details: 'backend_options.flash_attn: must be on, off or auto' } }]).fetch,
+      fakeServer([
+        {
+          method: 'POST',
+          path: '/instances/x',
+          status: 400,
+          body: {
+            error: 'validation_error',
+            details: 'backend_options.flash_attn: must be on, off or auto',
+          },
+        },
+      ]).fetch,
     );
     useInstancesUi.setState({ dialog: { kind: 'create' } });
     renderWithClient(<InstanceDialog mode="create" />, client());
@@ -85,16 +111,35 @@ describe('instance dialog', { timeout: 30_000 }, () => {
 
   it('imports options from a pasted command line', async () => {
     const user = userEvent.setup();
-    const srv = fakeServer([{ method: 'POST', path: '/backends/vllm/parse-command', body: { backend_type: 'vllm', backend_options: { model: 'Qwen/Q', tensor_parallel_size: 2 } } }]);
+    const srv = fakeServer([
+      {
+        method: 'POST',
+        path: '/backends/vllm/parse-command',
+        body: {
+          backend_type: 'vllm',
+          backend_options: { model: 'Qwen/Q', tensor_parallel_size: 2 },
+        },
+      },
+    ]);
     vi.stubGlobal('fetch', srv.fetch);
     useInstancesUi.setState({ dialog: { kind: 'create' } });
     renderWithClient(<InstanceDialog mode="create" />, client());
     await user.click(screen.getByRole('tab', { name: 'Backend' }));
     await user.type(screen.getByLabelText('Command line to import'), 'vllm serve Qwen/Q -tp 2');
     await user.click(screen.getByRole('button', { name: 'Import command' }));
-    await vi.waitFor(() => expect(screen.getByTestId('command-preview').textContent).toBe('vllm serve Qwen/Q --tensor-parallel-size 2'));
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('command-preview').textContent).toBe(
+        'vllm serve Qwen/Q --tensor-parallel-size 2',
+      ),
+    );
     expect(srv.requests[0].body).toEqual({ command: 'vllm serve Qwen/Q -tp 2' });
-    expect((within(screen.getByRole('group', { name: 'Backend' })).getByLabelText(/vLLM/) as HTMLInputElement).checked).toBe(true);
+    expect(
+      (
+        within(screen.getByRole('group', { name: 'Backend' })).getByLabelText(
+          /vLLM/,
+        ) as HTMLInputElement
+      ).checked,
+    ).toBe(true);
   });
 
   it('loads name and settings from an exported JSON file', async () => {
@@ -104,11 +149,22 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     renderWithClient(<InstanceDialog mode="create" />, client());
     const exported = {
       name: 'from-file',
-      options: { backend_type: 'mlx_lm', backend_options: { model: 'mlx-community/Q-4bit', temp: 0.7 }, group: 'mac' },
+      options: {
+        backend_type: 'mlx_lm',
+        backend_options: { model: 'mlx-community/Q-4bit', temp: 0.7 },
+        group: 'mac',
+      },
     };
-    await user.upload(screen.getByLabelText('Import JSON file'), new File([JSON.stringify(exported)], 'from-file.json', { type: 'application/json' }));
-    await vi.waitFor(() => expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('from-file'));
+    await user.upload(
+      screen.getByLabelText('Import JSON file'),
+      new File([JSON.stringify(exported)], 'from-file.json', { type: 'application/json' }),
+    );
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('from-file'),
+    );
     expect((screen.getByLabelText('Group') as HTMLInputElement).value).toBe('mac');
-    expect(screen.getByTestId('command-preview').textContent).toBe('mlx_lm.server --model mlx-community/Q-4bit --temp 0.7');
+    expect(screen.getByTestId('command-preview').textContent).toBe(
+      'mlx_lm.server --model mlx-community/Q-4bit --temp 0.7',
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { BACKEND_TYPES, type BackendType, type InstanceOptions } from '../../../../shared/api/instances';
+import {
+  BACKEND_TYPES,
+  type BackendType,
+  type InstanceOptions,
+} from '../../../../shared/api/instances';
 import { BACKEND_EXECUTABLES } from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
@@ -30,13 +34,15 @@ import { useCloseInstanceDialog } from '../ui-store';
 import { OptionsTab } from './options-tab';
 
 const BACKEND_BLURB: Record<BackendType, string> = {
-  llama_cpp: 'llama-server: GGUF models on CPU, CUDA, Metal, Vulkan. Without a model it runs in router mode.',
+  llama_cpp:
+    'llama-server: GGUF models on CPU, CUDA, Metal, Vulkan. Without a model it runs in router mode.',
   mlx_lm: 'mlx_lm.server: MLX models on Apple silicon.',
   vllm: 'vllm serve: high-throughput serving on NVIDIA/AMD GPUs.',
 };
 
 const COMMAND_PLACEHOLDER: Record<BackendType, string> = {
-  llama_cpp: 'llama-server -m /models/qwen2.5-7b-instruct-q4_k_m.gguf -c 8192 -ngl 99 --flash-attn on',
+  llama_cpp:
+    'llama-server -m /models/qwen2.5-7b-instruct-q4_k_m.gguf -c 8192 -ngl 99 --flash-attn on',
   mlx_lm: 'mlx_lm.server --model mlx-community/Qwen2.5-7B-Instruct-4bit --temp 0.7',
   vllm: 'vllm serve Qwen/Qwen2.5-7B-Instruct --tensor-parallel-size 2 --gpu-memory-utilization 0.9',
 };
@@ -100,10 +106,21 @@ export function InstanceDialog({
   const clientErrors = useMemo(() => validateDraft(draft, mode), [draft, mode]);
   const errors = { ...(touched ? clientErrors : pickOptionErrors(clientErrors)), ...serverErrors };
   const options = useMemo(() => draftToOptions(draft), [draft]);
-  const argv = useMemo(() => previewArgv(options, config?.backends as BackendsConfigLite | undefined), [options, config]);
-  const groups = useMemo(() => [...new Set((instances ?? []).map((i) => i.options?.group).filter(Boolean) as string[])].sort(), [instances]);
+  const argv = useMemo(
+    () => previewArgv(options, config?.backends as BackendsConfigLite | undefined),
+    [options, config],
+  );
+  const groups = useMemo(
+    () =>
+      [
+        ...new Set((instances ?? []).map((i) => i.options?.group).filter(Boolean) as string[]),
+      ].sort(),
+    [instances],
+  );
   const tabErrors = (t: DialogTab) => Object.keys(errors).filter((k) => tabOfField(k) === t).length;
-  const setCount = Object.values(draft.backend_options).filter((v) => v !== undefined && v !== '').length;
+  const setCount = Object.values(draft.backend_options).filter(
+    (v) => v !== undefined && v !== '',
+  ).length;
 
   const submit = async () => {
     setTouched(true);
@@ -113,8 +130,15 @@ export function InstanceDialog({
       return;
     }
     try {
-      const inst = await save.mutateAsync({ name: mode === 'edit' ? name! : draft.name.trim(), options, mode });
-      toast.success(mode === 'create' ? `Created ${inst.name}` : `Saved ${inst.name}`, mode === 'create' ? 'Start it from the list when you are ready.' : undefined);
+      const inst = await save.mutateAsync({
+        name: mode === 'edit' ? name! : draft.name.trim(),
+        options,
+        mode,
+      });
+      toast.success(
+        mode === 'create' ? `Created ${inst.name}` : `Saved ${inst.name}`,
+        mode === 'create' ? 'Start it from the list when you are ready.' : undefined,
+      );
       close();
     } catch (err) {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
@@ -136,10 +160,17 @@ export function InstanceDialog({
     setParseError(null);
     try {
       const r = await instancesApi.parseCommand(type, command);
-      const next = draftFromOptions(draft.name, { backend_type: r.backend_type, backend_options: r.backend_options ?? {} }, draft);
+      const next = draftFromOptions(
+        draft.name,
+        { backend_type: r.backend_type, backend_options: r.backend_options ?? {} },
+        draft,
+      );
       setDraft(next);
       const n = Object.keys(r.backend_options ?? {}).length;
-      toast.success('Command imported', `${n} option${n === 1 ? '' : 's'} set for ${BACKEND_LABEL[r.backend_type]}.`);
+      toast.success(
+        'Command imported',
+        `${n} option${n === 1 ? '' : 's'} set for ${BACKEND_LABEL[r.backend_type]}.`,
+      );
       setCommand('');
     } catch (err) {
       setParseError(err instanceof Error ? err.message : String(err));
@@ -152,8 +183,15 @@ export function InstanceDialog({
     try {
       const parsed = JSON.parse(await file.text());
       const opts = (parsed.options ?? parsed) as Partial<InstanceOptions>;
-      if (!opts || typeof opts !== 'object' || !opts.backend_type) throw new Error('the file has no "options" with a "backend_type"');
-      setDraft((d) => draftFromOptions(mode === 'create' && typeof parsed.name === 'string' ? parsed.name : d.name, opts, d));
+      if (!opts || typeof opts !== 'object' || !opts.backend_type)
+        throw new Error('the file has no "options" with a "backend_type"');
+      setDraft((d) =>
+        draftFromOptions(
+          mode === 'create' && typeof parsed.name === 'string' ? parsed.name : d.name,
+          opts,
+          d,
+        ),
+      );
       toast.success('Imported', `Settings loaded from ${file.name}. Review them, then save.`);
     } catch (err) {
       toast.error('Could not import this file', err instanceof Error ? err.message : String(err));
@@ -161,7 +199,8 @@ export function InstanceDialog({
   };
 
   const running = existing?.status === 'running';
-  const saveLabel = mode === 'create' ? 'Create instance' : running ? 'Save and restart' : 'Save changes';
+  const saveLabel =
+    mode === 'create' ? 'Create instance' : running ? 'Save and restart' : 'Save changes';
   const nodeList = nodes ?? [];
 
   return (
@@ -179,8 +218,19 @@ export function InstanceDialog({
       headerExtra={
         mode === 'create' ? (
           <>
-            <input ref={fileRef} type="file" accept=".json,application/json" hidden onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} aria-label="Import JSON file" />
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => fileRef.current?.click()}>
+            <input
+              ref={fileRef}
+              type="file"
+              accept=".json,application/json"
+              hidden
+              onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])}
+              aria-label="Import JSON file"
+            />
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              onClick={() => fileRef.current?.click()}
+            >
               <Icon name="upload" size={14} />
               Import JSON
             </button>
@@ -189,11 +239,18 @@ export function InstanceDialog({
       }
       footer={
         <>
-          <span className="footer-hint muted small">{mode === 'create' ? 'Settings can be changed later.' : ''}</span>
+          <span className="footer-hint muted small">
+            {mode === 'create' ? 'Settings can be changed later.' : ''}
+          </span>
           <button type="button" className="btn btn-secondary" onClick={close}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={save.isPending}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => void submit()}
+            disabled={save.isPending}
+          >
             {save.isPending ? 'Saving…' : saveLabel}
           </button>
         </>
@@ -219,14 +276,26 @@ export function InstanceDialog({
           tabs={[
             { id: 'general', label: 'General', marker: <TabMarker n={tabErrors('general')} /> },
             { id: 'backend', label: 'Backend', marker: <TabMarker n={tabErrors('backend')} /> },
-            { id: 'options', label: 'Options', marker: tabErrors('options') ? <TabMarker n={tabErrors('options')} /> : setCount ? <span className="tab-count">{setCount}</span> : null },
+            {
+              id: 'options',
+              label: 'Options',
+              marker: tabErrors('options') ? (
+                <TabMarker n={tabErrors('options')} />
+              ) : setCount ? (
+                <span className="tab-count">{setCount}</span>
+              ) : null,
+            },
             { id: 'advanced', label: 'Advanced', marker: <TabMarker n={tabErrors('advanced')} /> },
           ]}
         />
         <div className="tab-panel" role="tabpanel" aria-label={tab}>
           {tab === 'general' && (
             <div className="form-grid">
-              <Field label="Name" error={errors.name} help="Used in URLs and as the model name for OpenAI clients. Letters, digits, . - _ (max 50).">
+              <Field
+                label="Name"
+                error={errors.name}
+                help="Used in URLs and as the model name for OpenAI clients. Letters, digits, . - _ (max 50)."
+              >
                 {(p) => (
                   <input
                     {...p}
@@ -241,10 +310,28 @@ export function InstanceDialog({
                 )}
               </Field>
               {nodeList.length > 1 && (
-                <Field label="Node" help={mode === 'edit' ? 'An instance cannot move to another node.' : 'Where the instance runs.'}>
+                <Field
+                  label="Node"
+                  help={
+                    mode === 'edit'
+                      ? 'An instance cannot move to another node.'
+                      : 'Where the instance runs.'
+                  }
+                >
                   {(p) => (
-                    <select {...p} className="select" value={draft.node} disabled={mode === 'edit'} onChange={(e) => patch({ node: e.target.value })}>
-                      <option value="">This server{nodeList.find((n) => n.local) ? ` (${nodeList.find((n) => n.local)!.name})` : ''}</option>
+                    <select
+                      {...p}
+                      className="select"
+                      value={draft.node}
+                      disabled={mode === 'edit'}
+                      onChange={(e) => patch({ node: e.target.value })}
+                    >
+                      <option value="">
+                        This server
+                        {nodeList.find((n) => n.local)
+                          ? ` (${nodeList.find((n) => n.local)!.name})`
+                          : ''}
+                      </option>
                       {nodeList
                         .filter((n) => !n.local && n.address)
                         .map((n) => (
@@ -256,10 +343,21 @@ export function InstanceDialog({
                   )}
                 </Field>
               )}
-              <Field label="Group" error={errors.group} help="Optional. Instances in a group share a running limit (group_limits) and evict each other.">
+              <Field
+                label="Group"
+                error={errors.group}
+                help="Optional. Instances in a group share a running limit (group_limits) and evict each other."
+              >
                 {(p) => (
                   <>
-                    <input {...p} className="input" list="group-suggestions" value={draft.group} onChange={(e) => patch({ group: e.target.value })} placeholder="e.g. large-models" />
+                    <input
+                      {...p}
+                      className="input"
+                      list="group-suggestions"
+                      value={draft.group}
+                      onChange={(e) => patch({ group: e.target.value })}
+                      placeholder="e.g. large-models"
+                    />
                     <datalist id="group-suggestions">
                       {groups.map((g) => (
                         <option key={g} value={g} />
@@ -276,17 +374,57 @@ export function InstanceDialog({
                   onChange={(v) => patch({ on_demand_start: v })}
                   help="A request for this model starts the instance if it is stopped."
                 />
-                <Field label="Idle timeout (minutes)" error={errors.idle_timeout} help="Stop after this long without requests. 0 = never.">
-                  {(p) => <input {...p} className="input input-narrow" inputMode="numeric" value={draft.idle_timeout} onChange={(e) => patch({ idle_timeout: e.target.value })} />}
+                <Field
+                  label="Idle timeout (minutes)"
+                  error={errors.idle_timeout}
+                  help="Stop after this long without requests. 0 = never."
+                >
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="input input-narrow"
+                      inputMode="numeric"
+                      value={draft.idle_timeout}
+                      onChange={(e) => patch({ idle_timeout: e.target.value })}
+                    />
+                  )}
                 </Field>
-                <Checkbox label="Restart automatically after a crash" checked={draft.auto_restart} onChange={(v) => patch({ auto_restart: v })} />
+                <Checkbox
+                  label="Restart automatically after a crash"
+                  checked={draft.auto_restart}
+                  onChange={(v) => patch({ auto_restart: v })}
+                />
                 {draft.auto_restart && (
                   <div className="form-row">
-                    <Field label="Max restarts" error={errors.max_restarts} help="Consecutive attempts before giving up.">
-                      {(p) => <input {...p} className="input input-narrow" inputMode="numeric" value={draft.max_restarts} onChange={(e) => patch({ max_restarts: e.target.value })} />}
+                    <Field
+                      label="Max restarts"
+                      error={errors.max_restarts}
+                      help="Consecutive attempts before giving up."
+                    >
+                      {(p) => (
+                        <input
+                          {...p}
+                          className="input input-narrow"
+                          inputMode="numeric"
+                          value={draft.max_restarts}
+                          onChange={(e) => patch({ max_restarts: e.target.value })}
+                        />
+                      )}
                     </Field>
-                    <Field label="Delay (seconds)" error={errors.restart_delay} help="Wait before each restart.">
-                      {(p) => <input {...p} className="input input-narrow" inputMode="numeric" value={draft.restart_delay} onChange={(e) => patch({ restart_delay: e.target.value })} />}
+                    <Field
+                      label="Delay (seconds)"
+                      error={errors.restart_delay}
+                      help="Wait before each restart."
+                    >
+                      {(p) => (
+                        <input
+                          {...p}
+                          className="input input-narrow"
+                          inputMode="numeric"
+                          value={draft.restart_delay}
+                          onChange={(e) => patch({ restart_delay: e.target.value })}
+                        />
+                      )}
                     </Field>
                   </div>
                 )}
@@ -299,13 +437,23 @@ export function InstanceDialog({
               <fieldset className="backend-choice">
                 <legend className="field-label">Backend</legend>
                 {BACKEND_TYPES.map((t) => (
-                  <label key={t} className={`backend-card${draft.backend_type === t ? ' selected' : ''}`}>
+                  <label
+                    key={t}
+                    className={`backend-card${draft.backend_type === t ? ' selected' : ''}`}
+                  >
                     <input
                       type="radio"
                       name="backend_type"
                       value={t}
                       checked={draft.backend_type === t}
-                      onChange={() => patch({ backend_type: t, backend_options: {}, extra: [], docker_enabled: undefined })}
+                      onChange={() =>
+                        patch({
+                          backend_type: t,
+                          backend_options: {},
+                          extra: [],
+                          docker_enabled: undefined,
+                        })
+                      }
                     />
                     <span className="backend-card-title">{BACKEND_LABEL[t]}</span>
                     <span className="backend-card-text">{BACKEND_BLURB[t]}</span>
@@ -315,7 +463,10 @@ export function InstanceDialog({
 
               <div className="form-section">
                 <h3 className="section-title">Import from a command line</h3>
-                <p className="field-help">Paste a command you already use; its flags fill the options. The backend is detected from the executable.</p>
+                <p className="field-help">
+                  Paste a command you already use; its flags fill the options. The backend is
+                  detected from the executable.
+                </p>
                 <textarea
                   className="input mono"
                   rows={3}
@@ -330,7 +481,12 @@ export function InstanceDialog({
                   </p>
                 )}
                 <div>
-                  <button type="button" className="btn btn-secondary btn-sm" disabled={!command.trim() || parsing} onClick={() => void parse()}>
+                  <button
+                    type="button"
+                    className="btn btn-secondary btn-sm"
+                    disabled={!command.trim() || parsing}
+                    onClick={() => void parse()}
+                  >
                     <Icon name="terminal" size={14} />
                     {parsing ? 'Importing…' : 'Import command'}
                   </button>
@@ -342,7 +498,14 @@ export function InstanceDialog({
                 {draft.backend_type !== 'mlx_lm' && (
                   <Checkbox
                     label="Run in Docker"
-                    checked={draft.docker_enabled ?? Boolean((config?.backends as BackendsConfigLite | undefined)?.[draft.backend_type === 'llama_cpp' ? 'llama-cpp' : 'vllm']?.docker?.enabled)}
+                    checked={
+                      draft.docker_enabled ??
+                      Boolean(
+                        (config?.backends as BackendsConfigLite | undefined)?.[
+                          draft.backend_type === 'llama_cpp' ? 'llama-cpp' : 'vllm'
+                        ]?.docker?.enabled,
+                      )
+                    }
                     onChange={(v) => patch({ docker_enabled: v })}
                     help="Uses the image and arguments from the backend's docker settings in the config."
                   />
@@ -352,7 +515,15 @@ export function InstanceDialog({
                   error={errors.command_override}
                   help={`Executable to run instead of the configured one (${(config?.backends as any)?.[draft.backend_type === 'llama_cpp' ? 'llama-cpp' : draft.backend_type === 'mlx_lm' ? 'mlx' : 'vllm']?.command ?? BACKEND_EXECUTABLES[draft.backend_type]}).`}
                 >
-                  {(p) => <input {...p} className="input mono" value={draft.command_override} onChange={(e) => patch({ command_override: e.target.value })} placeholder="/opt/llama.cpp/build/bin/llama-server" />}
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="input mono"
+                      value={draft.command_override}
+                      onChange={(e) => patch({ command_override: e.target.value })}
+                      placeholder="/opt/llama.cpp/build/bin/llama-server"
+                    />
+                  )}
                 </Field>
                 <div className="field">
                   <span className="field-label">Environment variables</span>
@@ -370,17 +541,26 @@ export function InstanceDialog({
             </div>
           )}
 
-          {tab === 'options' && <OptionsTab type={draft.backend_type} values={draft.backend_options} errors={errors} onChange={setOption} />}
+          {tab === 'options' && (
+            <OptionsTab
+              type={draft.backend_type}
+              values={draft.backend_options}
+              errors={errors}
+              onChange={setOption}
+            />
+          )}
 
           {tab === 'advanced' && (
             <div className="stack">
               <div className="form-section">
                 <h3 className="section-title">Extra arguments</h3>
                 <p className="field-help">
-                  Flags the option list doesn't know, passed as <code>--flag value</code> after the typed options. Leave the value empty for a flag
-                  without a value.
+                  Flags the option list doesn't know, passed as <code>--flag value</code> after the
+                  typed options. Leave the value empty for a flag without a value.
                 </p>
-                {errors['backend_options.extra_args'] && <p className="field-error">{errors['backend_options.extra_args']}</p>}
+                {errors['backend_options.extra_args'] && (
+                  <p className="field-error">{errors['backend_options.extra_args']}</p>
+                )}
                 <KeyValueEditor
                   rows={draft.extra}
                   onChange={(extra) => patch({ extra })}
@@ -395,15 +575,17 @@ export function InstanceDialog({
                 <div className="form-section">
                   <h3 className="section-title">Router presets (preset.ini)</h3>
                   <p className="field-help">
-                    For router mode (no model set): an INI file describing the models llama-server may load. Saved next to the instance and passed
-                    as <code>--models-preset</code>.
+                    For router mode (no model set): an INI file describing the models llama-server
+                    may load. Saved next to the instance and passed as <code>--models-preset</code>.
                   </p>
                   <textarea
                     className="input mono"
                     rows={6}
                     aria-label="preset.ini content"
                     value={draft.preset_ini}
-                    placeholder={'[qwen-7b]\nmodel = /models/qwen2.5-7b-q4_k_m.gguf\nctx-size = 8192'}
+                    placeholder={
+                      '[qwen-7b]\nmodel = /models/qwen2.5-7b-q4_k_m.gguf\nctx-size = 8192'
+                    }
                     onChange={(e) => patch({ preset_ini: e.target.value })}
                   />
                 </div>
@@ -438,5 +620,7 @@ function TabMarker({ n }: { n: number }) {
 
 /** Before the first save attempt only option errors show (they appear as the user types). */
 function pickOptionErrors(e: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith('backend_options.') || k === 'command_override'));
+  return Object.fromEntries(
+    Object.entries(e).filter(([k]) => k.startsWith('backend_options.') || k === 'command_override'),
+  );
 }

@@ -7,7 +7,14 @@ import { Menu } from '../../../components/menu';
 import { toast } from '../../../components/toasts';
 import { downloadText } from '../../../lib/format';
 import { useInstanceAction, type InstanceAction } from '../mutations';
-import { BACKEND_LABEL, instanceModel, instancePort, isRouterMode, shortModel, stateBadge } from '../labels';
+import {
+  BACKEND_LABEL,
+  instanceModel,
+  instancePort,
+  isRouterMode,
+  shortModel,
+  stateBadge,
+} from '../labels';
 import { useOpenInstanceDialog } from '../ui-store';
 
 function InstanceRowImpl({ instance: i }: { instance: Instance }) {
@@ -26,29 +33,53 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
     );
   const exportJson = () => {
     const { id: _id, ...rest } = i;
-    downloadText(`${i.name}.json`, JSON.stringify({ name: rest.name, options: rest.options }, null, 2), 'application/json');
+    downloadText(
+      `${i.name}.json`,
+      JSON.stringify({ name: rest.name, options: rest.options }, null, 2),
+      'application/json',
+    );
   };
   const running = canStop(i.status);
   return (
     <tr data-instance={i.name}>
       <td>
         <div className="cell-main">
-          <button type="button" className="instance-name link-button" onClick={() => open({ kind: 'edit', name: i.name })} title="Edit">
+          <button
+            type="button"
+            className="instance-name link-button"
+            onClick={() => open({ kind: 'edit', name: i.name })}
+            title="Edit"
+          >
             {i.name}
           </button>
-          <span className="cell-sub mono" title={model ?? 'Router mode: models are loaded on request'}>
+          <span
+            className="cell-sub mono"
+            title={model ?? 'Router mode: models are loaded on request'}
+          >
             {model ? shortModel(model) : 'router mode'}
           </span>
         </div>
       </td>
       <td>
         <span className="status-cell">
-          <Badge tone={badge.tone} dot pulse={badge.pulse} title={i.last_exit ? `Last exit: code ${i.last_exit.code ?? '–'} ${i.last_exit.signal ?? ''}` : undefined}>
+          <Badge
+            tone={badge.tone}
+            dot
+            pulse={badge.pulse}
+            title={
+              i.last_exit
+                ? `Last exit: code ${i.last_exit.code ?? '–'} ${i.last_exit.signal ?? ''}`
+                : undefined
+            }
+          >
             {badge.label}
           </Badge>
           {i.unreachable && <Badge tone="warning">Node unreachable</Badge>}
           {badge.label === 'Failed' && i.last_exit && (
-            <span className="muted small mono" title="How the backend process last ended; see its logs for the reason">
+            <span
+              className="muted small mono"
+              title="How the backend process last ended; see its logs for the reason"
+            >
               {i.last_exit.signal ?? `exit ${i.last_exit.code ?? '?'}`}
             </span>
           )}
@@ -60,16 +91,32 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
         </span>
       </td>
       <td className="hide-sm">
-        <span className={`backend-tag backend-${i.options?.backend_type}`}>{BACKEND_LABEL[i.options?.backend_type] ?? i.options?.backend_type}</span>
+        <span className={`backend-tag backend-${i.options?.backend_type}`}>
+          {BACKEND_LABEL[i.options?.backend_type] ?? i.options?.backend_type}
+        </span>
         {i.options?.docker_enabled && <span className="backend-tag backend-docker">Docker</span>}
       </td>
-      <td className="hide-md">{i.node ?? i.options?.nodes?.[0] ?? <span className="muted">local</span>}</td>
-      <td className="hide-md">{i.options?.group ? <span className="group-tag">{i.options.group}</span> : <span className="muted">–</span>}</td>
+      <td className="hide-md">
+        {i.node ?? i.options?.nodes?.[0] ?? <span className="muted">local</span>}
+      </td>
+      <td className="hide-md">
+        {i.options?.group ? (
+          <span className="group-tag">{i.options.group}</span>
+        ) : (
+          <span className="muted">–</span>
+        )}
+      </td>
       <td className="hide-sm mono">{port ?? <span className="muted">–</span>}</td>
       <td className="actions-col">
         <div className="row-actions">
           {running ? (
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => run('stop')} disabled={busy} aria-label={`Stop ${i.name}`}>
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              onClick={() => run('stop')}
+              disabled={busy}
+              aria-label={`Stop ${i.name}`}
+            >
               <Icon name="stop" size={14} />
               <span className="btn-label">Stop</span>
             </button>
@@ -85,17 +132,34 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
               <span className="btn-label">Start</span>
             </button>
           )}
-          <button type="button" className="btn btn-ghost btn-icon" onClick={() => open({ kind: 'logs', name: i.name })} aria-label={`Logs of ${i.name}`} title="Logs">
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon"
+            onClick={() => open({ kind: 'logs', name: i.name })}
+            aria-label={`Logs of ${i.name}`}
+            title="Logs"
+          >
             <Icon name="logs" />
           </button>
-          <button type="button" className="btn btn-ghost btn-icon hide-xs" onClick={() => open({ kind: 'edit', name: i.name })} aria-label={`Edit ${i.name}`} title="Edit">
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon hide-xs"
+            onClick={() => open({ kind: 'edit', name: i.name })}
+            aria-label={`Edit ${i.name}`}
+            title="Edit"
+          >
             <Icon name="edit" />
           </button>
           <Menu
             label={`More actions for ${i.name}`}
             items={[
               { label: 'Restart', icon: 'restart', onSelect: () => run('restart'), disabled: busy },
-              { label: 'Router models', icon: 'layers', onSelect: () => open({ kind: 'models', name: i.name }), hidden: !isRouterMode(i) },
+              {
+                label: 'Router models',
+                icon: 'layers',
+                onSelect: () => open({ kind: 'models', name: i.name }),
+                hidden: !isRouterMode(i),
+              },
               { label: 'Export JSON', icon: 'download', onSelect: exportJson },
               {
                 label: 'Delete',

@@ -47,7 +47,13 @@ describe('instances page', () => {
   });
 
   it('shows each instance with its state, backend, port and model', () => {
-    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta', { options: { ...inst('beta').options, group: 'big' } })]));
+    renderWithClient(
+      <InstancesPage />,
+      seeded([
+        inst('alpha', { status: 'running', health: 'ready' }),
+        inst('beta', { options: { ...inst('beta').options, group: 'big' } }),
+      ]),
+    );
     const alpha = screen.getByText('alpha').closest('tr')!;
     expect(within(alpha).getByText('Ready')).toBeTruthy();
     expect(within(alpha).getByText('8005')).toBeTruthy();
@@ -60,7 +66,16 @@ describe('instances page', () => {
   });
 
   it('says how a failed instance ended', () => {
-    renderWithClient(<InstancesPage />, seeded([inst('gamma', { status: 'failed', health: 'failed', last_exit: { code: null, signal: 'SIGKILL', at: 1 } })]));
+    renderWithClient(
+      <InstancesPage />,
+      seeded([
+        inst('gamma', {
+          status: 'failed',
+          health: 'failed',
+          last_exit: { code: null, signal: 'SIGKILL', at: 1 },
+        }),
+      ]),
+    );
     const row = screen.getByText('gamma').closest('tr')!;
     expect(within(row).getByText('Failed')).toBeTruthy();
     expect(within(row).getByText('SIGKILL')).toBeTruthy();
@@ -73,16 +88,41 @@ describe('instances page', () => {
     const client = seeded([inst('alpha', { status: 'running', health: 'starting' })]);
     renderWithClient(<InstancesPage />, client);
     expect(screen.getByText('Starting')).toBeTruthy();
-    act(() => applyInstanceEvent(client, { type: 'instance', seq: 1, time: 0, name: 'alpha', change: 'health', instance: inst('alpha', { status: 'running', health: 'ready' }) }));
+    act(() =>
+      applyInstanceEvent(client, {
+        type: 'instance',
+        seq: 1,
+        time: 0,
+        name: 'alpha',
+        change: 'health',
+        instance: inst('alpha', { status: 'running', health: 'ready' }),
+      }),
+    );
     expect(await screen.findByText('Ready')).toBeTruthy();
-    act(() => applyInstanceEvent(client, { type: 'instance', seq: 2, time: 0, name: 'alpha', change: 'deleted', instance: null }));
+    act(() =>
+      applyInstanceEvent(client, {
+        type: 'instance',
+        seq: 2,
+        time: 0,
+        name: 'alpha',
+        change: 'deleted',
+        instance: null,
+      }),
+    );
     await vi.waitFor(() => expect(screen.queryByText('alpha')).toBeNull());
     expect(srv.requests).toEqual([]);
   });
 
   it('filters by search text and by status', async () => {
     const user = userEvent.setup();
-    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta'), inst('gamma', { status: 'failed', health: 'failed' })]));
+    renderWithClient(
+      <InstancesPage />,
+      seeded([
+        inst('alpha', { status: 'running', health: 'ready' }),
+        inst('beta'),
+        inst('gamma', { status: 'failed', health: 'failed' }),
+      ]),
+    );
     await user.type(screen.getByLabelText('Search instances'), 'bet');
     expect(screen.queryByText('alpha')).toBeNull();
     expect(screen.getByText('beta')).toBeTruthy();
@@ -98,21 +138,34 @@ describe('instances page', () => {
 
   it('starts an instance and shows what the server answered', async () => {
     const user = userEvent.setup();
-    const srv = fakeServer([{ method: 'POST', path: '/instances/beta/start', body: inst('beta', { status: 'running', health: 'starting' }) }]);
+    const srv = fakeServer([
+      {
+        method: 'POST',
+        path: '/instances/beta/start',
+        body: inst('beta', { status: 'running', health: 'starting' }),
+      },
+    ]);
     vi.stubGlobal('fetch', srv.fetch);
     renderWithClient(<InstancesPage />, seeded([inst('beta')]));
     await user.click(screen.getByRole('button', { name: 'Start beta' }));
     expect(await screen.findByText('Starting')).toBeTruthy();
-    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /instances/beta/start']);
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /instances/beta/start',
+    ]);
   });
 
   it('deletes only after confirmation, and offers no delete for a running instance', async () => {
     const user = userEvent.setup();
     const srv = fakeServer([{ method: 'DELETE', path: '/instances/beta', status: 204 }]);
     vi.stubGlobal('fetch', srv.fetch);
-    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]));
+    renderWithClient(
+      <InstancesPage />,
+      seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]),
+    );
     await user.click(screen.getByRole('button', { name: 'More actions for alpha' }));
-    expect((screen.getByRole('menuitem', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('menuitem', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
     await user.keyboard('{Escape}');
     await user.click(screen.getByRole('button', { name: 'More actions for beta' }));
     await user.click(screen.getByRole('menuitem', { name: 'Delete' }));

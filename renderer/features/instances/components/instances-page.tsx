@@ -5,14 +5,23 @@ import { EmptyState } from '../../../components/empty-state';
 import { Spinner } from '../../../components/spinner';
 import { useInstances } from '../queries';
 import { BACKEND_LABEL, instanceModel } from '../labels';
-import { useInstanceDialog, useInstancesUi, useOpenInstanceDialog, type StatusFilter } from '../ui-store';
+import {
+  useInstanceDialog,
+  useInstancesUi,
+  useOpenInstanceDialog,
+  type StatusFilter,
+} from '../ui-store';
 import { InstanceRow } from './instance-row';
 import { DeleteInstanceDialog } from './delete-instance-dialog';
 
 // dialogs load on first use: the form pulls in every backend's option table
-const InstanceDialog = lazy(() => import('./instance-dialog').then((m) => ({ default: m.InstanceDialog })));
+const InstanceDialog = lazy(() =>
+  import('./instance-dialog').then((m) => ({ default: m.InstanceDialog })),
+);
 const LogViewer = lazy(() => import('./log-viewer').then((m) => ({ default: m.LogViewer })));
-const RouterModelsDialog = lazy(() => import('./router-models-dialog').then((m) => ({ default: m.RouterModelsDialog })));
+const RouterModelsDialog = lazy(() =>
+  import('./router-models-dialog').then((m) => ({ default: m.RouterModelsDialog })),
+);
 
 const STATUS_FILTERS: { v: StatusFilter; label: string }[] = [
   { v: 'all', label: 'All' },
@@ -21,14 +30,29 @@ const STATUS_FILTERS: { v: StatusFilter; label: string }[] = [
   { v: 'failed', label: 'Failed' },
 ];
 
-export function matchesFilter(i: Instance, search: string, status: StatusFilter, backend: string): boolean {
+export function matchesFilter(
+  i: Instance,
+  search: string,
+  status: StatusFilter,
+  backend: string,
+): boolean {
   if (backend !== 'all' && i.options?.backend_type !== backend) return false;
   if (status === 'running' && !(i.status === 'running' || i.status === 'restarting')) return false;
   if (status === 'stopped' && i.status !== 'stopped') return false;
-  if (status === 'failed' && !(i.status === 'failed' || i.health === 'failed' || i.health === 'unhealthy')) return false;
+  if (
+    status === 'failed' &&
+    !(i.status === 'failed' || i.health === 'failed' || i.health === 'unhealthy')
+  )
+    return false;
   const q = search.trim().toLowerCase();
   if (!q) return true;
-  return [i.name, i.options?.group, i.node, instanceModel(i), String(i.options?.backend_options?.port ?? '')]
+  return [
+    i.name,
+    i.options?.group,
+    i.node,
+    instanceModel(i),
+    String(i.options?.backend_options?.port ?? ''),
+  ]
     .filter(Boolean)
     .some((s) => String(s).toLowerCase().includes(q));
 }
@@ -44,7 +68,10 @@ export function InstancesPage() {
   const setBackend = useInstancesUi((s) => s.setBackend);
 
   const list = useMemo(() => data ?? [], [data]);
-  const filtered = useMemo(() => list.filter((i) => matchesFilter(i, search, status, backend)), [list, search, status, backend]);
+  const filtered = useMemo(
+    () => list.filter((i) => matchesFilter(i, search, status, backend)),
+    [list, search, status, backend],
+  );
   const shown = useProgressive(filtered);
   const counts = useMemo(() => {
     const running = list.filter((i) => i.status === 'running').length;
@@ -65,7 +92,11 @@ export function InstancesPage() {
           </p>
         </div>
         <div className="page-actions">
-          <button type="button" className="btn btn-primary" onClick={() => open({ kind: 'create' })}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => open({ kind: 'create' })}
+          >
             <Icon name="plus" />
             Create instance
           </button>
@@ -93,19 +124,24 @@ export function InstancesPage() {
             icon="server"
             title="No instances yet"
             action={
-              <button type="button" className="btn btn-primary" onClick={() => open({ kind: 'create' })}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => open({ kind: 'create' })}
+              >
                 <Icon name="plus" />
                 Create your first instance
               </button>
             }
           >
             <p>
-              An instance is one model server (llama.cpp, MLX or vLLM) that Llamactl starts, watches and routes requests to. Create one
-              with a model file path or a Hugging Face repo, or <a href="#/models">download a model</a> first and create the instance from
-              it.
+              An instance is one model server (llama.cpp, MLX or vLLM) that Llamactl starts, watches
+              and routes requests to. Create one with a model file path or a Hugging Face repo, or{' '}
+              <a href="#/models">download a model</a> first and create the instance from it.
             </p>
             <p className="muted small">
-              Once it runs, any OpenAI client can use it at <code>/v1</code> with the instance name as the model.
+              Once it runs, any OpenAI client can use it at <code>/v1</code> with the instance name
+              as the model.
             </p>
           </EmptyState>
         </div>
@@ -125,14 +161,30 @@ export function InstancesPage() {
                 onChange={(e) => setSearch(e.target.value)}
               />
             </div>
-            <div className="segmented segmented-text" role="radiogroup" aria-label="Filter by status">
+            <div
+              className="segmented segmented-text"
+              role="radiogroup"
+              aria-label="Filter by status"
+            >
               {STATUS_FILTERS.map((f) => (
-                <button key={f.v} type="button" role="radio" aria-checked={status === f.v} className={status === f.v ? 'active' : ''} onClick={() => setStatus(f.v)}>
+                <button
+                  key={f.v}
+                  type="button"
+                  role="radio"
+                  aria-checked={status === f.v}
+                  className={status === f.v ? 'active' : ''}
+                  onClick={() => setStatus(f.v)}
+                >
                   {f.label}
                 </button>
               ))}
             </div>
-            <select className="select select-compact" aria-label="Filter by backend" value={backend} onChange={(e) => setBackend(e.target.value)}>
+            <select
+              className="select select-compact"
+              aria-label="Filter by backend"
+              value={backend}
+              onChange={(e) => setBackend(e.target.value)}
+            >
               <option value="all">All backends</option>
               {Object.entries(BACKEND_LABEL).map(([v, l]) => (
                 <option key={v} value={v}>
@@ -147,10 +199,18 @@ export function InstancesPage() {
                 <tr>
                   <th scope="col">Instance</th>
                   <th scope="col">Status</th>
-                  <th scope="col" className="hide-sm">Backend</th>
-                  <th scope="col" className="hide-md">Node</th>
-                  <th scope="col" className="hide-md">Group</th>
-                  <th scope="col" className="hide-sm">Port</th>
+                  <th scope="col" className="hide-sm">
+                    Backend
+                  </th>
+                  <th scope="col" className="hide-md">
+                    Node
+                  </th>
+                  <th scope="col" className="hide-md">
+                    Group
+                  </th>
+                  <th scope="col" className="hide-sm">
+                    Port
+                  </th>
                   <th scope="col" className="actions-col">
                     <span className="sr-only">Actions</span>
                   </th>

@@ -110,7 +110,10 @@ export function useLogLines(name: string, lines: number) {
     };
     (async () => {
       try {
-        const res = await apiStream(`/instances/${encodeURIComponent(name)}/logs/stream?lines=${lines}`, { signal: ctrl.signal });
+        const res = await apiStream(
+          `/instances/${encodeURIComponent(name)}/logs/stream?lines=${lines}`,
+          { signal: ctrl.signal },
+        );
         setSource('stream');
         setLoading(false);
         const sse = (res.headers.get('content-type') ?? '').includes('text/event-stream');
@@ -168,7 +171,8 @@ export function LogViewer({ name }: { name: string }) {
   }, [view, query, version]);
 
   useEffect(() => {
-    if (follow && !paused && scroller.current) scroller.current.scrollTop = scroller.current.scrollHeight;
+    if (follow && !paused && scroller.current)
+      scroller.current.scrollTop = scroller.current.scrollHeight;
   }, [shown, follow, paused]);
 
   const badge = inst ? stateBadge(inst) : null;
@@ -177,18 +181,33 @@ export function LogViewer({ name }: { name: string }) {
       size="xl"
       title={
         <span className="title-with-badge">
-          Logs: {name} {badge && <Badge tone={badge.tone} dot pulse={badge.pulse}>{badge.label}</Badge>}
+          Logs: {name}{' '}
+          {badge && (
+            <Badge tone={badge.tone} dot pulse={badge.pulse}>
+              {badge.label}
+            </Badge>
+          )}
         </span>
       }
-      description={source === 'stream' ? 'Live: new lines appear as the backend writes them.' : 'Snapshot of the log file (live streaming is unavailable on this server).'}
+      description={
+        source === 'stream'
+          ? 'Live: new lines appear as the backend writes them.'
+          : 'Snapshot of the log file (live streaming is unavailable on this server).'
+      }
       onClose={close}
       footer={
         <>
           <span className="footer-hint muted small" aria-live="polite">
-            {query ? `${shown.length} of ${view.length} lines match` : `${view.length} line${view.length === 1 ? '' : 's'}`}
+            {query
+              ? `${shown.length} of ${view.length} lines match`
+              : `${view.length} line${view.length === 1 ? '' : 's'}`}
             {paused ? ' · paused' : ''}
           </span>
-          <button type="button" className="btn btn-secondary" onClick={() => downloadText(`${name}-logs.txt`, view.join('\n'))}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => downloadText(`${name}-logs.txt`, view.join('\n'))}
+          >
             <Icon name="download" size={14} />
             Download
           </button>
@@ -201,11 +220,23 @@ export function LogViewer({ name }: { name: string }) {
       <div className="log-toolbar">
         <div className="search">
           <Icon name="search" />
-          <input type="search" className="input" placeholder="Search logs…" aria-label="Search logs" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input
+            type="search"
+            className="input"
+            placeholder="Search logs…"
+            aria-label="Search logs"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
         </div>
         <label className="inline-select">
           <span className="small muted">Lines</span>
-          <select className="select select-compact" value={count} onChange={(e) => setCount(Number(e.target.value))} aria-label="Lines to load">
+          <select
+            className="select select-compact"
+            value={count}
+            onChange={(e) => setCount(Number(e.target.value))}
+            aria-label="Lines to load"
+          >
             {LINE_CHOICES.map((n) => (
               <option key={n} value={n}>
                 last {n.toLocaleString()}
@@ -236,9 +267,19 @@ export function LogViewer({ name }: { name: string }) {
           <span>{error}</span>
         </div>
       )}
-      <div className="log-panel mono" ref={scroller} role="log" aria-label={`Log output of ${name}`} tabIndex={0}>
+      <div
+        className="log-panel mono"
+        ref={scroller}
+        role="log"
+        aria-label={`Log output of ${name}`}
+        tabIndex={0}
+      >
         {loading && view.length === 0 && <div className="log-empty">Loading…</div>}
-        {!loading && view.length === 0 && !error && <div className="log-empty">No log output yet. Start the instance to see its output here.</div>}
+        {!loading && view.length === 0 && !error && (
+          <div className="log-empty">
+            No log output yet. Start the instance to see its output here.
+          </div>
+        )}
         {shown.map((l, i) => (
           <div key={i} className={`log-line ${lineClass(l)}`}>
             {query ? <Highlight text={l} q={query.trim()} /> : l || '\u00a0'}

@@ -69,7 +69,10 @@ function OptionInputImpl({
           if (raw === '') return onChange(field.key, undefined);
           if (numeric) {
             const t = raw.trim();
-            const ok = field.type === 'int' ? /^[+-]?\d+$/.test(t) : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t);
+            const ok =
+              field.type === 'int'
+                ? /^[+-]?\d+$/.test(t)
+                : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t);
             // keep the text while it doesn't parse (e.g. "0." mid-typing); validation shows why
             return onChange(field.key, ok && !t.endsWith('.') ? Number(t) : raw);
           }
@@ -79,7 +82,10 @@ function OptionInputImpl({
     );
   }
   return (
-    <div className={`option-field option-${field.type === 'bool' ? 'bool' : 'value'}${error ? ' has-error' : ''}`} data-option={field.key}>
+    <div
+      className={`option-field option-${field.type === 'bool' ? 'bool' : 'value'}${error ? ' has-error' : ''}`}
+      data-option={field.key}
+    >
       {field.type === 'bool' ? (
         <div className="option-bool-row">
           {control}
@@ -93,7 +99,15 @@ function OptionInputImpl({
       )}
       <p id={help} className="field-help">
         {field.help}
-        {field.aliases.length > 0 && <span className="option-aliases"> · also {field.aliases.map((a) => (a.length <= 3 ? `-${a}` : `--${a.replace(/_/g, '-')}`)).join(', ')}</span>}
+        {field.aliases.length > 0 && (
+          <span className="option-aliases">
+            {' '}
+            · also{' '}
+            {field.aliases
+              .map((a) => (a.length <= 3 ? `-${a}` : `--${a.replace(/_/g, '-')}`))
+              .join(', ')}
+          </span>
+        )}
       </p>
       {error && (
         <p id={err} className="field-error" role="alert">

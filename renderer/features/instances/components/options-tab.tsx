@@ -31,7 +31,11 @@ export function OptionsTab({
         (f) =>
           !f.common &&
           (!onlySet || isSet(f.key) || errors[`backend_options.${f.key}`]) &&
-          (!q || f.key.includes(q.replace(/-/g, '_').replace(/^_+/, '')) || f.flag.includes(q) || f.help.toLowerCase().includes(q) || f.aliases.some((a) => a === q.replace(/^-+/, ''))),
+          (!q ||
+            f.key.includes(q.replace(/-/g, '_').replace(/^_+/, '')) ||
+            f.flag.includes(q) ||
+            f.help.toLowerCase().includes(q) ||
+            f.aliases.some((a) => a === q.replace(/^-+/, ''))),
       ),
     // isSet reads `values`
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -45,17 +49,31 @@ export function OptionsTab({
         <h3 className="section-title">Common options</h3>
         <div className="option-grid">
           {common.map((f) => (
-            <OptionInput key={f.key} field={f} value={values[f.key]} error={errors[`backend_options.${f.key}`]} onChange={onChange} />
+            <OptionInput
+              key={f.key}
+              field={f}
+              value={values[f.key]}
+              error={errors[`backend_options.${f.key}`]}
+              onChange={onChange}
+            />
           ))}
         </div>
       </section>
       <section>
         <div className="section-head">
           <h3 className="section-title">
-            All options <span className="muted">({fields.length - common.length}{setCount ? `, ${setCount} set` : ''})</span>
+            All options{' '}
+            <span className="muted">
+              ({fields.length - common.length}
+              {setCount ? `, ${setCount} set` : ''})
+            </span>
           </h3>
           <label className="checkbox-inline small">
-            <input type="checkbox" checked={onlySet} onChange={(e) => setOnlySet(e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={onlySet}
+              onChange={(e) => setOnlySet(e.target.checked)}
+            />
             Only options that are set
           </label>
         </div>
@@ -72,17 +90,31 @@ export function OptionsTab({
         </div>
         <div className="option-list">
           {(showAll || q ? rest : rest.slice(0, PAGE)).map((f) => (
-            <OptionInput key={f.key} field={f} value={values[f.key]} error={errors[`backend_options.${f.key}`]} onChange={onChange} />
+            <OptionInput
+              key={f.key}
+              field={f}
+              value={values[f.key]}
+              error={errors[`backend_options.${f.key}`]}
+              onChange={onChange}
+            />
           ))}
           {!showAll && !q && rest.length > PAGE && (
             <div className="option-more">
-              <button type="button" className="btn btn-secondary btn-sm" onClick={() => setShowAll(true)}>
+              <button
+                type="button"
+                className="btn btn-secondary btn-sm"
+                onClick={() => setShowAll(true)}
+              >
                 Show all {rest.length} options
               </button>
               <span className="muted small">or search above</span>
             </div>
           )}
-          {rest.length === 0 && <p className="muted center pad">No option matches “{query}”. Unknown flags can go to Advanced → Extra arguments.</p>}
+          {rest.length === 0 && (
+            <p className="muted center pad">
+              No option matches “{query}”. Unknown flags can go to Advanced → Extra arguments.
+            </p>
+          )}
         </div>
       </section>
     </div>

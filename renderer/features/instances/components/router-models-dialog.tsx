@@ -24,14 +24,23 @@ export function RouterModelsDialog({ name }: { name: string }) {
       onClose={close}
       headerExtra={
         running ? (
-          <button type="button" className="btn btn-secondary btn-sm" onClick={() => void refetch()} disabled={isFetching}>
+          <button
+            type="button"
+            className="btn btn-secondary btn-sm"
+            onClick={() => void refetch()}
+            disabled={isFetching}
+          >
             <Icon name="restart" size={14} />
             Refresh
           </button>
         ) : undefined
       }
     >
-      {!running && <EmptyState icon="layers" title="The instance is not running">Start it to see and manage its models.</EmptyState>}
+      {!running && (
+        <EmptyState icon="layers" title="The instance is not running">
+          <p>Start it to see and manage its models.</p>
+        </EmptyState>
+      )}
       {running && isPending && <Spinner label="Loading models…" />}
       {running && error && (
         <div className="callout callout-danger" role="alert">
@@ -39,7 +48,11 @@ export function RouterModelsDialog({ name }: { name: string }) {
           <span>{error.message}</span>
         </div>
       )}
-      {running && data && models.length === 0 && <EmptyState icon="layers" title="No models found">Add models through a preset (Advanced tab) or the models folder.</EmptyState>}
+      {running && data && models.length === 0 && (
+        <EmptyState icon="layers" title="No models found">
+          <p>Add models through a preset (Advanced tab) or the models folder.</p>
+        </EmptyState>
+      )}
       {models.length > 0 && (
         <table className="table">
           <thead>
@@ -58,18 +71,40 @@ export function RouterModelsDialog({ name }: { name: string }) {
                 <tr key={m.id}>
                   <td className="mono">{m.id}</td>
                   <td>
-                    <Badge tone={st === 'loaded' ? 'success' : st === 'loading' ? 'info' : 'neutral'} dot pulse={st === 'loading'}>
+                    <Badge
+                      tone={st === 'loaded' ? 'success' : st === 'loading' ? 'info' : 'neutral'}
+                      dot
+                      pulse={st === 'loading'}
+                    >
                       {st[0].toUpperCase() + st.slice(1)}
                     </Badge>
                   </td>
                   <td className="actions-col">
                     {st === 'loaded' && (
-                      <button type="button" className="btn btn-secondary btn-sm" onClick={() => action.mutate({ model: m.id, action: 'unload' }, { onError: (e) => toast.error('Unload failed', e.message) })}>
+                      <button
+                        type="button"
+                        className="btn btn-secondary btn-sm"
+                        onClick={() =>
+                          action.mutate(
+                            { model: m.id, action: 'unload' },
+                            { onError: (e) => toast.error('Unload failed', e.message) },
+                          )
+                        }
+                      >
                         Unload
                       </button>
                     )}
                     {st === 'unloaded' && (
-                      <button type="button" className="btn btn-primary btn-sm" onClick={() => action.mutate({ model: m.id, action: 'load' }, { onError: (e) => toast.error('Load failed', e.message) })}>
+                      <button
+                        type="button"
+                        className="btn btn-primary btn-sm"
+                        onClick={() =>
+                          action.mutate(
+                            { model: m.id, action: 'load' },
+                            { onError: (e) => toast.error('Load failed', e.message) },
+                          )
+                        }
+                      >
                         Load
                       </button>
                     )}

@@ -38,7 +38,10 @@ export function KeysPage() {
       <header className="page-header">
         <div>
           <h1>API keys</h1>
-          <p className="page-subtitle">Keys for OpenAI-compatible clients calling {base}v1. Each key can reach all instances or only chosen ones.</p>
+          <p className="page-subtitle">
+            Keys for OpenAI-compatible clients calling {base}v1. Each key can reach all instances or
+            only chosen ones.
+          </p>
         </div>
         <div className="page-actions">
           <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
@@ -56,7 +59,12 @@ export function KeysPage() {
               <strong>Key “{created.name}” created.</strong>
               <p className="small">Copy it now: it is shown only once.</p>
             </div>
-            <button type="button" className="btn btn-ghost btn-icon" onClick={() => setCreated(null)} aria-label="Dismiss new key">
+            <button
+              type="button"
+              className="btn btn-ghost btn-icon"
+              onClick={() => setCreated(null)}
+              aria-label="Dismiss new key"
+            >
               <Icon name="x" />
             </button>
           </div>
@@ -83,7 +91,10 @@ export function KeysPage() {
         )}
         {data && data.length === 0 && (
           <EmptyState icon="key" title="No API keys yet">
-            Create a key to let applications call your models through the OpenAI-compatible endpoint.
+            <p>
+              Create a key to let applications call your models through the OpenAI-compatible
+              endpoint.
+            </p>
           </EmptyState>
         )}
         {data && data.length > 0 && (
@@ -92,9 +103,13 @@ export function KeysPage() {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Access</th>
-                <th scope="col" className="hide-sm">Created</th>
+                <th scope="col" className="hide-sm">
+                  Created
+                </th>
                 <th scope="col">Expires</th>
-                <th scope="col" className="hide-md">Last used</th>
+                <th scope="col" className="hide-md">
+                  Last used
+                </th>
                 <th scope="col" className="actions-col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -108,17 +123,42 @@ export function KeysPage() {
                   <Fragment key={k.id}>
                     <tr>
                       <td>
-                        <button type="button" className="expand-button" aria-expanded={open} onClick={() => setExpanded(open ? null : k.id)}>
+                        <button
+                          type="button"
+                          className="expand-button"
+                          aria-expanded={open}
+                          onClick={() => setExpanded(open ? null : k.id)}
+                        >
                           <Icon name={open ? 'chevronDown' : 'chevronRight'} size={14} />
                           <strong>{k.name}</strong>
                         </button>
                       </td>
-                      <td>{k.permission_mode === 'allow_all' ? <Badge tone="accent">All instances</Badge> : <Badge tone="purple">Chosen instances</Badge>}</td>
+                      <td>
+                        {k.permission_mode === 'allow_all' ? (
+                          <Badge tone="accent">All instances</Badge>
+                        ) : (
+                          <Badge tone="purple">Chosen instances</Badge>
+                        )}
+                      </td>
                       <td className="hide-sm">{formatDate(k.created_at)}</td>
-                      <td>{expired ? <Badge tone="danger">Expired</Badge> : k.expires_at ? formatDate(k.expires_at) : <span className="muted">Never</span>}</td>
+                      <td>
+                        {expired ? (
+                          <Badge tone="danger">Expired</Badge>
+                        ) : k.expires_at ? (
+                          formatDate(k.expires_at)
+                        ) : (
+                          <span className="muted">Never</span>
+                        )}
+                      </td>
                       <td className="hide-md">{formatRelative(k.last_used_at)}</td>
                       <td className="actions-col">
-                        <button type="button" className="btn btn-ghost btn-icon" onClick={() => setDeleting(k)} aria-label={`Delete key ${k.name}`} title="Delete">
+                        <button
+                          type="button"
+                          className="btn btn-ghost btn-icon"
+                          onClick={() => setDeleting(k)}
+                          aria-label={`Delete key ${k.name}`}
+                          title="Delete"
+                        >
                           <Icon name="trash" />
                         </button>
                       </td>
@@ -144,8 +184,8 @@ export function KeysPage() {
         </div>
         <div className="card-pad stack">
           <p className="muted">
-            Point any OpenAI SDK at <code>{base}v1</code> and use an instance name as the model. Stopped instances with on-demand start are started by
-            the first request.
+            Point any OpenAI SDK at <code>{base}v1</code> and use an instance name as the model.
+            Stopped instances with on-demand start are started by the first request.
           </p>
           <div className="code-block">
             <div className="code-block-head">
@@ -191,8 +231,14 @@ export function KeysPage() {
 }
 
 function KeyPermissions({ apiKey }: { apiKey: ApiKey }) {
-  const { data, isPending } = useKeyPermissions(apiKey.id, apiKey.permission_mode === 'per_instance');
-  if (apiKey.permission_mode === 'allow_all') return <p className="small muted">This key can call every instance, including ones created later.</p>;
+  const { data, isPending } = useKeyPermissions(
+    apiKey.id,
+    apiKey.permission_mode === 'per_instance',
+  );
+  if (apiKey.permission_mode === 'allow_all')
+    return (
+      <p className="small muted">This key can call every instance, including ones created later.</p>
+    );
   if (isPending) return <Spinner size={14} label="Loading permissions…" />;
   return (
     <div className="small">

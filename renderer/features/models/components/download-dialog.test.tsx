@@ -8,7 +8,10 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('download dialog', () => {
   it('splits the tag at the last colon and checks the org/model form', () => {
-    expect(splitRepo('bartowski/Llama-GGUF:Q4_K_M')).toEqual({ repo: 'bartowski/Llama-GGUF', tag: 'Q4_K_M' });
+    expect(splitRepo('bartowski/Llama-GGUF:Q4_K_M')).toEqual({
+      repo: 'bartowski/Llama-GGUF',
+      tag: 'Q4_K_M',
+    });
     expect(splitRepo('a/b')).toEqual({ repo: 'a/b', tag: '' });
     expect(repoError('llama')).toMatch(/org\/model/);
     expect(repoError('')).toMatch(/Enter a repository/);
@@ -28,11 +31,21 @@ describe('download dialog', () => {
           mmproj: [],
           quantizations: [
             { tag: 'Q4_K_M', files: ['m-Q4_K_M.gguf'], size_bytes: 4_000_000_000, split: false },
-            { tag: 'Q8_0', files: ['m-Q8_0-00001-of-00002.gguf', 'm-Q8_0-00002-of-00002.gguf'], size_bytes: 8_000_000_000, split: true },
+            {
+              tag: 'Q8_0',
+              files: ['m-Q8_0-00001-of-00002.gguf', 'm-Q8_0-00002-of-00002.gguf'],
+              size_bytes: 8_000_000_000,
+              split: true,
+            },
           ],
         },
       },
-      { method: 'POST', path: '/models/download', status: 202, body: { job_id: '0123456789abcdef', repo: 'org/m-GGUF', tag: 'Q8_0' } },
+      {
+        method: 'POST',
+        path: '/models/download',
+        status: 202,
+        body: { job_id: '0123456789abcdef', repo: 'org/m-GGUF', tag: 'Q8_0' },
+      },
     ]);
     vi.stubGlobal('fetch', srv.fetch);
     const onClose = vi.fn();
@@ -43,6 +56,9 @@ describe('download dialog', () => {
     await user.click(q8);
     await user.click(screen.getByRole('button', { name: 'Start download' }));
     await vi.waitFor(() => expect(onClose).toHaveBeenCalled());
-    expect(srv.requests.find((r) => r.method === 'POST')?.body).toEqual({ repo: 'org/m-GGUF:Q8_0', format: 'gguf' });
+    expect(srv.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      repo: 'org/m-GGUF:Q8_0',
+      format: 'gguf',
+    });
   });
 });

@@ -58,7 +58,12 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
           <button type="button" className="btn btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={start.isPending}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => void submit()}
+            disabled={start.isPending}
+          >
             <Icon name="download" size={14} />
             {start.isPending ? 'Starting…' : 'Start download'}
           </button>
@@ -76,7 +81,14 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
           <legend className="sr-only">Format</legend>
           {(['gguf', 'safetensors'] as const).map((f) => (
             <label key={f} className={format === f ? 'active' : ''}>
-              <input type="radio" name="format" value={f} checked={format === f} onChange={() => setFormat(f)} className="sr-only" />
+              <input
+                type="radio"
+                name="format"
+                value={f}
+                checked={format === f}
+                onChange={() => setFormat(f)}
+                className="sr-only"
+              />
               {f === 'gguf' ? 'GGUF (llama.cpp)' : 'Safetensors (vLLM, MLX)'}
             </label>
           ))}
@@ -84,7 +96,11 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
         <Field
           label="Repository"
           error={err}
-          help={format === 'gguf' ? 'org/model, optionally with a quantization tag (org/model:Q4_K_M).' : 'org/model; every safetensors file and the tokenizer are downloaded.'}
+          help={
+            format === 'gguf'
+              ? 'org/model, optionally with a quantization tag (org/model:Q4_K_M).'
+              : 'org/model; every safetensors file and the tokenizer are downloaded.'
+          }
         >
           {(p) => (
             <input
@@ -94,7 +110,11 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
               value={value}
               onChange={(e) => setValue(e.target.value)}
               onBlur={() => value && setTouched(true)}
-              placeholder={format === 'gguf' ? 'bartowski/Llama-3.2-3B-Instruct-GGUF' : 'Qwen/Qwen2.5-0.5B-Instruct'}
+              placeholder={
+                format === 'gguf'
+                  ? 'bartowski/Llama-3.2-3B-Instruct-GGUF'
+                  : 'Qwen/Qwen2.5-0.5B-Instruct'
+              }
             />
           )}
         </Field>
@@ -104,12 +124,21 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
               <h3 className="section-title">Quantization</h3>
               {hub.isFetching && <Spinner size={14} />}
             </div>
-            {hub.error && <p className="field-help">Could not list the files of this repository ({hub.error.message}). You can still type a tag after a colon.</p>}
-            {hub.data && hub.data.quantizations.length === 0 && <p className="field-help">No GGUF files in this repository.</p>}
+            {hub.error && (
+              <p className="field-help">
+                Could not list the files of this repository ({hub.error.message}). You can still
+                type a tag after a colon.
+              </p>
+            )}
+            {hub.data && hub.data.quantizations.length === 0 && (
+              <p className="field-help">No GGUF files in this repository.</p>
+            )}
             {hub.data && hub.data.quantizations.length > 0 && (
               <div className="quant-list" role="radiogroup" aria-label="Quantization">
                 {hub.data.quantizations.map((q) => {
-                  const selected = chosenTag ? chosenTag.toLowerCase() === q.tag.toLowerCase() : q.tag === hub.data!.default_tag;
+                  const selected = chosenTag
+                    ? chosenTag.toLowerCase() === q.tag.toLowerCase()
+                    : q.tag === hub.data!.default_tag;
                   return (
                     <label key={q.tag} className={`quant-option${selected ? ' selected' : ''}`}>
                       <input

@@ -24,14 +24,19 @@ export function ModelsPage() {
   const now = useNow();
   const dismissed = useDismissedJobs((s) => s.ids);
   const visibleJobs = (jobs ?? []).filter(
-    (j) => !dismissed.includes(j.id) && (j.status !== 'completed' || (j.completed_at ?? 0) > now / 1000 - 600),
+    (j) =>
+      !dismissed.includes(j.id) &&
+      (j.status !== 'completed' || (j.completed_at ?? 0) > now / 1000 - 600),
   );
   return (
     <div className="page">
       <header className="page-header">
         <div>
           <h1>Models</h1>
-          <p className="page-subtitle">Models in the local cache, ready to serve. Download GGUF or safetensors models from Hugging Face.</p>
+          <p className="page-subtitle">
+            Models in the local cache, ready to serve. Download GGUF or safetensors models from
+            Hugging Face.
+          </p>
         </div>
         <div className="page-actions">
           <button type="button" className="btn btn-primary" onClick={() => setDownloading(true)}>
@@ -57,7 +62,12 @@ export function ModelsPage() {
       <section className="card table-card" aria-label="Cached models">
         <div className="card-head">
           <h2>Cached models</h2>
-          {models && <span className="muted small">{models.length} model{models.length === 1 ? '' : 's'} · {formatBytes(models.reduce((s, m) => s + (m.size_bytes ?? 0), 0))}</span>}
+          {models && models.length > 0 && (
+            <span className="muted small">
+              {models.length} model{models.length === 1 ? '' : 's'} ·{' '}
+              {formatBytes(models.reduce((s, m) => s + (m.size_bytes ?? 0), 0))}
+            </span>
+          )}
         </div>
         {isPending && (
           <div className="card-pad center">
@@ -75,13 +85,20 @@ export function ModelsPage() {
             icon="box"
             title="No models yet"
             action={
-              <button type="button" className="btn btn-primary" onClick={() => setDownloading(true)}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => setDownloading(true)}
+              >
                 <Icon name="download" />
                 Download a model
               </button>
             }
           >
-            Download a model from Hugging Face, for example <code>bartowski/Llama-3.2-3B-Instruct-GGUF</code>, then create an instance from it.
+            <p>
+              Download a model from Hugging Face, for example{' '}
+              <code>bartowski/Llama-3.2-3B-Instruct-GGUF</code>, then create an instance from it.
+            </p>
           </EmptyState>
         )}
         {models && models.length > 0 && <ModelsTable models={models} />}
@@ -96,12 +113,27 @@ function JobRow({ job }: { job: DownloadJob }) {
   const retry = useStartDownload();
   const dismiss = useDismissedJobs((s) => s.dismiss);
   const p = job.progress ?? { bytes_downloaded: 0, total_bytes: 0, current_file: '' };
-  const pct = p.total_bytes > 0 ? (p.bytes_downloaded / p.total_bytes) * 100 : job.status === 'completed' ? 100 : null;
+  const pct =
+    p.total_bytes > 0
+      ? (p.bytes_downloaded / p.total_bytes) * 100
+      : job.status === 'completed'
+        ? 100
+        : null;
   const speed = jobSpeed(job);
-  const eta = speed > 0 && p.total_bytes > p.bytes_downloaded ? (p.total_bytes - p.bytes_downloaded) / speed : NaN;
+  const eta =
+    speed > 0 && p.total_bytes > p.bytes_downloaded
+      ? (p.total_bytes - p.bytes_downloaded) / speed
+      : NaN;
   const active = job.status === 'queued' || job.status === 'downloading';
   const label = `${job.repo}${job.tag ? `:${job.tag}` : ''}`;
-  const tone = job.status === 'completed' ? 'success' : job.status === 'failed' ? 'danger' : job.status === 'cancelled' ? 'neutral' : 'info';
+  const tone =
+    job.status === 'completed'
+      ? 'success'
+      : job.status === 'failed'
+        ? 'danger'
+        : job.status === 'cancelled'
+          ? 'neutral'
+          : 'info';
   return (
     <li className="job" data-job={job.id}>
       <div className="job-head">
@@ -114,7 +146,14 @@ function JobRow({ job }: { job: DownloadJob }) {
         </div>
         <div className="row-actions">
           {active && (
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => del.mutate(job, { onError: (e) => toast.error('Cancel failed', e.message) })} aria-label={`Cancel download of ${label}`}>
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              onClick={() =>
+                del.mutate(job, { onError: (e) => toast.error('Cancel failed', e.message) })
+              }
+              aria-label={`Cancel download of ${label}`}
+            >
               <Icon name="x" size={14} />
               Cancel
             </button>
@@ -126,8 +165,14 @@ function JobRow({ job }: { job: DownloadJob }) {
               aria-label={`Retry download of ${label}`}
               onClick={() =>
                 retry.mutate(
-                  { repo: job.tag && job.tag !== 'main' ? `${job.repo}:${job.tag}` : job.repo, format: job.format ?? 'gguf' },
-                  { onSuccess: () => dismiss(job.id), onError: (e) => toast.error('Retry failed', e.message) },
+                  {
+                    repo: job.tag && job.tag !== 'main' ? `${job.repo}:${job.tag}` : job.repo,
+                    format: job.format ?? 'gguf',
+                  },
+                  {
+                    onSuccess: () => dismiss(job.id),
+                    onError: (e) => toast.error('Retry failed', e.message),
+                  },
                 )
               }
             >
@@ -136,20 +181,39 @@ function JobRow({ job }: { job: DownloadJob }) {
             </button>
           )}
           {!active && (
-            <button type="button" className="btn btn-ghost btn-icon" onClick={() => dismiss(job.id)} aria-label={`Dismiss ${label}`} title="Dismiss">
+            <button
+              type="button"
+              className="btn btn-ghost btn-icon"
+              onClick={() => dismiss(job.id)}
+              aria-label={`Dismiss ${label}`}
+              title="Dismiss"
+            >
               <Icon name="x" size={14} />
             </button>
           )}
         </div>
       </div>
-      {job.status !== 'failed' && <ProgressBar tone={job.status === 'completed' ? 'success' : job.status === 'cancelled' ? 'muted' : undefined} value={job.status === 'queued' ? null : pct} label={`Download progress of ${label}`} />}
+      {job.status !== 'failed' && (
+        <ProgressBar
+          tone={
+            job.status === 'completed'
+              ? 'success'
+              : job.status === 'cancelled'
+                ? 'muted'
+                : undefined
+          }
+          value={job.status === 'queued' ? null : pct}
+          label={`Download progress of ${label}`}
+        />
+      )}
       <div className="job-meta small">
         {job.status === 'failed' ? (
           <span className="text-danger">{job.error || 'Download failed'}</span>
         ) : (
           <>
             <span>
-              {formatBytes(p.bytes_downloaded)} of {p.total_bytes ? formatBytes(p.total_bytes) : '…'}
+              {formatBytes(p.bytes_downloaded)} of{' '}
+              {p.total_bytes ? formatBytes(p.total_bytes) : '…'}
               {pct !== null && ` · ${pct.toFixed(1)}%`}
             </span>
             {active && speed > 0 && <span>{formatBytes(speed)}/s</span>}
@@ -160,7 +224,11 @@ function JobRow({ job }: { job: DownloadJob }) {
               </span>
             )}
             {active && p.current_file && <span className="mono truncate">{p.current_file}</span>}
-            {job.status === 'completed' && job.model_path && <span className="mono truncate" title={job.model_path}>{job.model_path}</span>}
+            {job.status === 'completed' && job.model_path && (
+              <span className="mono truncate" title={job.model_path}>
+                {job.model_path}
+              </span>
+            )}
           </>
         )}
       </div>
@@ -180,8 +248,16 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
   const createFrom = (m: CachedModel) => {
     const f = mainFile(m);
     const gguf = f?.type === 'gguf';
-    const base = m.repo.split('/').pop()!.replace(/-GGUF$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
-    const name = `${base}${m.tag && m.tag !== 'main' ? `-${m.tag.toLowerCase()}` : ''}`.slice(0, 50);
+    const base = m.repo
+      .split('/')
+      .pop()!
+      .replace(/-GGUF$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-');
+    const name = `${base}${m.tag && m.tag !== 'main' ? `-${m.tag.toLowerCase()}` : ''}`.slice(
+      0,
+      50,
+    );
     navigate('instances');
     openDialog({
       kind: 'create',
@@ -189,7 +265,10 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
         name,
         options: gguf
           ? { backend_type: 'llama_cpp', backend_options: { model: f.path } }
-          : { backend_type: 'vllm', backend_options: { model: f ? f.path.replace(/\/[^/]*$/, '') : m.repo } },
+          : {
+              backend_type: 'vllm',
+              backend_options: { model: f ? f.path.replace(/\/[^/]*$/, '') : m.repo },
+            },
       },
     });
   };
@@ -200,9 +279,15 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
           <tr>
             <th scope="col">Repository</th>
             <th scope="col">Tag</th>
-            <th scope="col" className="hide-sm">Details</th>
-            <th scope="col" className="hide-md">Node</th>
-            <th scope="col" className="num">Size</th>
+            <th scope="col" className="hide-sm">
+              Details
+            </th>
+            <th scope="col" className="hide-md">
+              Node
+            </th>
+            <th scope="col" className="num">
+              Size
+            </th>
             <th scope="col" className="actions-col">
               <span className="sr-only">Actions</span>
             </th>
@@ -216,33 +301,61 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
               <Fragment key={key}>
                 <tr>
                   <td>
-                    <button type="button" className="expand-button" aria-expanded={isOpen} onClick={() => setExpanded(isOpen ? null : key)}>
+                    <button
+                      type="button"
+                      className="expand-button"
+                      aria-expanded={isOpen}
+                      onClick={() => setExpanded(isOpen ? null : key)}
+                    >
                       <Icon name={isOpen ? 'chevronDown' : 'chevronRight'} size={14} />
                       <span className="mono">{m.repo}</span>
                     </button>
                   </td>
-                  <td>{m.tag ? <span className="tag-chip">{m.tag}</span> : <span className="muted">–</span>}</td>
+                  <td>
+                    {m.tag ? (
+                      <span className="tag-chip">{m.tag}</span>
+                    ) : (
+                      <span className="muted">–</span>
+                    )}
+                  </td>
                   <td className="hide-sm small">
                     {m.gguf ? (
                       <span className="gguf-details">
                         {m.gguf.architecture && <span>{m.gguf.architecture}</span>}
-                        {m.gguf.parameter_count ? <span>{formatParams(m.gguf.parameter_count)}</span> : null}
+                        {m.gguf.parameter_count ? (
+                          <span>{formatParams(m.gguf.parameter_count)}</span>
+                        ) : null}
                         {m.gguf.quantization && <span>{m.gguf.quantization}</span>}
-                        {m.gguf.context_length ? <span>{(m.gguf.context_length / 1024).toFixed(0)}K ctx</span> : null}
+                        {m.gguf.context_length ? (
+                          <span>{(m.gguf.context_length / 1024).toFixed(0)}K ctx</span>
+                        ) : null}
                       </span>
                     ) : (
-                      <span className="muted">{m.files.length} file{m.files.length === 1 ? '' : 's'}</span>
+                      <span className="muted">
+                        {m.files.length} file{m.files.length === 1 ? '' : 's'}
+                      </span>
                     )}
                   </td>
                   <td className="hide-md">{m.node}</td>
                   <td className="num">{formatBytes(m.size_bytes)}</td>
                   <td className="actions-col">
                     <div className="row-actions">
-                      <button type="button" className="btn btn-secondary btn-sm" onClick={() => createFrom(m)} aria-label={`Create instance from ${m.repo}${m.tag ? `:${m.tag}` : ''}`}>
+                      <button
+                        type="button"
+                        className="btn btn-secondary btn-sm"
+                        onClick={() => createFrom(m)}
+                        aria-label={`Create instance from ${m.repo}${m.tag ? `:${m.tag}` : ''}`}
+                      >
                         <Icon name="plus" size={14} />
                         Create instance
                       </button>
-                      <button type="button" className="btn btn-ghost btn-icon" onClick={() => setDeleting(m)} aria-label={`Delete ${m.repo}${m.tag ? `:${m.tag}` : ''}`} title="Delete">
+                      <button
+                        type="button"
+                        className="btn btn-ghost btn-icon"
+                        onClick={() => setDeleting(m)}
+                        aria-label={`Delete ${m.repo}${m.tag ? `:${m.tag}` : ''}`}
+                        title="Delete"
+                      >
                         <Icon name="trash" />
                       </button>
                     </div>
@@ -262,7 +375,9 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
                           </li>
                         ))}
                       </ul>
-                      {mainFile(m) && <p className="small muted mono truncate">Path: {mainFile(m)!.path}</p>}
+                      {mainFile(m) && (
+                        <p className="small muted mono truncate">Path: {mainFile(m)!.path}</p>
+                      )}
                     </td>
                   </tr>
                 )}
@@ -276,8 +391,10 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
           title={`Delete ${deleting.repo}${deleting.tag ? `:${deleting.tag}` : ''}?`}
           body={
             <p>
-              {deleting.tag ? 'The files of this tag' : 'All files of this repository'} ({formatBytes(deleting.size_bytes)}) are removed from the cache
-              {deleting.node ? ` on ${deleting.node}` : ''}. Instances using them will fail to start.
+              {deleting.tag ? 'The files of this tag' : 'All files of this repository'} (
+              {formatBytes(deleting.size_bytes)}) are removed from the cache
+              {deleting.node ? ` on ${deleting.node}` : ''}. Instances using them will fail to
+              start.
             </p>
           }
           confirmLabel="Delete files"
@@ -298,4 +415,3 @@ function formatParams(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(0)}M params`;
   return `${n.toLocaleString()} params`;
 }
-

@@ -5,7 +5,12 @@ import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
 import { serverBase } from '../../../lib/api-client';
 import { desktop } from '../../../lib/desktop';
-import { useLlamaServerInfo, useNodeReachability, useServerConfig, useServerVersion } from '../queries';
+import {
+  useLlamaServerInfo,
+  useNodeReachability,
+  useServerConfig,
+  useServerVersion,
+} from '../queries';
 
 export function SystemPage() {
   const version = useServerVersion();
@@ -46,11 +51,19 @@ export function SystemPage() {
                 <dt>Desktop app</dt>
                 <dd>
                   {d.version}{' '}
-                  <button type="button" className="link-button" onClick={() => void d.revealDataFolder()}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => void d.revealDataFolder()}
+                  >
                     Open data folder
                   </button>{' '}
                   ·{' '}
-                  <button type="button" className="link-button" onClick={() => void d.revealLogsFolder()}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => void d.revealLogsFolder()}
+                  >
                     Open logs folder
                   </button>
                 </dd>
@@ -84,11 +97,15 @@ export function SystemPage() {
             ) : (
               <div className="stack">
                 <p className="muted">
-                  Runs the configured llama-server with <code>--version</code> and <code>--list-devices</code> to show its build and the GPUs it
-                  can use.
+                  Runs the configured llama-server with <code>--version</code> and{' '}
+                  <code>--list-devices</code> to show its build and the GPUs it can use.
                 </p>
                 <div>
-                  <button type="button" className="btn btn-secondary" onClick={() => setCheckLlama(true)}>
+                  <button
+                    type="button"
+                    className="btn btn-secondary"
+                    onClick={() => setCheckLlama(true)}
+                  >
                     <Icon name="terminal" size={14} />
                     Check llama-server
                   </button>
@@ -101,7 +118,12 @@ export function SystemPage() {
       <section className="card table-card" aria-label="Nodes">
         <div className="card-head">
           <h2>Nodes</h2>
-          <button type="button" className="btn btn-ghost btn-sm" onClick={() => void nodes.refetch()} disabled={nodes.isFetching}>
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            onClick={() => void nodes.refetch()}
+            disabled={nodes.isFetching}
+          >
             <Icon name="restart" size={14} />
             Check again
           </button>
@@ -125,7 +147,8 @@ export function SystemPage() {
               {nodes.data.map((n) => (
                 <tr key={n.name}>
                   <td>
-                    <strong>{n.name}</strong> {(n.local || !n.address) && <Badge tone="accent">this server</Badge>}
+                    <strong>{n.name}</strong>{' '}
+                    {(n.local || !n.address) && <Badge tone="accent">this server</Badge>}
                   </td>
                   <td className="mono">{n.address || <span className="muted">local</span>}</td>
                   <td>
@@ -168,11 +191,23 @@ export function SystemPage() {
   );
 }
 
-function TerminalBlock({ label, q }: { label: string; q: { data?: string; error: Error | null; isPending: boolean; isFetching: boolean } }) {
+function TerminalBlock({
+  label,
+  q,
+}: {
+  label: string;
+  q: { data?: string; error: Error | null; isPending: boolean; isFetching: boolean };
+}) {
   return (
     <div className="terminal">
       <div className="terminal-head mono">$ {label}</div>
-      <pre className="mono">{q.isFetching && !q.data ? 'running…' : q.error ? `not available: ${q.error.message}` : q.data?.trim() || '(no output)'}</pre>
+      <pre className="mono">
+        {q.isFetching && !q.data
+          ? 'running…'
+          : q.error
+            ? `not available: ${q.error.message}`
+            : q.data?.trim() || '(no output)'}
+      </pre>
     </div>
   );
 }
