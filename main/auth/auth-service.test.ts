@@ -228,6 +228,25 @@ describe('API keys', () => {
     expect(() => auth.deleteKey(created.id)).toThrow('API key not found');
   });
 
+  it('forgets a deleted key at once even right after it was used', () => {
+    const auth = service();
+    const created = auth.createKey({ name: 'k', permission_mode: 'allow_all' });
+    expect(auth.verifyInference(created.key)).not.toBeNull();
+    expect(auth.verifyInference(created.key)).not.toBeNull();
+    auth.deleteKey(created.id);
+    expect(auth.verifyInference(created.key)).toBeNull();
+  });
+
+  it('still refuses wrong keys and keeps working past the bound on remembered keys', () => {
+    const auth = service();
+    const keys = Array.from({ length: 1030 }, (_, i) => auth.createKey({ name: `k${i}`, permission_mode: 'allow_all' }));
+    for (const k of keys) expect(auth.verifyInference(k.key)).toMatchObject({ keyId: k.id });
+    for (const k of keys) expect(auth.verifyInference(k.key)).toMatchObject({ keyId: k.id });
+    expect(auth.verifyInference(keys[0].key + 'x')).toBeNull();
+    expect(auth.verifyInference(MGMT)).toEqual({ kind: 'management' });
+    expect(auth.verifyInference(MGMT)).toEqual({ kind: 'management' });
+  });
+
   it('lists newest first', () => {
     const auth = service();
     auth.createKey({ name: 'old', permission_mode: 'allow_all' });

@@ -35,6 +35,11 @@ export const PERMISSION_DENIED_DETAILS =
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/** How many verified raw keys `verifyInference` remembers. */
+const RECENT_KEYS_MAX = 1024;
+const MANAGEMENT = Symbol('management key');
+const MANAGEMENT_CONTEXT: AuthContext = Object.freeze({ kind: 'management' });
+
 /**
  * Management keys and inference (API) keys. Inference keys are kept in memory by their SHA-256,
  * so verifying one is a hash plus a map lookup whatever the number of keys; the database holds
@@ -45,6 +50,14 @@ export class AuthService {
   private readonly mgmt: ManagementKeys;
   private readonly byHash = new Map<string, CachedKey>();
   private readonly byId = new Map<number, CachedKey>();
+  /**
+   * Keys seen recently, by their raw string, so that the hot path (every /v1 request) skips the
+   * SHA-256. Only keys that verified are remembered, so a flood of wrong keys costs no memory;
+   * the map is bounded (oldest out first). A remembered inference key stays valid only while
+   * `byId` still holds the same entry (deletion invalidates it) and its expiry is rechecked on
+   * every use. The map lookup compares key contents only when V8's string hashes collide.
+   */
+  private readonly recent = new Map<string, CachedKey | typeof MANAGEMENT>();
   private readonly now: () => number;
 
   constructor(
@@ -89,15 +102,34 @@ export class AuthService {
    */
   verifyInference(key: string): AuthContext | null {
     if (!key) return null;
+    const known = this.recent.get(key);
+    if (known === MANAGEMENT) return MANAGEMENT_CONTEXT;
+    if (known !== undefined) {
+      if (this.byId.get(known.id) === known) return this.useInferenceKey(known);
+      this.recent.delete(key);
+    }
     const hash = hashKey(key);
     const hit = this.byHash.get(hash);
     if (hit && timingSafeEqual(hit.hash, Buffer.from(hash))) {
-      const now = this.now();
-      if (hit.expiresAt !== null && hit.expiresAt <= now) return null;
-      this.markUsed(hit, now);
-      return { kind: 'inference', keyId: hit.id, mode: hit.mode, instanceIds: hit.instanceIds };
+      const ctx = this.useInferenceKey(hit);
+      if (ctx) this.remember(key, hit);
+      return ctx;
     }
-    return this.isManagementKey(key) ? { kind: 'management' } : null;
+    if (!this.isManagementKey(key)) return null;
+    this.remember(key, MANAGEMENT);
+    return MANAGEMENT_CONTEXT;
+  }
+
+  private useInferenceKey(entry: CachedKey): AuthContext | null {
+    const now = this.now();
+    if (entry.expiresAt !== null && entry.expiresAt <= now) return null;
+    this.markUsed(entry, now);
+    return { kind: 'inference', keyId: entry.id, mode: entry.mode, instanceIds: entry.instanceIds };
+  }
+
+  private remember(key: string, entry: CachedKey | typeof MANAGEMENT): void {
+    if (this.recent.size >= RECENT_KEYS_MAX) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(key, entry);
   }
 
   canAccessInstance(ctx: AuthContext, instanceId: number): boolean {
