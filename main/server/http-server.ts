@@ -24,8 +24,13 @@ export function createRequestHandler(services: Services, opts: AppOptions = {}):
   const cors = corsPolicy(services.config);
   return (req, res) => {
     if (!checkHost(hosts, req, res)) return;
+    // Most requests are not cross-origin: for those the CORS layer would only set
+    // `Vary: Origin`, which the hot path writes itself in its single writeHead (a header set
+    // beforehand with res.setHeader puts Node's writeHead on its slower merging path).
+    const plain = req.headers.origin === undefined && req.method !== 'OPTIONS';
+    if (plain && hot(req, res)) return;
     if (handleCors(cors, req, res)) return;
-    if (hot(req, res)) return;
+    if (!plain && hot(req, res)) return;
     app(req, res);
   };
 }

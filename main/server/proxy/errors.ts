@@ -43,6 +43,7 @@ export function writeError(res: ServerResponse, err: unknown, style: ErrorStyle,
     'content-length': Buffer.byteLength(body),
   };
   if (e.headers) Object.assign(headers, e.headers);
+  if (!res.hasHeader('vary')) headers.vary = 'Origin';
   // An unread oversized body would otherwise be drained before the next request on this socket.
   if (e.code === 'payload_too_large') headers.connection = 'close';
   res.writeHead(e.status, headers);
@@ -52,6 +53,9 @@ export function writeError(res: ServerResponse, err: unknown, style: ErrorStyle,
 /** A JSON success response without Express. */
 export function writeJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  // The CORS layer leaves `Vary: Origin` to the hot path when the request had no Origin.
+  if (!res.hasHeader('vary')) headers.vary = 'Origin';
+  res.writeHead(status, headers);
   res.end(body);
 }

@@ -58,26 +58,43 @@ describe('upstreamRequestHeaders', () => {
 });
 
 describe('clientResponseHeaders', () => {
+  const raw = (flat: string[]) => flat.map((x) => Buffer.from(x, 'latin1'));
+
   it("strips the backend's CORS and hop-by-hop headers and sets the configured response headers", () => {
     const out = clientResponseHeaders(
-      {
-        'content-type': 'text/event-stream',
-        'transfer-encoding': 'chunked',
-        connection: 'close',
-        'keep-alive': 'timeout=5, max=100',
-        'access-control-allow-origin': '*',
-        'access-control-allow-credentials': 'true',
-        'x-served-by': 'backend',
-        'set-cookie': ['a=1', 'b=2'],
-      },
+      raw([
+        'Content-Type', 'text/event-stream',
+        'Transfer-Encoding', 'chunked',
+        'Connection', 'close',
+        'Keep-Alive', 'timeout=5, max=100',
+        'Access-Control-Allow-Origin', '*',
+        'access-control-allow-credentials', 'true',
+        'X-Served-By', 'backend',
+        'Set-Cookie', 'a=1',
+        'Set-Cookie', 'b=2',
+      ]),
       { 'X-Served-By': 'llamactl', 'Cache-Control': 'no-store' },
     );
     expect(out).toEqual({
-      'content-type': 'text/event-stream',
-      'x-served-by': 'llamactl',
-      'cache-control': 'no-store',
-      'set-cookie': ['a=1', 'b=2'],
+      headers: [
+        'content-type', 'text/event-stream',
+        'set-cookie', 'a=1',
+        'set-cookie', 'b=2',
+        'x-served-by', 'llamactl',
+        'cache-control', 'no-store',
+      ],
+      hasLength: false,
     });
+  });
+
+  it('drops the headers the Connection header names, keeps Content-Length, and keeps bytes beyond ASCII as sent', () => {
+    const out = clientResponseHeaders(
+      [Buffer.from('X-Trace'), Buffer.from('1'), Buffer.from('Connection'), Buffer.from('X-Trace, keep-alive'),
+        Buffer.from('Content-Length'), Buffer.from('2'), Buffer.from('X-Name'), Buffer.from('café', 'utf8')],
+      undefined,
+    );
+    expect(out.hasLength).toBe(true);
+    expect(out.headers).toEqual(['content-length', '2', 'x-name', Buffer.from('café', 'utf8').toString('latin1')]);
   });
 });
 

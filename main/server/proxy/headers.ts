@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones proxies also drop. */
 const HOP_BY_HOP = [
   'connection',
@@ -103,23 +101,41 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
 }
 
 /**
- * A backend's response headers for the client: hop-by-hop headers and the framing go (Node
- * frames the response itself), the backend's CORS headers go, and the backend config's
- * `response_headers` are set over whatever the backend sent.
+ * A backend's response headers for the client, from undici's raw header list (name, value, …
+ * as Buffers), as a flat list for `res.writeHead` (no header object is built on either side;
+ * repeated headers such as Set-Cookie stay repeated): hop-by-hop headers and the framing go
+ * (Node frames the response itself), the backend's CORS headers go, and the backend config's
+ * `response_headers` are set over whatever the backend sent; `varyOrigin` adds `Vary: Origin`
+ * (see http-server.ts). `hasLength` tells whether the backend framed the body with
+ * Content-Length.
  */
 export function clientResponseHeaders(
-  headers: IncomingHttpHeaders,
+  raw: readonly (Buffer | string)[],
   extra: Readonly<Record<string, string>> | undefined,
-): Record<string, string | string[]> {
-  const extraTokens = connectionTokens(typeof headers.connection === 'string' ? headers.connection : undefined);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    if (RESPONSE_DROP.has(name) || (extraTokens !== null && extraTokens.has(name))) continue;
-    const v = headers[name];
-    if (v !== undefined) out[name] = v;
+  varyOrigin = false,
+): { headers: string[]; hasLength: boolean } {
+  const out: string[] = [];
+  let hasLength = false;
+  let connection: string | undefined;
+  let overridden: Set<string> | null = null;
+  if (extra) {
+    overridden = new Set();
+    for (const k in extra) overridden.add(k.toLowerCase());
   }
-  if (extra) for (const k in extra) out[k.toLowerCase()] = extra[k];
-  return out;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') hasLength = true;
+    else if (lower === 'connection') connection = raw[i + 1].toString('latin1');
+    if (RESPONSE_DROP.has(lower) || (overridden !== null && overridden.has(lower))) continue;
+    out.push(lower, raw[i + 1].toString('latin1'));
+  }
+  const named = connectionTokens(connection);
+  const headers = named === null ? out : out.filter((_, i) => !named.has(out[i - (i % 2)]));
+  if (extra) for (const k in extra) headers.push(k.toLowerCase(), extra[k]);
+  // A second Vary line adds to the backend's own (RFC 9110 §5.3).
+  if (varyOrigin) headers.push('vary', 'Origin');
+  return { headers, hasLength };
 }
 
 /**

@@ -44,75 +44,32 @@ export class ReverseProxy {
 
   forward(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): void {
     const streamed = !opts.body && hasBody(req);
-    const clientLength = req.headers['content-length'];
     const headers = upstreamRequestHeaders({
       rawHeaders: req.rawHeaders,
       connection: req.headers.connection,
       backendKey: opts.backendKey,
       remoteAddress: req.socket.remoteAddress,
       bodyLength: opts.body?.length,
-      clientContentLength: opts.body ? undefined : clientLength,
+      clientContentLength: opts.body ? undefined : req.headers['content-length'],
     });
     // undici frames a streamed body itself (chunked unless a length is given).
     const body: Dispatcher.DispatchOptions['body'] = opts.body ?? (streamed ? req : null);
+    const exchange = new Exchange(this, res, opts);
+    res.once('close', exchange.onClientClose);
+    this.poolFor(opts.target).dispatch({ path: stripApiKeyParam(opts.path), method: req.method ?? 'GET', headers, body }, exchange);
+  }
 
-    let ended = false;
-    let controller: Dispatcher.DispatchController | null = null;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      opts.onEnd?.();
-    };
-    const onClientClose = () => {
-      if (!res.writableFinished && controller && !controller.aborted) {
-        controller.abort(new Error('client disconnected'));
-      }
-      end();
-    };
-    res.once('close', onClientClose);
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (res.destroyed) c.abort(new Error('client disconnected'));
-      },
-      onResponseStart: (c, statusCode, resHeaders) => {
-        res.writeHead(statusCode, clientResponseHeaders(resHeaders, opts.responseHeaders));
-        // Headers go out at once: a stream that starts slowly must not look like a dead backend.
-        if (resHeaders['content-length'] === undefined) res.flushHeaders();
-      },
-      onResponseData: (c, chunk) => {
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', () => c.resume());
-        }
-      },
-      onResponseEnd: () => {
-        res.end();
-      },
-      onResponseError: (_c, err: Error & { code?: string }) => {
-        if (res.destroyed || res.writableFinished) return;
-        if (res.headersSent) {
-          // The backend died mid-response: cutting the connection is the only honest signal.
-          res.destroy();
-          return;
-        }
-        this.log.warn('backend unreachable', { instance: opts.instance, code: err.code, message: err.message });
-        writeError(
-          res,
-          new AppError(
-            'bad_gateway',
-            `Instance "${opts.instance}" did not answer at ${opts.target.host}:${opts.target.port} (${err.code ?? err.message})`,
-          ),
-          opts.style,
-          this.log,
-        );
-      },
-    };
-
-    this.poolFor(opts.target).dispatch(
-      { path: stripApiKeyParam(opts.path), method: req.method ?? 'GET', headers, body },
-      handler,
+  /** 502 for a backend that could not be reached or reset before answering. */
+  unreachable(res: ServerResponse, opts: ForwardOptions, err: Error & { code?: string }): void {
+    this.log.warn('backend unreachable', { instance: opts.instance, code: err.code, message: err.message });
+    writeError(
+      res,
+      new AppError(
+        'bad_gateway',
+        `Instance "${opts.instance}" did not answer at ${opts.target.host}:${opts.target.port} (${err.code ?? err.message})`,
+      ),
+      opts.style,
+      this.log,
     );
   }
 
@@ -157,5 +114,74 @@ export class ReverseProxy {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+/**
+ * One proxied exchange, as the handler undici's HTTP/1.1 client drives. It implements the
+ * client's own callback interface (onConnect/onHeaders/onData/onComplete/onError): undici adapts
+ * the newer controller interface onto this one with a wrapper that also parses every response
+ * header into an object, which the proxy does not need (it forwards the raw list). Methods live
+ * on the prototype; the only per-request closures are the two listeners below.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private abort: ((err?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly proxy: ReverseProxy,
+    private readonly res: ServerResponse,
+    private readonly opts: ForwardOptions,
+  ) {}
+
+  readonly onClientClose = (): void => {
+    if (!this.res.writableFinished && this.abort) this.abort(new Error('client disconnected'));
+    this.end();
+  };
+
+  private readonly onDrain = (): void => this.resume?.();
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.opts.onEnd?.();
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.res.destroyed) abort(new Error('client disconnected'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.resume = resume;
+    const res = this.res;
+    const { headers, hasLength } = clientResponseHeaders(rawHeaders, this.opts.responseHeaders, !res.hasHeader('vary'));
+    res.writeHead(statusCode, headers);
+    // Headers go out at once: a stream that starts slowly must not look like a dead backend.
+    if (!hasLength) res.flushHeaders();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    // A slow client pauses the upstream read until its socket drains.
+    this.res.once('drain', this.onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    this.res.end();
+  }
+
+  onError(err: Error & { code?: string }): void {
+    const res = this.res;
+    if (res.destroyed || res.writableFinished) return;
+    if (res.headersSent) {
+      // The backend died mid-response: cutting the connection is the only honest signal.
+      res.destroy();
+      return;
+    }
+    this.proxy.unreachable(res, this.opts, err);
   }
 }

@@ -109,6 +109,7 @@ describe('routing through the real server', () => {
     it("answers an unknown model with a 404 in OpenAI's shape naming it", async () => {
       const res = await chat(s, s.mgmtKey, { model: 'gpt-4o' });
       expect(res.status).toBe(404);
+      expect(res.headers.get('vary')).toBe('Origin');
       const body = (await res.json()) as { error: { message: string; type: string; code: string } };
       expect(body.error.code).toBe('model_not_found');
       expect(body.error.message).toContain("'gpt-4o'");
@@ -147,6 +148,8 @@ describe('routing through the real server', () => {
       expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       expect(res.headers.get('x-served-through')).toBe('llamactl');
       expect(res.headers.get('x-probe')).toBe('echo');
+      // The response depends on the Origin header (CORS), also when the request had none.
+      expect(res.headers.get('vary')).toBe('Origin');
     });
   });
 
