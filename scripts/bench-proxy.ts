@@ -9,7 +9,15 @@
 // Our server runs as its own process from an esbuild bundle, as `npm run serve` runs it (tsx's
 // on-the-fly transform adds per-closure helpers that production code does not have).
 //
-// Knobs: BENCH_REQUESTS (per target and concurrency, default 2000), BENCH_STREAMS (default 40).
+// Load generator for the non-streaming runs: wrk from Debian (installed here when missing, like
+// nginx), one thread, a fixed duration per round, so that the client's own CPU (a Node client
+// spends more per request than nginx does) weighs as little as possible on the shared cores.
+// Without wrk (not root), a Node keep-alive client with a bounded request count is used instead.
+// The same generator drives all three targets in a run.
+//
+// Knobs: BENCH_SECONDS (wrk: seconds per target, concurrency and round, default 2),
+// BENCH_REQUESTS (Node client: requests per target and concurrency, default 2000),
+// BENCH_STREAMS (default 40), BENCH_CLIENT=node to force the Node client.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -26,6 +34,7 @@ const PROBE_BACKEND = join(ROOT, 'e2e/fixtures/probe-backend.mjs');
 const MGMT_KEY = 'llamactl-mgmt-bench-00000000000000000000000000000000000000000000000000000000';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 
 // ---- server mode: our server as its own process, as in production ----------------------------
 
@@ -116,6 +125,24 @@ function ensureNginx(): string | null {
   return bin;
 }
 
+/** wrk from Debian; installed when missing (needs root and the Debian mirror). */
+function ensureWrk(): string | null {
+  if (process.env.BENCH_CLIENT === 'node') return null;
+  const find = () => {
+    const r = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const found = find();
+  if (found || process.getuid?.() !== 0) return found;
+  console.log('installing wrk from Debian ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit', env }).status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit', env });
+  }
+  return find();
+}
+
 function nginxConfig(dir: string, listenPort: number, backendPort: number): string {
   return `
 daemon off;
@@ -203,6 +230,55 @@ function runLoad(t: Target, key: string, concurrency: number, total: number): Pr
   });
 }
 
+/** wrk's request: the same small chat request as the Node client sends. */
+function wrkScript(dir: string, t: Target, key: string): string {
+  const body = JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 8 });
+  const file = join(dir, `wrk-${t.name}.lua`);
+  writeFileSync(
+    file,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = ${JSON.stringify(body)}`,
+      'wrk.headers["Content-Type"] = "application/json"',
+      `wrk.headers["Authorization"] = "Bearer ${key}"`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+interface WrkResult {
+  requests: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** One fixed-duration wrk run (one thread), parsed from its --latency report. */
+function runWrk(wrk: string, script: string, t: Target, concurrency: number, seconds: number): WrkResult {
+  const r = spawnSync(
+    wrk,
+    ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${t.port}/v1/chat/completions`],
+    { encoding: 'utf8' },
+  );
+  // wrk reports answers other than 2xx/3xx and socket errors itself; either fails the run.
+  if (r.status !== 0 || /Non-2xx|Socket errors/.test(r.stdout)) {
+    throw new Error(`wrk against ${t.name} failed: ${r.stdout}${r.stderr}`);
+  }
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\b`, 'm').exec(r.stdout);
+    if (!m) throw new Error(`cannot read the ${label}th percentile from wrk: ${r.stdout}`);
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const done = /(\d+) requests in ([\d.]+)(ms|s)/.exec(r.stdout);
+  if (!done) throw new Error(`cannot read the request count from wrk: ${r.stdout}`);
+  return {
+    requests: Number(done[1]),
+    seconds: Number(done[2]) / (done[3] === 'ms' ? 1000 : 1),
+    p50Ms: ms('50'),
+    p99Ms: ms('99'),
+  };
+}
+
 /** Streams one response; returns, per event, arrival time minus the backend's write time. */
 function streamOnce(t: Target, key: string, agent: http.Agent): Promise<number[]> {
   const body = JSON.stringify({ model: t.model, stream: true, n_chunks: 20, chunk_gap_ms: 5, messages: [] });
@@ -283,6 +359,7 @@ async function main(): Promise<void> {
   process.on('exit', cleanupChildren);
   try {
     const nginxBin = ensureNginx();
+    const wrkBin = ensureWrk();
     const portLow = 20_000 + ((process.pid * 13) % 300) * 100;
     const configPath = join(dir, 'config.json');
     writeFileSync(
@@ -360,29 +437,53 @@ async function main(): Promise<void> {
       targets.push({ name: 'nginx', port: nginxPort, model: 'bench-model', pid: childPid(nginx.pid) });
     }
 
-    console.log(`\nbackend ${backendPort}, llamactl ${base}, ${REQUESTS} requests per target and concurrency, ${STREAMS} streams x 20 chunks\n`);
+    const scripts = new Map(targets.map((t) => [t.name, wrkBin ? wrkScript(dir, t, key) : '']));
+    console.log(
+      `\nbackend ${backendPort}, llamactl ${base}, load generator: ${
+        wrkBin ? `wrk (1 thread), ${SECONDS} s per target, concurrency and round` : `Node client, ${REQUESTS} requests per target and concurrency`
+      }, ${STREAMS} streams x 20 chunks; nginx: 1 worker process\n`,
+    );
     // Warm-up until the JIT has settled (V8 and undici's wasm parser tier up over thousands of
     // requests), pools are full and nginx's upstream keep-alive is established.
     for (const t of targets) {
       await runLoad(t, key, 16, 3000);
+      if (wrkBin) runWrk(wrkBin, scripts.get(t.name)!, t, 64, SECONDS);
       await streamDelays(t, key, 5);
     }
 
     // Interleaved rounds, so drift in the machine's load hits every target alike.
     const rounds = 4;
     const c1 = new Map<string, number[]>();
+    // wrk reports percentiles per run: the medians of the rounds' p50 and p99 are printed.
+    const c1p99 = new Map<string, number[]>();
     const c64 = new Map<string, { n: number; s: number; cpu: number }>();
     const streams = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]);
       for (const t of order) {
-        const a = await runLoad(t, key, 1, Math.ceil(REQUESTS / rounds));
-        c1.set(t.name, [...(c1.get(t.name) ?? []), ...a.latenciesMs]);
-        const cpu0 = cpuMs(t.pid);
-        const b = await runLoad(t, key, 64, Math.ceil(REQUESTS / rounds));
-        const cpu = cpuMs(t.pid) - cpu0;
+        let n: number;
+        let seconds: number;
+        let cpu: number;
+        if (wrkBin) {
+          const a = runWrk(wrkBin, scripts.get(t.name)!, t, 1, SECONDS);
+          c1.set(t.name, [...(c1.get(t.name) ?? []), a.p50Ms]);
+          c1p99.set(t.name, [...(c1p99.get(t.name) ?? []), a.p99Ms]);
+          const cpu0 = cpuMs(t.pid);
+          const b = runWrk(wrkBin, scripts.get(t.name)!, t, 64, SECONDS);
+          cpu = cpuMs(t.pid) - cpu0;
+          n = b.requests;
+          seconds = b.seconds;
+        } else {
+          const a = await runLoad(t, key, 1, Math.ceil(REQUESTS / rounds));
+          c1.set(t.name, [...(c1.get(t.name) ?? []), ...a.latenciesMs]);
+          const cpu0 = cpuMs(t.pid);
+          const b = await runLoad(t, key, 64, Math.ceil(REQUESTS / rounds));
+          cpu = cpuMs(t.pid) - cpu0;
+          n = b.latenciesMs.length;
+          seconds = b.seconds;
+        }
         const prev = c64.get(t.name) ?? { n: 0, s: 0, cpu: 0 };
-        c64.set(t.name, { n: prev.n + b.latenciesMs.length, s: prev.s + b.seconds, cpu: prev.cpu + cpu });
+        c64.set(t.name, { n: prev.n + n, s: prev.s + seconds, cpu: prev.cpu + cpu });
         const d = await streamDelays(t, key, Math.ceil(STREAMS / rounds));
         streams.set(t.name, [...(streams.get(t.name) ?? []), ...d]);
       }
@@ -397,14 +498,16 @@ async function main(): Promise<void> {
       return x ? (x.cpu * 1000) / x.n : NaN;
     };
     console.log('target     c=1 p50 ms  c=1 p99 ms  c=64 req/s  c=64 vs direct  proxy CPU us/req  chunk delay p50 ms  p99 ms');
+    const p99Of = (name: string): number => (wrkBin ? pct(c1p99.get(name)!, 50) : pct(c1.get(name)!, 99));
     for (const t of targets) {
       const l = c1.get(t.name)!;
       const d = streams.get(t.name)!;
       console.log(
-        `${t.name.padEnd(10)} ${f(pct(l, 50)).padStart(10)}  ${f(pct(l, 99)).padStart(10)}  ${f(rps(t.name), 0).padStart(10)}  ${f(rps(t.name) / rps('direct'), 2).padStart(14)}  ${(t.pid ? f(cpuPerReq(t.name), 0) : '-').padStart(16)}  ${f(pct(d, 50)).padStart(18)}  ${f(pct(d, 99)).padStart(6)}`,
+        `${t.name.padEnd(10)} ${f(pct(l, 50)).padStart(10)}  ${f(p99Of(t.name)).padStart(10)}  ${f(rps(t.name), 0).padStart(10)}  ${f(rps(t.name) / rps('direct'), 2).padStart(14)}  ${(t.pid ? f(cpuPerReq(t.name), 0) : '-').padStart(16)}  ${f(pct(d, 50)).padStart(18)}  ${f(pct(d, 99)).padStart(6)}`,
       );
     }
-    const added = (name: string, p: number) => pct(c1.get(name)!, p) - pct(c1.get('direct')!, p);
+    const added = (name: string, p: number) =>
+      p === 99 ? p99Of(name) - p99Of('direct') : pct(c1.get(name)!, p) - pct(c1.get('direct')!, p);
     const addedChunk = (name: string) => pct(streams.get(name)!, 50) - pct(streams.get('direct')!, 50);
     console.log('');
     console.log(`added latency at c=1, median: llamactl ${f(added('llamactl', 50))} ms (target <= 0.5 ms: ${verdict(added('llamactl', 50) <= 0.5)})`);
