@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Icon, type IconName } from '../components/icon';
 import { Logo } from '../components/logo';
+import { Segmented } from '../components/segmented';
 import { Spinner } from '../components/spinner';
 import { InstancesPage } from '../features/instances/components/instances-page';
 import { useServerVersion } from '../features/system/queries';
@@ -114,22 +115,16 @@ function ThemeSwitch() {
     { v: 'system', icon: 'monitor', label: 'System theme' },
   ];
   return (
-    <div className="segmented" role="radiogroup" aria-label="Theme">
-      {opts.map((o) => (
-        <button
-          key={o.v}
-          type="button"
-          role="radio"
-          aria-checked={theme === o.v}
-          aria-label={o.label}
-          title={o.label}
-          className={theme === o.v ? 'active' : ''}
-          onClick={() => setTheme(o.v)}
-        >
-          <Icon name={o.icon} size={15} />
-        </button>
-      ))}
-    </div>
+    <Segmented
+      label="Theme"
+      value={theme}
+      onChange={setTheme}
+      options={opts.map((o) => ({
+        value: o.v,
+        ariaLabel: o.label,
+        label: <Icon name={o.icon} size={15} />,
+      }))}
+    />
   );
 }
 

@@ -136,6 +136,20 @@ describe('instances page', () => {
     expect(screen.getByText(/No instance matches/)).toBeTruthy();
   });
 
+  it('moves the status filter with the arrow keys from a single tab stop', async () => {
+    const user = userEvent.setup();
+    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]));
+    const all = screen.getByRole('radio', { name: 'All' });
+    expect(all.tabIndex).toBe(0);
+    expect(screen.getByRole('radio', { name: 'Running' }).tabIndex).toBe(-1);
+    all.focus();
+    await user.keyboard('{ArrowRight}');
+    const running = screen.getByRole('radio', { name: 'Running' });
+    expect(running.getAttribute('aria-checked')).toBe('true');
+    expect(document.activeElement).toBe(running);
+    expect(screen.queryByText('beta')).toBeNull();
+  });
+
   it('starts an instance and shows what the server answered', async () => {
     const user = userEvent.setup();
     const srv = fakeServer([

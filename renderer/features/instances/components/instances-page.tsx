@@ -2,6 +2,7 @@ import { lazy, startTransition, Suspense, useEffect, useMemo, useState } from 'r
 import type { Instance } from '../../../../shared/api/instances';
 import { Icon } from '../../../components/icon';
 import { EmptyState } from '../../../components/empty-state';
+import { Segmented } from '../../../components/segmented';
 import { Spinner } from '../../../components/spinner';
 import { useInstances } from '../queries';
 import { BACKEND_LABEL, instanceModel } from '../labels';
@@ -161,24 +162,13 @@ export function InstancesPage() {
                 onChange={(e) => setSearch(e.target.value)}
               />
             </div>
-            <div
-              className="segmented segmented-text"
-              role="radiogroup"
-              aria-label="Filter by status"
-            >
-              {STATUS_FILTERS.map((f) => (
-                <button
-                  key={f.v}
-                  type="button"
-                  role="radio"
-                  aria-checked={status === f.v}
-                  className={status === f.v ? 'active' : ''}
-                  onClick={() => setStatus(f.v)}
-                >
-                  {f.label}
-                </button>
-              ))}
-            </div>
+            <Segmented
+              className="segmented-text"
+              label="Filter by status"
+              value={status}
+              onChange={setStatus}
+              options={STATUS_FILTERS.map((f) => ({ value: f.v, label: f.label }))}
+            />
             <select
               className="select select-compact"
               aria-label="Filter by backend"
