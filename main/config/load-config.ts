@@ -1,7 +1,8 @@
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLibrary from 'yaml';
 import { AppConfigSchema, type AppConfig } from './schema';
 import { currentPlatform, defaultConfig, type PlatformInfo } from './defaults';
 import { configFileCandidates, dotenvCandidates } from './discovery';
@@ -101,12 +102,17 @@ function firstReadable(candidates: string[]): { path: string; text: string } | n
   return null;
 }
 
+// Required on first use: most starts have no configuration file, and the parser is one of the
+// heavier modules to load.
+let yamlLibrary: typeof YamlLibrary | undefined;
+const loadYaml = (): typeof YamlLibrary => (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+
 function parseYamlConfig(
   path: string,
   text: string,
   env: Record<string, string | undefined>,
 ): Record<string, unknown> {
-  const doc = parseDocument(expandEnvVars(text, env), { prettyErrors: true });
+  const doc = loadYaml().parseDocument(expandEnvVars(text, env), { prettyErrors: true });
   if (doc.errors.length) {
     throw new ConfigError(
       `cannot parse ${path}:\n${doc.errors.map((e) => '  ' + e.message.split('\n')[0]).join('\n')}`,

@@ -1,4 +1,4 @@
-import { GGMLFileQuantizationType, gguf, parseGGUFQuantLabel } from '@huggingface/gguf';
+import { ggufLibrary } from './gguf-library';
 import { stat } from 'node:fs/promises';
 import type { GgufInfo } from '../../shared/api/models';
 
@@ -9,7 +9,7 @@ import type { GgufInfo } from '../../shared/api/models';
 const cache = new Map<string, { key: string; info: GgufInfo }>();
 
 async function readOne(path: string): Promise<{ metadata: Record<string, unknown>; parameterCount: number }> {
-  const out = await gguf(path, { allowLocalFile: true, computeParametersCount: true });
+  const out = await ggufLibrary().gguf(path, { allowLocalFile: true, computeParametersCount: true });
   return { metadata: out.metadata as unknown as Record<string, unknown>, parameterCount: out.parameterCount };
 }
 
@@ -34,8 +34,8 @@ export async function readGgufInfo(parts: string[]): Promise<GgufInfo | undefine
     const info: GgufInfo = {};
     if (arch) info.architecture = arch;
     info.parameter_count = heads.reduce((n, h) => n + h.parameterCount, 0);
-    const quant = fileType !== undefined ? GGMLFileQuantizationType[fileType] : undefined;
-    info.quantization = quant ?? parseGGUFQuantLabel(parts[0]);
+    const quant = fileType !== undefined ? ggufLibrary().GGMLFileQuantizationType[fileType] : undefined;
+    info.quantization = quant ?? ggufLibrary().parseGGUFQuantLabel(parts[0]);
     const ctx = arch ? num(meta[`${arch}.context_length`]) : undefined;
     if (ctx !== undefined) info.context_length = ctx;
     cache.set(parts[0], { key, info });

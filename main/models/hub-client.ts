@@ -1,9 +1,15 @@
-import { HubApiError, listFiles, modelInfo } from '@huggingface/hub';
+import type * as HubLibrary from '@huggingface/hub';
 import { VERSION } from '../version';
 import { hubToken, hubUrl, isCommit, isOid, unsafeHubPathReason } from './hub-paths';
 import type { HubFile } from './select-files';
 
 export const USER_AGENT = `llama-cpp/llamactl/${VERSION.version}`;
+
+/** Loaded on first use: the library is only needed for downloads, not to start the server. */
+let hubLibrary: Promise<typeof HubLibrary> | undefined;
+function loadHub(): Promise<typeof HubLibrary> {
+  return (hubLibrary ??= import('@huggingface/hub'));
+}
 
 /** Where to reach the hub and how to authenticate; read from the environment per job. */
 export interface HubEndpoint {
@@ -52,8 +58,8 @@ function authFetch(ep: HubEndpoint, signal?: AbortSignal): typeof fetch {
   };
 }
 
-function mapError(err: unknown, what: string, ep: HubEndpoint): Error {
-  if (err instanceof HubApiError) return new HubError(hubStatusMessage(err.statusCode, what, ep), err.statusCode);
+function mapError(hub: typeof HubLibrary, err: unknown, what: string, ep: HubEndpoint): Error {
+  if (err instanceof hub.HubApiError) return new HubError(hubStatusMessage(err.statusCode, what, ep), err.statusCode);
   if (err instanceof Error && err.name === 'AbortError') return err;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   return new Error(`cannot reach the Hugging Face hub at ${ep.url}: ${cause?.code ?? cause?.message ?? String(err)}`);
@@ -62,12 +68,13 @@ function mapError(err: unknown, what: string, ep: HubEndpoint): Error {
 /** Resolves a revision (branch, tag or commit) to its commit with the model info endpoint. */
 export async function resolveCommit(ep: HubEndpoint, repo: string, revision: string, signal?: AbortSignal): Promise<string> {
   const what = revision === 'main' ? repo : `${repo}@${revision}`;
+  const hub = await loadHub();
   let sha: unknown;
   try {
-    const info = await modelInfo({ name: repo, revision, hubUrl: ep.url, additionalFields: ['sha'], fetch: authFetch(ep, signal) });
+    const info = await hub.modelInfo({ name: repo, revision, hubUrl: ep.url, additionalFields: ['sha'], fetch: authFetch(ep, signal) });
     sha = (info as { sha?: unknown }).sha;
   } catch (err) {
-    throw mapError(err, what, ep);
+    throw mapError(hub, err, what, ep);
   }
   if (typeof sha !== 'string' || !isCommit(sha)) throw new HubError(`${what}: the hub did not return a commit id`);
   return sha;
@@ -78,9 +85,10 @@ export async function resolveCommit(ep: HubEndpoint, repo: string, revision: str
  * ignores). Each path and oid is checked: they become paths on disk.
  */
 export async function listRepoFiles(ep: HubEndpoint, repo: string, commit: string, signal?: AbortSignal): Promise<HubFile[]> {
+  const hub = await loadHub();
   const out: HubFile[] = [];
   try {
-    for await (const e of listFiles({ repo: { type: 'model', name: repo }, revision: commit, recursive: true, hubUrl: ep.url, fetch: authFetch(ep, signal) })) {
+    for await (const e of hub.listFiles({ repo: { type: 'model', name: repo }, revision: commit, recursive: true, hubUrl: ep.url, fetch: authFetch(ep, signal) })) {
       if (e.type !== 'file') continue;
       const reason = unsafeHubPathReason(e.path);
       if (reason) throw new HubError(`the hub listed an unsafe file path ${JSON.stringify(e.path)} (${reason}); refusing to download from ${repo}`);
@@ -94,7 +102,7 @@ export async function listRepoFiles(ep: HubEndpoint, repo: string, commit: strin
     }
   } catch (err) {
     if (err instanceof HubError) throw err;
-    throw mapError(err, repo, ep);
+    throw mapError(hub, err, repo, ep);
   }
   return out;
 }

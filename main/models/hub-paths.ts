@@ -1,4 +1,3 @@
-import { getRepoFolderName } from '@huggingface/hub';
 import { join, posix } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { AppConfig } from '../config/schema';
@@ -60,9 +59,12 @@ export function isOid(s: string): boolean {
   return OID_RE.test(s);
 }
 
-/** `models--org--name`, as huggingface_hub and llama.cpp name it. */
+/**
+ * `models--org--name`, as huggingface_hub and llama.cpp name it (the rule of @huggingface/hub's
+ * getRepoFolderName, written out so that listing the cache does not load that library at start-up).
+ */
 export function repoFolderName(repo: string): string {
-  return getRepoFolderName({ name: repo, type: 'model' });
+  return ['models', ...repo.split('/')].join('--');
 }
 
 /** The inverse of repoFolderName, or null for folders that are not model repos. */

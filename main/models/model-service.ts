@@ -1,4 +1,3 @@
-import { parseGGUFQuantLabel } from '@huggingface/gguf';
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/database';
 import { blobPath, deleteCached, linkSnapshotFile, repoDir, scanCache, snapshotDir, writeManifest, writeRef } from './cache';
 import { readGgufInfo } from './gguf-info';
+import { ggufLibrary } from './gguf-library';
 import { HubError, hubEndpointFromEnv, hubHeaders, hubStatusMessage, listRepoFiles, resolveCommit, resolveUrl, type HubEndpoint } from './hub-client';
 import { isOid, parseRepoSpec, resolveHubRoot } from './hub-paths';
 import { JobStore } from './job-store';
@@ -212,7 +212,7 @@ export class ModelService {
   async hubFiles(spec: unknown): Promise<HubFiles> {
     const { repo, tag } = parseRepoSpec(spec);
     const ep = hubEndpointFromEnv(this.env);
-    const revision = tag && !parseGGUFQuantLabel(tag) && tag !== 'main' ? tag : 'main';
+    const revision = tag && !ggufLibrary().parseGGUFQuantLabel(tag) && tag !== 'main' ? tag : 'main';
     try {
       const commit = await resolveCommit(ep, repo, revision);
       const files = await listRepoFiles(ep, repo, commit);
@@ -306,7 +306,7 @@ export class ModelService {
     if (job.format === 'safetensors') return { commit: await resolveCommit(ep, job.repo, tag, signal), selector: '' };
     // GGUF: the tag selects a quantization on main (llamactl), unless it is no quant label and
     // names a branch, tag or commit of the repo; "revision" and "quant selector" stay apart.
-    if (tag === 'main' || parseGGUFQuantLabel(tag)) return { commit: await resolveCommit(ep, job.repo, 'main', signal), selector: tag === 'main' ? '' : tag };
+    if (tag === 'main' || ggufLibrary().parseGGUFQuantLabel(tag)) return { commit: await resolveCommit(ep, job.repo, 'main', signal), selector: tag === 'main' ? '' : tag };
     try {
       return { commit: await resolveCommit(ep, job.repo, tag, signal), selector: '' };
     } catch (err) {

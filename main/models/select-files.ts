@@ -1,4 +1,4 @@
-import { parseGGUFQuantLabel, parseGgufShardFilename } from '@huggingface/gguf';
+import { ggufLibrary } from './gguf-library';
 import { AppError } from '../../shared/errors';
 import type { HubQuantization, ModelFileType } from '../../shared/api/models';
 
@@ -34,7 +34,7 @@ export function ggufVariants(files: HubFile[]): GgufVariant[] {
   const groups = new Map<string, HubFile[]>();
   for (const f of files) {
     if (!isGguf(f.path) || isMmproj(f.path)) continue;
-    const shard = parseGgufShardFilename(f.path);
+    const shard = ggufLibrary().parseGgufShardFilename(f.path);
     const key = shard ? `${shard.prefix}\u0000${shard.total}` : f.path;
     const list = groups.get(key) ?? [];
     list.push(f);
@@ -44,12 +44,12 @@ export function ggufVariants(files: HubFile[]): GgufVariant[] {
   for (const list of groups.values()) {
     list.sort((a, b) => a.path.localeCompare(b.path));
     const first = list[0].path;
-    const quant = parseGGUFQuantLabel(first);
+    const quant = ggufLibrary().parseGGUFQuantLabel(first);
     out.push({
       tag: quant ?? basename(first).replace(/(-\d{5}-of-\d{5})?\.gguf$/i, ''),
       quant,
       files: list,
-      split: parseGgufShardFilename(first) !== null,
+      split: ggufLibrary().parseGgufShardFilename(first) !== null,
     });
   }
   return out.sort((a, b) => a.files[0].path.localeCompare(b.files[0].path));
@@ -95,7 +95,7 @@ export function chooseVariant(variants: GgufVariant[], tag: string): GgufVariant
 export function chooseMmproj(files: HubFile[]): HubFile | undefined {
   const mm = files.filter((f) => isMmproj(f.path)).sort((a, b) => a.path.localeCompare(b.path));
   for (const q of ['F16', 'BF16', 'F32']) {
-    const hit = mm.find((f) => parseGGUFQuantLabel(f.path) === q);
+    const hit = mm.find((f) => ggufLibrary().parseGGUFQuantLabel(f.path) === q);
     if (hit) return hit;
   }
   return mm[0];
