@@ -40,8 +40,9 @@ export default defineConfig({
         test: {
           name: 'renderer',
           globals: true,
-          // jsdom 31 needs Node >= 22 (its undici uses zlib zstd); happy-dom runs on Node 20
-          environment: 'happy-dom',
+          // jsdom is pinned to 26: jsdom 27+ needs Node >= 22
+          environment: 'jsdom',
+          setupFiles: ['renderer/test-setup.ts'],
           include: ['renderer/**/*.test.{ts,tsx}'],
           exclude: ['node_modules/**', 'dist/**'],
         },

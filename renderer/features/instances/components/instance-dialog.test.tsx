@@ -38,7 +38,7 @@ const created = (name: string) => ({
   options: { backend_type: 'llama_cpp', backend_options: {} },
 });
 
-// the dialog renders many inputs; happy-dom on a shared CPU needs more than the default 5 s
+// the dialog renders many inputs; jsdom on a shared CPU needs more than the default 5 s
 describe('instance dialog', { timeout: 30_000 }, () => {
   it('refuses an invalid name before calling the server', async () => {
     const user = userEvent.setup();
