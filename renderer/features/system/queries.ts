@@ -25,14 +25,11 @@ export function useNodes() {
  */
 export function useNodeReachability() {
   const config = useNodes();
-  // with only this server configured there is nothing to probe
-  const remote = (config.data ?? []).some((n) => !n.local);
   const live = useQuery({
     queryKey: systemKeys.nodes(),
     queryFn: systemApi.nodes,
     staleTime: Infinity,
     retry: false,
-    enabled: remote,
   });
   const data = config.data?.map((n) => ({
     ...n,
