@@ -27,6 +27,7 @@ import { DEFAULT_TRANSFER_SETTINGS, downloadBlob, type TransferSettings } from '
 /** Files of one job downloaded at the same time (llamactl: 5). */
 const FILES_IN_PARALLEL = 3;
 const PUBLISH_INTERVAL_MS = 250;
+const HEARTBEAT_MS = 1000;
 const PERSIST_INTERVAL_MS = 2_000;
 /** Finished jobs are kept this long (llamactl: 24 h, swept hourly). */
 const JOB_RETENTION_MS = 24 * 3_600_000;
@@ -357,7 +358,7 @@ export class ModelService {
       let sum = 0;
       for (const v of perFile.values()) sum += v;
       p.bytes_downloaded = sum;
-      meter();
+      meter.update();
     };
 
     let next = 0;
@@ -369,7 +370,7 @@ export class ModelService {
         await this.withBlobLock(blob, async () => {
           if (await hasBlob(blob, t.size)) return;
           p.current_file = t.file.path;
-          meter(true);
+          meter.update(true);
           await downloadBlob(
             ep,
             { url: resolveUrl(ep, job.repo, commit, t.file.path), blobPath: blob, size: t.size, sha256: t.sha256, gitOid: t.gitOid, label: t.file.path },
@@ -379,11 +380,11 @@ export class ModelService {
         report(t.file.path, t.size);
         await linkSnapshotFile(hubRoot, job.repo, commit, t.file.path, t.oid);
         p.files_done++;
-        meter(true);
+        meter.update(true);
       }
     };
     const workers = Array.from({ length: Math.min(FILES_IN_PARALLEL, tasks.length) }, worker);
-    const results = await Promise.allSettled(workers);
+    const results = await Promise.allSettled(workers).finally(() => meter.stop());
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -400,13 +401,17 @@ export class ModelService {
     p.current_file = '';
   }
 
-  /** Progress events at most every PUBLISH_INTERVAL_MS, database writes every PERSIST_INTERVAL_MS. */
-  private progressMeter(job: DownloadJob): (force?: boolean) => void {
+  /**
+   * Progress events at most every PUBLISH_INTERVAL_MS, database writes every PERSIST_INTERVAL_MS.
+   * A heartbeat publishes once a second even when no bytes arrive, so a stalled transfer shows
+   * its true byte count and a speed falling to 0 instead of the last throttled value.
+   */
+  private progressMeter(job: DownloadJob): { update(force?: boolean): void; stop(): void } {
     let lastPublish = 0;
     let lastPersist = Date.now();
     let speedAt = Date.now();
     let speedBytes = job.progress.bytes_downloaded;
-    return (force = false) => {
+    const update = (force = false) => {
       const now = Date.now();
       if (!force && now - lastPublish < PUBLISH_INTERVAL_MS) return;
       lastPublish = now;
@@ -422,6 +427,9 @@ export class ModelService {
       }
       this.publish(job);
     };
+    const heartbeat = setInterval(() => update(true), HEARTBEAT_MS);
+    heartbeat.unref();
+    return { update, stop: () => clearInterval(heartbeat) };
   }
 
   private async withBlobLock(blob: string, fn: () => Promise<void>): Promise<void> {

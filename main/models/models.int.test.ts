@@ -194,6 +194,31 @@ describe('GGUF downloads', () => {
     expect(hub.switches.failApi?.times).toBe(0);
   });
 
+  it('reports a stalled transfer on the event stream with its true byte count and a speed of 0', async () => {
+    hub.addRepo('org/Quiet-GGUF', [{ path: 'Quiet-Q4_K_M.gguf', content: randomBytes(2 << 20) }]);
+    hub.switches.stall = { path: 'Quiet-Q4_K_M.gguf', atByte: 1 << 20 };
+    const seen: Array<{ id: string; progress: { bytes_downloaded: number; speed_bps?: number } }> = [];
+    const off = server.services.events.subscribe((e) => {
+      if (e.type === 'job') seen.push(e.job as (typeof seen)[number]);
+    });
+    try {
+      const id = await startDownload(server, 'org/Quiet-GGUF');
+      await vi.waitFor(
+        () => {
+          const last = seen.filter((j) => j.id === id).at(-1);
+          expect(last?.progress.bytes_downloaded).toBe(1 << 20);
+          expect(last?.progress.speed_bps).toBe(0);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      expect((await server.api(`/api/v1/models/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+    } finally {
+      off();
+      hub.releaseStall();
+      hub.switches.stall = undefined;
+    }
+  });
+
   it('rejects a file whose bytes do not match the listed SHA-256 and links nothing', async () => {
     const commit = hub.addRepo('org/Bad-GGUF', [{ path: 'Bad-Q4_K_M.gguf', content: randomBytes(5000) }]);
     hub.switches.corrupt.add('Bad-Q4_K_M.gguf');
