@@ -7,6 +7,7 @@ import {
 import { BACKEND_EXECUTABLES } from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
+import { ErrorCallout } from '../../../components/error-callout';
 import { Checkbox, Field } from '../../../components/field';
 import { Icon } from '../../../components/icon';
 import { KeyValueEditor } from '../../../components/key-value-editor';
@@ -263,12 +264,7 @@ export function InstanceDialog({
           void submit();
         }}
       >
-        {formError && (
-          <div className="callout callout-danger" role="alert">
-            <Icon name="alert" />
-            <span>{formError}</span>
-          </div>
-        )}
+        {formError && <ErrorCallout>{formError}</ErrorCallout>}
         <Tabs
           label="Instance settings"
           value={tab}

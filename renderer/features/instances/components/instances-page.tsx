@@ -1,6 +1,7 @@
 import { lazy, startTransition, Suspense, useEffect, useMemo, useState } from 'react';
 import type { Instance } from '../../../../shared/api/instances';
 import { Icon } from '../../../components/icon';
+import { ErrorCallout } from '../../../components/error-callout';
 import { EmptyState } from '../../../components/empty-state';
 import { Segmented } from '../../../components/segmented';
 import { Spinner } from '../../../components/spinner';
@@ -110,13 +111,19 @@ export function InstancesPage() {
         </div>
       )}
       {error && (
-        <div className="callout callout-danger" role="alert">
-          <Icon name="alert" />
-          <span>Could not load instances: {error.message}</span>
-          <button type="button" className="btn btn-secondary btn-sm" onClick={() => void refetch()}>
-            Retry
-          </button>
-        </div>
+        <ErrorCallout
+          action={
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              onClick={() => void refetch()}
+            >
+              Retry
+            </button>
+          }
+        >
+          Could not load instances: {error.message}
+        </ErrorCallout>
       )}
 
       {data && list.length === 0 && (

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Badge } from '../../../components/badge';
 import { Dialog } from '../../../components/dialog';
+import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
 import { ApiError, apiStream } from '../../../lib/api-client';
 import { downloadText } from '../../../lib/format';
@@ -261,12 +262,7 @@ export function LogViewer({ name }: { name: string }) {
           {paused ? 'Resume' : 'Pause'}
         </button>
       </div>
-      {error && (
-        <div className="callout callout-danger" role="alert">
-          <Icon name="alert" />
-          <span>{error}</span>
-        </div>
-      )}
+      {error && <ErrorCallout>{error}</ErrorCallout>}
       <div
         className="log-panel mono"
         ref={scroller}

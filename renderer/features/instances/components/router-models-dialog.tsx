@@ -1,5 +1,6 @@
 import { Badge } from '../../../components/badge';
 import { Dialog } from '../../../components/dialog';
+import { ErrorCallout } from '../../../components/error-callout';
 import { EmptyState } from '../../../components/empty-state';
 import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
@@ -42,12 +43,7 @@ export function RouterModelsDialog({ name }: { name: string }) {
         </EmptyState>
       )}
       {running && isPending && <Spinner label="Loading models…" />}
-      {running && error && (
-        <div className="callout callout-danger" role="alert">
-          <Icon name="alert" />
-          <span>{error.message}</span>
-        </div>
-      )}
+      {running && error && <ErrorCallout>{error.message}</ErrorCallout>}
       {running && data && models.length === 0 && (
         <EmptyState icon="layers" title="No models found">
           <p>Add models through a preset (Advanced tab) or the models folder.</p>

@@ -3,6 +3,7 @@ import { Badge } from '../../../components/badge';
 import { ConfirmDialog } from '../../../components/confirm-dialog';
 import { CopyButton } from '../../../components/copy-button';
 import { EmptyState } from '../../../components/empty-state';
+import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
@@ -83,12 +84,7 @@ export function KeysPage() {
             <Spinner label="Loading keys…" />
           </div>
         )}
-        {error && (
-          <div className="callout callout-danger" role="alert">
-            <Icon name="alert" />
-            <span>{error.message}</span>
-          </div>
-        )}
+        {error && <ErrorCallout>{error.message}</ErrorCallout>}
         {data && data.length === 0 && (
           <EmptyState icon="key" title="No API keys yet">
             <p>

@@ -3,6 +3,7 @@ import type { CachedModel, DownloadJob } from '../../../../shared/api/models';
 import { Badge } from '../../../components/badge';
 import { ConfirmDialog } from '../../../components/confirm-dialog';
 import { EmptyState } from '../../../components/empty-state';
+import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
 import { ProgressBar } from '../../../components/progress-bar';
 import { Spinner } from '../../../components/spinner';
@@ -74,12 +75,7 @@ export function ModelsPage() {
             <Spinner label="Scanning the cache…" />
           </div>
         )}
-        {error && (
-          <div className="callout callout-danger" role="alert">
-            <Icon name="alert" />
-            <span>{error.message}</span>
-          </div>
-        )}
+        {error && <ErrorCallout>{error.message}</ErrorCallout>}
         {models && models.length === 0 && (
           <EmptyState
             icon="box"
