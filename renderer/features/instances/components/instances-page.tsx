@@ -1,6 +1,7 @@
 import { lazy, startTransition, Suspense, useEffect, useMemo, useState } from 'react';
 import type { Instance } from '../../../../shared/api/instances';
 import { Icon } from '../../../components/icon';
+import { PageHeader } from '../../../components/page-header';
 import { ErrorCallout } from '../../../components/error-callout';
 import { EmptyState } from '../../../components/empty-state';
 import { Segmented } from '../../../components/segmented';
@@ -84,16 +85,14 @@ export function InstancesPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Instances</h1>
-          <p className="page-subtitle">
-            {list.length === 0
-              ? 'Model servers managed by this Llamactl.'
-              : `${list.length} defined · ${counts.running} running · ${counts.ready} ready${counts.failed ? ` · ${counts.failed} failed` : ''}`}
-          </p>
-        </div>
-        <div className="page-actions">
+      <PageHeader
+        title="Instances"
+        subtitle={
+          list.length === 0
+            ? 'Model servers managed by this Llamactl.'
+            : `${list.length} defined · ${counts.running} running · ${counts.ready} ready${counts.failed ? ` · ${counts.failed} failed` : ''}`
+        }
+        actions={
           <button
             type="button"
             className="btn btn-primary"
@@ -102,8 +101,8 @@ export function InstancesPage() {
             <Icon name="plus" />
             Create instance
           </button>
-        </div>
-      </header>
+        }
+      />
 
       {isPending && (
         <div className="card card-pad center">

@@ -5,6 +5,7 @@ import { CopyButton } from '../../../components/copy-button';
 import { EmptyState } from '../../../components/empty-state';
 import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
+import { PageHeader } from '../../../components/page-header';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
 import { serverBase } from '../../../lib/api-client';
@@ -36,21 +37,21 @@ export function KeysPage() {
   const now = useNow();
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>API keys</h1>
-          <p className="page-subtitle">
+      <PageHeader
+        title="API keys"
+        subtitle={
+          <>
             Keys for OpenAI-compatible clients calling {base}v1. Each key can reach all instances or
             only chosen ones.
-          </p>
-        </div>
-        <div className="page-actions">
+          </>
+        }
+        actions={
           <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
             <Icon name="plus" />
             Create API key
           </button>
-        </div>
-      </header>
+        }
+      />
 
       {created && (
         <div className="card new-key" role="status">

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../../../components/confirm-dialog';
 import { EmptyState } from '../../../components/empty-state';
 import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
+import { PageHeader } from '../../../components/page-header';
 import { ProgressBar } from '../../../components/progress-bar';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
@@ -31,21 +32,16 @@ export function ModelsPage() {
   );
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Models</h1>
-          <p className="page-subtitle">
-            Models in the local cache, ready to serve. Download GGUF or safetensors models from
-            Hugging Face.
-          </p>
-        </div>
-        <div className="page-actions">
+      <PageHeader
+        title="Models"
+        subtitle="Models in the local cache, ready to serve. Download GGUF or safetensors models from Hugging Face."
+        actions={
           <button type="button" className="btn btn-primary" onClick={() => setDownloading(true)}>
             <Icon name="download" />
             Download model
           </button>
-        </div>
-      </header>
+        }
+      />
 
       {visibleJobs.length > 0 && (
         <section className="card" aria-label="Downloads">

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Badge } from '../../../components/badge';
 import { CopyButton } from '../../../components/copy-button';
 import { Icon } from '../../../components/icon';
+import { PageHeader } from '../../../components/page-header';
 import { Spinner } from '../../../components/spinner';
 import { serverBase } from '../../../lib/api-client';
 import { desktop } from '../../../lib/desktop';
@@ -24,12 +25,7 @@ export function SystemPage() {
   const configText = config.data ? JSON.stringify(config.data, null, 2) : '';
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>System</h1>
-          <p className="page-subtitle">This server, its backends and the nodes it can reach.</p>
-        </div>
-      </header>
+      <PageHeader title="System" subtitle="This server, its backends and the nodes it can reach." />
       <div className="grid-2">
         <section className="card" aria-label="Server">
           <div className="card-head">
