@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { Dialog } from './dialog';
+import { DialogActions } from './dialog-actions';
 
 export function ConfirmDialog({
   title,
@@ -35,20 +36,15 @@ export function ConfirmDialog({
       onClose={onClose}
       size="sm"
       footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={`btn ${destructive ? 'btn-danger' : 'btn-primary'}`}
-            onClick={run}
-            disabled={busy}
-            data-autofocus
-          >
-            {busy ? 'Working…' : confirmLabel}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onSubmit={() => void run()}
+          label={confirmLabel}
+          busy={busy}
+          busyLabel="Working…"
+          destructive={destructive}
+          autoFocus
+        />
       }
     >
       <div className="confirm-body">{body}</div>

@@ -7,6 +7,7 @@ import {
 import { BACKEND_EXECUTABLES } from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
+import { DialogActions } from '../../../components/dialog-actions';
 import { ErrorCallout } from '../../../components/error-callout';
 import { Checkbox, Field } from '../../../components/field';
 import { Icon } from '../../../components/icon';
@@ -243,17 +244,13 @@ export function InstanceDialog({
           <span className="footer-hint muted small">
             {mode === 'create' ? 'Settings can be changed later.' : ''}
           </span>
-          <button type="button" className="btn btn-secondary" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => void submit()}
-            disabled={save.isPending}
-          >
-            {save.isPending ? 'Saving…' : saveLabel}
-          </button>
+          <DialogActions
+            onCancel={close}
+            onSubmit={() => void submit()}
+            label={saveLabel}
+            busy={save.isPending}
+            busyLabel="Saving…"
+          />
         </>
       }
     >

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Dialog } from '../../../components/dialog';
+import { DialogActions } from '../../../components/dialog-actions';
 import { Field } from '../../../components/field';
 import { ApiError } from '../../../lib/api-client';
 import { useInstances } from '../../instances/queries';
@@ -66,19 +67,13 @@ export function CreateKeyDialog({
       description="The key is shown once after creation."
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => void submit()}
-            disabled={create.isPending}
-          >
-            {create.isPending ? 'Creating…' : 'Create key'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onSubmit={() => void submit()}
+          label="Create key"
+          busy={create.isPending}
+          busyLabel="Creating…"
+        />
       }
     >
       <form

@@ -1,8 +1,8 @@
 import { useDeferredValue, useState } from 'react';
 import type { DownloadFormat } from '../../../../shared/api/models';
 import { Dialog } from '../../../components/dialog';
+import { DialogActions } from '../../../components/dialog-actions';
 import { Field } from '../../../components/field';
-import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
 import { formatBytes } from '../../../lib/format';
@@ -54,20 +54,14 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
       description="Files go to the local Hugging Face cache; progress shows on the Models page."
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => void submit()}
-            disabled={start.isPending}
-          >
-            <Icon name="download" size={14} />
-            {start.isPending ? 'Starting…' : 'Start download'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onSubmit={() => void submit()}
+          label="Start download"
+          busy={start.isPending}
+          busyLabel="Starting…"
+          icon="download"
+        />
       }
     >
       <form
