@@ -8,6 +8,7 @@ import { BACKEND_EXECUTABLES } from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
 import { DialogActions } from '../../../components/dialog-actions';
+import { DialogForm } from '../../../components/dialog-form';
 import { ErrorCallout } from '../../../components/error-callout';
 import { Checkbox, Field } from '../../../components/field';
 import { Icon } from '../../../components/icon';
@@ -254,13 +255,7 @@ export function InstanceDialog({
         </>
       }
     >
-      <form
-        className="instance-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm className="instance-form" onSubmit={submit}>
         {formError && <ErrorCallout>{formError}</ErrorCallout>}
         <Tabs
           label="Instance settings"
@@ -597,8 +592,7 @@ export function InstanceDialog({
             {shellQuote(argv)}
           </pre>
         </section>
-        <button type="submit" hidden />
-      </form>
+      </DialogForm>
     </Dialog>
   );
 }

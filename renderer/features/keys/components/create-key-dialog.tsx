@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Dialog } from '../../../components/dialog';
 import { DialogActions } from '../../../components/dialog-actions';
+import { DialogForm } from '../../../components/dialog-form';
 import { Field } from '../../../components/field';
 import { ApiError } from '../../../lib/api-client';
 import { useInstances } from '../../instances/queries';
@@ -76,13 +77,7 @@ export function CreateKeyDialog({
         />
       }
     >
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm className="stack" onSubmit={submit}>
         {errors.form && (
           <p className="form-error" role="alert">
             {errors.form}
@@ -165,8 +160,7 @@ export function CreateKeyDialog({
             </select>
           )}
         </Field>
-        <button type="submit" hidden />
-      </form>
+      </DialogForm>
     </Dialog>
   );
 }

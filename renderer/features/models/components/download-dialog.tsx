@@ -2,6 +2,7 @@ import { useDeferredValue, useState } from 'react';
 import type { DownloadFormat } from '../../../../shared/api/models';
 import { Dialog } from '../../../components/dialog';
 import { DialogActions } from '../../../components/dialog-actions';
+import { DialogForm } from '../../../components/dialog-form';
 import { Field } from '../../../components/field';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
@@ -64,13 +65,7 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
         />
       }
     >
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <DialogForm className="stack" onSubmit={submit}>
         <fieldset className="segmented segmented-text segmented-wide">
           <legend className="sr-only">Format</legend>
           {(['gguf', 'safetensors'] as const).map((f) => (
@@ -158,8 +153,7 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
             )}
           </div>
         )}
-        <button type="submit" hidden />
-      </form>
+      </DialogForm>
     </Dialog>
   );
 }
