@@ -6,6 +6,7 @@ import { ErrorCallout } from '../../../components/error-callout';
 import { EmptyState } from '../../../components/empty-state';
 import { Segmented } from '../../../components/segmented';
 import { Spinner } from '../../../components/spinner';
+import { ActionsHeader } from '../../../components/table-parts';
 import { useInstances } from '../queries';
 import { BACKEND_LABEL, instanceModel } from '../labels';
 import {
@@ -207,9 +208,7 @@ export function InstancesPage() {
                   <th scope="col" className="hide-sm">
                     Port
                   </th>
-                  <th scope="col" className="actions-col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+                  <ActionsHeader />
                 </tr>
               </thead>
               <tbody>

@@ -4,6 +4,7 @@ import { ErrorCallout } from '../../../components/error-callout';
 import { EmptyState } from '../../../components/empty-state';
 import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
+import { ActionsHeader } from '../../../components/table-parts';
 import { toast } from '../../../components/toasts';
 import { useRouterModelAction } from '../mutations';
 import { useInstances, useRouterModels } from '../queries';
@@ -55,9 +56,7 @@ export function RouterModelsDialog({ name }: { name: string }) {
             <tr>
               <th scope="col">Model</th>
               <th scope="col">State</th>
-              <th scope="col" className="actions-col">
-                <span className="sr-only">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>

@@ -7,6 +7,7 @@ import { ErrorCallout } from '../../../components/error-callout';
 import { Icon } from '../../../components/icon';
 import { PageHeader } from '../../../components/page-header';
 import { Spinner } from '../../../components/spinner';
+import { ActionsHeader, ExpandButton } from '../../../components/table-parts';
 import { toast } from '../../../components/toasts';
 import { serverBase } from '../../../lib/api-client';
 import { formatDate, formatRelative } from '../../../lib/format';
@@ -107,9 +108,7 @@ export function KeysPage() {
                 <th scope="col" className="hide-md">
                   Last used
                 </th>
-                <th scope="col" className="actions-col">
-                  <span className="sr-only">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>
@@ -120,15 +119,9 @@ export function KeysPage() {
                   <Fragment key={k.id}>
                     <tr>
                       <td>
-                        <button
-                          type="button"
-                          className="expand-button"
-                          aria-expanded={open}
-                          onClick={() => setExpanded(open ? null : k.id)}
-                        >
-                          <Icon name={open ? 'chevronDown' : 'chevronRight'} size={14} />
+                        <ExpandButton open={open} onToggle={() => setExpanded(open ? null : k.id)}>
                           <strong>{k.name}</strong>
-                        </button>
+                        </ExpandButton>
                       </td>
                       <td>
                         {k.permission_mode === 'allow_all' ? (

@@ -8,6 +8,7 @@ import { Icon } from '../../../components/icon';
 import { PageHeader } from '../../../components/page-header';
 import { ProgressBar } from '../../../components/progress-bar';
 import { Spinner } from '../../../components/spinner';
+import { ActionsHeader, ExpandButton } from '../../../components/table-parts';
 import { toast } from '../../../components/toasts';
 import { formatBytes, formatDuration } from '../../../lib/format';
 import { navigate } from '../../../lib/router';
@@ -280,9 +281,7 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
             <th scope="col" className="num">
               Size
             </th>
-            <th scope="col" className="actions-col">
-              <span className="sr-only">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>
@@ -293,15 +292,9 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
               <Fragment key={key}>
                 <tr>
                   <td>
-                    <button
-                      type="button"
-                      className="expand-button"
-                      aria-expanded={isOpen}
-                      onClick={() => setExpanded(isOpen ? null : key)}
-                    >
-                      <Icon name={isOpen ? 'chevronDown' : 'chevronRight'} size={14} />
+                    <ExpandButton open={isOpen} onToggle={() => setExpanded(isOpen ? null : key)}>
                       <span className="mono">{m.repo}</span>
-                    </button>
+                    </ExpandButton>
                   </td>
                   <td>
                     {m.tag ? (
