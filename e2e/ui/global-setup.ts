@@ -129,6 +129,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LLAMACTL_INSTANCE_PORT_RANGE: '41000-41999',
       LLAMA_CACHE: cacheDir,
       HF_ENDPOINT: hub.url,
+      // a connection that stops delivering is dropped and resumed well within a spec's timeout
+      LLAMACTL_DOWNLOAD_STALL_TIMEOUT: '5s',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -152,6 +154,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         r();
       });
     });
+    // kept for diagnosing failed specs (CI prints only the test output)
+    mkdirSync(join(root, 'test-output'), { recursive: true });
+    writeFileSync(join(root, 'test-output', 'e2e-server.log'), out);
     control.close();
     await hub.close();
     rmSync(dir, { recursive: true, force: true });

@@ -44,6 +44,14 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
     lastSample.set(job.id, { t: now, bytes, bps: prev.bps ? prev.bps * 0.7 + inst * 0.3 : inst });
   } else if (!prev) lastSample.set(job.id, { t: now, bytes, bps: 0 });
   let known = false;
+  if (qc.isFetching({ queryKey: modelKeys.jobs() }) > 0) {
+    // A list already on its way may have been read before this event (e.g. the refetch after
+    // starting a download, answered after the job completed) and would overwrite it with an
+    // older state for good: drop that answer and ask again.
+    void qc
+      .cancelQueries({ queryKey: modelKeys.jobs() })
+      .then(() => qc.invalidateQueries({ queryKey: modelKeys.jobs() }));
+  }
   qc.setQueryData<DownloadJob[]>(modelKeys.jobs(), (old) => {
     const list = old ?? [];
     known = list.some((j) => j.id === job.id);

@@ -105,6 +105,7 @@ function JobRow({ job }: { job: DownloadJob }) {
   const del = useDeleteJob();
   const retry = useStartDownload();
   const dismiss = useDismissedJobs((s) => s.dismiss);
+  const restore = useDismissedJobs((s) => s.restore);
   const p = job.progress ?? { bytes_downloaded: 0, total_bytes: 0, current_file: '' };
   const pct =
     p.total_bytes > 0
@@ -156,18 +157,23 @@ function JobRow({ job }: { job: DownloadJob }) {
               type="button"
               className="btn btn-secondary btn-sm"
               aria-label={`Retry download of ${label}`}
-              onClick={() =>
+              onClick={() => {
+                // The new job's event can arrive before the POST answers: hide the old row at
+                // once so the job never shows twice; bring it back if the retry fails.
+                dismiss(job.id);
                 retry.mutate(
                   {
                     repo: job.tag && job.tag !== 'main' ? `${job.repo}:${job.tag}` : job.repo,
                     format: job.format ?? 'gguf',
                   },
                   {
-                    onSuccess: () => dismiss(job.id),
-                    onError: (e) => toast.error('Retry failed', e.message),
+                    onError: (e) => {
+                      restore(job.id);
+                      toast.error('Retry failed', e.message);
+                    },
                   },
-                )
-              }
+                );
+              }}
             >
               <Icon name="retry" size={14} />
               Retry
