@@ -24,7 +24,18 @@ export function jobSpeed(job: DownloadJob): number {
   return lastSample.get(job.id)?.bps ?? 0;
 }
 
+/**
+ * A list already on its way may have been read before the event being applied (e.g. the refetch
+ * after an action, answered after the change it caused) and would overwrite it with an older
+ * state for good: drop that answer and ask again.
+ */
+function refetchIfInFlight(qc: QueryClient, queryKey: readonly unknown[]): void {
+  if (qc.isFetching({ queryKey }) === 0) return;
+  void qc.cancelQueries({ queryKey }).then(() => qc.invalidateQueries({ queryKey }));
+}
+
 export function applyInstanceEvent(qc: QueryClient, ev: InstanceEvent): void {
+  refetchIfInFlight(qc, instanceKeys.list());
   qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => {
     if (!old) return old;
     const rest = old.filter((i) => i.name !== ev.name);
@@ -44,14 +55,7 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
     lastSample.set(job.id, { t: now, bytes, bps: prev.bps ? prev.bps * 0.7 + inst * 0.3 : inst });
   } else if (!prev) lastSample.set(job.id, { t: now, bytes, bps: 0 });
   let known = false;
-  if (qc.isFetching({ queryKey: modelKeys.jobs() }) > 0) {
-    // A list already on its way may have been read before this event (e.g. the refetch after
-    // starting a download, answered after the job completed) and would overwrite it with an
-    // older state for good: drop that answer and ask again.
-    void qc
-      .cancelQueries({ queryKey: modelKeys.jobs() })
-      .then(() => qc.invalidateQueries({ queryKey: modelKeys.jobs() }));
-  }
+  refetchIfInFlight(qc, modelKeys.jobs());
   qc.setQueryData<DownloadJob[]>(modelKeys.jobs(), (old) => {
     const list = old ?? [];
     known = list.some((j) => j.id === job.id);
