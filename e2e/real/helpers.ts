@@ -1,3 +1,4 @@
+import type { Instance } from '../../shared/api/instances';
 // Shared pieces of the real llama-server suite: the binary from the global setup, tiny models,
 // our server configured to run that binary, and a look at the process table.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -32,12 +33,17 @@ export function removeWorkDir(dir: string): void {
 /** Writes distinct tiny models `<dir>/<name>.gguf`; returns their paths by name. */
 export function writeTinyModels(dir: string, names: string[]): Record<string, string> {
   return Object.fromEntries(
-    names.map((name, i) => [name, writeTinyLlamaGguf(join(dir, `${name}.gguf`), { name, seed: 100 + i }).path]),
+    names.map((name, i) => [
+      name,
+      writeTinyLlamaGguf(join(dir, `${name}.gguf`), { name, seed: 100 + i }).path,
+    ]),
   );
 }
 
 /** Our server's config for the real suite (YAML structure). */
-export function realConfig(extra: { instances?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function realConfig(
+  extra: { instances?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     backends: { 'llama-cpp': { command: llamaServerPath() } },
     instances: { port_range: portRange(), on_demand_start_timeout: 60, ...extra.instances },
@@ -45,12 +51,36 @@ export function realConfig(extra: { instances?: Record<string, unknown> } = {}):
 }
 
 /** Our server in this process, running the real llama-server. */
-export async function startRealServer(extra: { instances?: Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startRealServer(
+  extra: { instances?: Record<string, unknown> } = {},
+): Promise<TestServer> {
   return startTestServer({ config: realConfig(extra) });
 }
 
 /** Options that keep the tiny model polite on a shared 2-core machine. */
 export const LIGHT_OPTIONS = { threads: 1, threads_batch: 1, ctx_size: 512, parallel: 1 } as const;
+
+/** Creates a llama.cpp instance on 127.0.0.1 with the light options; fails unless the answer is 201. */
+export async function createLlamaInstance(
+  server: TestServer,
+  name: string,
+  backendOptions: Record<string, unknown>,
+  options: Record<string, unknown>,
+): Promise<Instance> {
+  const created = await json<Instance>(
+    server.api(`/api/v1/instances/${name}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        backend_options: { ...backendOptions, host: '127.0.0.1', ...LIGHT_OPTIONS },
+        ...options,
+      }),
+    }),
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body;
+}
 
 export async function createInferenceKey(server: TestServer, name = 'real-suite'): Promise<string> {
   const res = await server.api('/api/v1/auth/keys', {
@@ -58,11 +88,14 @@ export async function createInferenceKey(server: TestServer, name = 'real-suite'
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ name, permission_mode: 'allow_all' }),
   });
-  if (res.status !== 201) throw new Error(`creating an inference key answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 201)
+    throw new Error(`creating an inference key answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
 
-export async function json<T = any>(res: Response | Promise<Response>): Promise<{ status: number; body: T }> {
+export async function json<T = any>(
+  res: Response | Promise<Response>,
+): Promise<{ status: number; body: T }> {
   const r = await res;
   const text = await r.text();
   try {

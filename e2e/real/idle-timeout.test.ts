@@ -2,8 +2,8 @@ import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../../main/testing/test-server';
 import {
   createInferenceKey,
+  createLlamaInstance,
   json,
-  LIGHT_OPTIONS,
   llamaServers,
   makeWorkDir,
   removeWorkDir,
@@ -28,21 +28,17 @@ describe('idle timeout and on-demand start with the real llama-server', () => {
     const { tiny } = writeTinyModels(work, ['tiny']);
     server = await startRealServer({ instances: { timeout_check_interval: CHECK_INTERVAL_MIN } });
     key = await createInferenceKey(server);
-    const created = await json<Instance>(
-      server.api(`/api/v1/instances/${name}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          backend_type: 'llama_cpp',
-          backend_options: { model: tiny, host: '127.0.0.1', ...LIGHT_OPTIONS },
-          idle_timeout: IDLE_TIMEOUT_MIN,
-          on_demand_start: true,
-          auto_restart: false,
-        }),
-      }),
+    const created = await createLlamaInstance(
+      server,
+      name,
+      { model: tiny },
+      {
+        idle_timeout: IDLE_TIMEOUT_MIN,
+        on_demand_start: true,
+        auto_restart: false,
+      },
     );
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.options.idle_timeout).toBe(IDLE_TIMEOUT_MIN);
+    expect(created.options.idle_timeout).toBe(IDLE_TIMEOUT_MIN);
   });
 
   afterAll(async () => {
@@ -54,11 +50,17 @@ describe('idle timeout and on-demand start with the real llama-server', () => {
   });
 
   it('stops a running instance that received no request for idle_timeout', async () => {
-    expect((await server.api(`/api/v1/instances/${name}/start`, { method: 'POST' })).status).toBe(200);
-    await expect.poll(async () => (await instance()).health, { timeout: 60_000, interval: 200 }).toBe('ready');
+    expect((await server.api(`/api/v1/instances/${name}/start`, { method: 'POST' })).status).toBe(
+      200,
+    );
+    await expect
+      .poll(async () => (await instance()).health, { timeout: 60_000, interval: 200 })
+      .toBe('ready');
     expect(llamaServers(work)).toHaveLength(1);
 
-    await expect.poll(async () => (await instance()).status, { timeout: 60_000, interval: 250 }).toBe('stopped');
+    await expect
+      .poll(async () => (await instance()).status, { timeout: 60_000, interval: 250 })
+      .toBe('stopped');
     await expect.poll(() => llamaServers(work), { timeout: 30_000 }).toEqual([]);
   });
 
@@ -67,13 +69,19 @@ describe('idle timeout and on-demand start with the real llama-server', () => {
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ model: name, messages: [{ role: 'user', content: 'wake up' }], max_tokens: 4 }),
+      body: JSON.stringify({
+        model: name,
+        messages: [{ role: 'user', content: 'wake up' }],
+        max_tokens: 4,
+      }),
     });
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.object).toBe('chat.completion');
     expect(llamaServers(work)).toHaveLength(1);
     // And, left alone again, it goes back to sleep.
-    await expect.poll(async () => (await instance()).status, { timeout: 60_000, interval: 250 }).toBe('stopped');
+    await expect
+      .poll(async () => (await instance()).status, { timeout: 60_000, interval: 250 })
+      .toBe('stopped');
   });
 });

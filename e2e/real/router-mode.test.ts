@@ -2,8 +2,8 @@ import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../../main/testing/test-server';
 import {
   createInferenceKey,
+  createLlamaInstance,
   json,
-  LIGHT_OPTIONS,
   llamaServers,
   makeWorkDir,
   removeWorkDir,
@@ -23,7 +23,9 @@ describe('a router-mode instance of the real llama-server', () => {
   const name = 'router';
 
   const models = async () => {
-    const { status, body } = await json<{ data: RouterModel[] }>(server.api(`/api/v1/llama-cpp/${name}/models`));
+    const { status, body } = await json<{ data: RouterModel[] }>(
+      server.api(`/api/v1/llama-cpp/${name}/models`),
+    );
     expect(status, JSON.stringify(body)).toBe(200);
     return body.data;
   };
@@ -42,19 +44,12 @@ describe('a router-mode instance of the real llama-server', () => {
     writeTinyModels(work, ['alpha', 'beta']);
     server = await startRealServer();
     key = await createInferenceKey(server);
-    const created = await json<Instance>(
-      server.api(`/api/v1/instances/${name}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          backend_type: 'llama_cpp',
-          backend_options: { models_dir: work, host: '127.0.0.1', ...LIGHT_OPTIONS },
-          auto_restart: false,
-          idle_timeout: 0,
-        }),
-      }),
+    await createLlamaInstance(
+      server,
+      name,
+      { models_dir: work },
+      { auto_restart: false, idle_timeout: 0 },
     );
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
   });
 
   afterAll(async () => {
@@ -70,14 +65,18 @@ describe('a router-mode instance of the real llama-server', () => {
     const list = await models();
     expect(list.map((m) => m.id).sort()).toEqual(['alpha', 'beta']);
     expect(list.every((m) => m.status.value === 'unloaded')).toBe(true);
-    expect((await json<Instance>(server.api(`/api/v1/instances/${name}`))).body.status).toBe('running');
+    expect((await json<Instance>(server.api(`/api/v1/instances/${name}`))).body.status).toBe(
+      'running',
+    );
   });
 
   it('loads a model, which then reports loaded', async () => {
     const loaded = await manage('alpha', 'load');
     expect(loaded.status, JSON.stringify(loaded.body)).toBe(200);
     expect(loaded.body).toMatchObject({ success: true });
-    await expect.poll(() => modelStatus('alpha'), { timeout: 60_000, interval: 250 }).toBe('loaded');
+    await expect
+      .poll(() => modelStatus('alpha'), { timeout: 60_000, interval: 250 })
+      .toBe('loaded');
     expect(await modelStatus('beta')).toBe('unloaded');
     // The router plus one child for alpha.
     expect(llamaServers(work)).toHaveLength(2);
@@ -87,7 +86,11 @@ describe('a router-mode instance of the real llama-server', () => {
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ model: `${name}/alpha`, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
+      body: JSON.stringify({
+        model: `${name}/alpha`,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+      }),
     });
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(200);
@@ -97,16 +100,22 @@ describe('a router-mode instance of the real llama-server', () => {
   });
 
   it('lists the router models as "{instance}/{model}" in /v1/models', async () => {
-    const res = await fetch(`${server.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+    const res = await fetch(`${server.url}/v1/models`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     const body = await res.json();
     expect(res.status).toBe(200);
-    expect(body.data.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining([`${name}/alpha`, `${name}/beta`]));
+    expect(body.data.map((m: { id: string }) => m.id)).toEqual(
+      expect.arrayContaining([`${name}/alpha`, `${name}/beta`]),
+    );
   });
 
   it('unloads the model, and its child llama-server exits', async () => {
     const unloaded = await manage('alpha', 'unload');
     expect(unloaded.status, JSON.stringify(unloaded.body)).toBe(200);
-    await expect.poll(() => modelStatus('alpha'), { timeout: 30_000, interval: 250 }).toBe('unloaded');
+    await expect
+      .poll(() => modelStatus('alpha'), { timeout: 30_000, interval: 250 })
+      .toBe('unloaded');
     await expect.poll(() => llamaServers(work).length, { timeout: 30_000 }).toBe(1);
   });
 });

@@ -2,8 +2,8 @@ import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../../main/testing/test-server';
 import {
   createInferenceKey,
+  createLlamaInstance,
   json,
-  LIGHT_OPTIONS,
   llamaServers,
   makeWorkDir,
   readSse,
@@ -22,7 +22,11 @@ describe('a single-model instance of the real llama-server', () => {
   const infer = (path: string, init: RequestInit = {}) =>
     fetch(server.url + path, {
       ...init,
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) },
+      headers: {
+        Authorization: `Bearer ${key}`,
+        'Content-Type': 'application/json',
+        ...(init.headers as Record<string, string>),
+      },
     });
 
   beforeAll(async () => {
@@ -30,20 +34,13 @@ describe('a single-model instance of the real llama-server', () => {
     const { tiny } = writeTinyModels(work, ['tiny']);
     server = await startRealServer();
     key = await createInferenceKey(server);
-    const created = await json<Instance>(
-      server.api(`/api/v1/instances/${name}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          backend_type: 'llama_cpp',
-          backend_options: { model: tiny, host: '127.0.0.1', ...LIGHT_OPTIONS },
-          auto_restart: false,
-          idle_timeout: 0,
-        }),
-      }),
+    const created = await createLlamaInstance(
+      server,
+      name,
+      { model: tiny },
+      { auto_restart: false, idle_timeout: 0 },
     );
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.status).toBe('stopped');
+    expect(created.status).toBe('stopped');
   });
 
   afterAll(async () => {
@@ -56,10 +53,14 @@ describe('a single-model instance of the real llama-server', () => {
   });
 
   it('starts and becomes ready once llama-server has loaded the model', async () => {
-    const started = await json<Instance>(server.api(`/api/v1/instances/${name}/start`, { method: 'POST' }));
+    const started = await json<Instance>(
+      server.api(`/api/v1/instances/${name}/start`, { method: 'POST' }),
+    );
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     expect(started.body.status).toBe('running');
-    await expect.poll(async () => (await instance()).health, { timeout: 60_000, interval: 200 }).toBe('ready');
+    await expect
+      .poll(async () => (await instance()).health, { timeout: 60_000, interval: 200 })
+      .toBe('ready');
     expect(llamaServers(work)).toHaveLength(1);
   });
 
@@ -86,7 +87,12 @@ describe('a single-model instance of the real llama-server', () => {
   it('streams a chat completion through /v1 as server-sent chunks', async () => {
     const res = await infer('/v1/chat/completions', {
       method: 'POST',
-      body: JSON.stringify({ model: name, messages: [{ role: 'user', content: 'count' }], max_tokens: 8, stream: true }),
+      body: JSON.stringify({
+        model: name,
+        messages: [{ role: 'user', content: 'count' }],
+        max_tokens: 8,
+        stream: true,
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -120,19 +126,28 @@ describe('a single-model instance of the real llama-server', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(html.toLowerCase()).toContain('<html');
     // Assets are referenced relative to the page, so they resolve under the same prefix.
-    const assets = [...html.matchAll(/(?:src|href)="(\.?\/?[^"#?:]+\.(?:js|css))"/g)].map((m) => m[1]).filter((p) => !p.startsWith('//'));
+    const assets = [...html.matchAll(/(?:src|href)="(\.?\/?[^"#?:]+\.(?:js|css))"/g)]
+      .map((m) => m[1])
+      .filter((p) => !p.startsWith('//'));
     const script = assets.find((p) => p.endsWith('.js'));
     expect(script, 'the page references no local script').toBeDefined();
-    for (const path of new Set([script!, ...assets.filter((p) => p.endsWith('.css')).slice(0, 1)])) {
+    for (const path of new Set([
+      script!,
+      ...assets.filter((p) => p.endsWith('.css')).slice(0, 1),
+    ])) {
       const asset = await fetch(new URL(path, `${server.url}/llama-cpp/${name}/`));
       expect(asset.status, path).toBe(200);
-      expect(asset.headers.get('content-type'), path).toMatch(path.endsWith('.js') ? /javascript/ : /text\/css/);
+      expect(asset.headers.get('content-type'), path).toMatch(
+        path.endsWith('.js') ? /javascript/ : /text\/css/,
+      );
       expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(0);
     }
   });
 
   it('stops, and no llama-server of it is left', async () => {
-    const stopped = await json<Instance>(server.api(`/api/v1/instances/${name}/stop`, { method: 'POST' }));
+    const stopped = await json<Instance>(
+      server.api(`/api/v1/instances/${name}/stop`, { method: 'POST' }),
+    );
     expect(stopped.status).toBe(200);
     expect(stopped.body.status).toBe('stopped');
     await expect.poll(() => llamaServers(work), { timeout: 30_000 }).toEqual([]);
