@@ -10,6 +10,18 @@ function listenOn(port: number): Promise<net.Server> {
   });
 }
 
+/** Holds the first port of the range that can be bound (another test may own the range start). */
+async function holdPortIn(lo: number): Promise<{ srv: net.Server; port: number }> {
+  for (let port = lo; port < lo + 90; port++) {
+    try {
+      return { srv: await listenOn(port), port };
+    } catch {
+      // taken: try the next one
+    }
+  }
+  throw new Error(`no bindable port in ${lo}..${lo + 89}`);
+}
+
 describe('PortAllocator', () => {
   it('hands out the lowest free port and never the same one twice', async () => {
     const [lo] = testPortRange(50);
@@ -20,8 +32,7 @@ describe('PortAllocator', () => {
   });
 
   it('skips a port held by another process and refuses it when asked explicitly', async () => {
-    const [lo] = testPortRange(51);
-    const busy = await listenOn(lo);
+    const { srv: busy, port: lo } = await holdPortIn(testPortRange(51)[0]);
     try {
       expect(await isPortFree(lo)).toBe(false);
       const ports = new PortAllocator([lo, lo + 9]);
