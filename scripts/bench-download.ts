@@ -10,7 +10,14 @@
 //
 // Knobs: BENCH_DOWNLOAD_BYTES (default 1073741824).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +62,11 @@ process.on('exit', () => {
 });
 
 /** Starts a child and resolves with the first stdout line matching `re`. */
-function startChild(args: string[], env: NodeJS.ProcessEnv, re: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+function startChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  re: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   const child = spawn(TSX, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -89,7 +100,8 @@ function rssBytes(pid: number): number {
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+    h.update(chunk as Buffer);
   return h.digest('hex');
 }
 
@@ -114,8 +126,16 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'llamactl-bench-download-'));
   try {
     console.log(`bench:download: ${mb(SIZE)} MB GGUF from the fake hub on 127.0.0.1`);
-    const hub = await startChild([FAKE_HUB, '--fake-hub', '--size', String(SIZE)], process.env, /^(\{.*\})$/);
-    const { url: hubUrl, commit, sha256 } = JSON.parse(hub.match[1]) as { url: string; commit: string; sha256: string };
+    const hub = await startChild(
+      [FAKE_HUB, '--fake-hub', '--size', String(SIZE)],
+      process.env,
+      /^(\{.*\})$/,
+    );
+    const {
+      url: hubUrl,
+      commit,
+      sha256,
+    } = JSON.parse(hub.match[1]) as { url: string; commit: string; sha256: string };
     const fileUrl = `${hubUrl}/${REPO}/resolve/${commit}/${FILE}`;
 
     // curl (twice, around our run, to see the noise; the faster one is the baseline)
@@ -130,15 +150,32 @@ async function main(): Promise<void> {
     // our server
     const cache = join(work, 'hub-cache');
     const configPath = join(work, 'config.json');
-    writeFileSync(configPath, JSON.stringify({ data_dir: join(work, 'data'), server: { host: '127.0.0.1', port: 0 }, auth: { management_keys: [MGMT_KEY] } }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        data_dir: join(work, 'data'),
+        server: { host: '127.0.0.1', port: 0 },
+        auth: { management_keys: [MGMT_KEY] },
+      }),
+    );
     const env = { ...process.env, HF_ENDPOINT: hubUrl, LLAMA_CACHE: cache, HF_TOKEN: '' };
-    const srv = await startChild([THIS_FILE, '--serve', configPath], env, /^BENCH_SERVER (\S+) (\d+)$/);
+    const srv = await startChild(
+      [THIS_FILE, '--serve', configPath],
+      env,
+      /^BENCH_SERVER (\S+) (\d+)$/,
+    );
     const base = srv.match[1];
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(base + path, { ...init, headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' } });
+      fetch(base + path, {
+        ...init,
+        headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
+      });
     // Warm-up: one small download (32 MiB, hash worker included) loads the code paths once, so the
     // figure below is the growth that depends on the download, not one-time module loading.
-    const warm = await api('/api/v1/models/download', { method: 'POST', body: JSON.stringify({ repo: `${REPO}:Q8_0` }) });
+    const warm = await api('/api/v1/models/download', {
+      method: 'POST',
+      body: JSON.stringify({ repo: `${REPO}:Q8_0` }),
+    });
     const warmId = ((await warm.json()) as { job_id: string }).job_id;
     for (let i = 0; i < 600; i++) {
       const j = (await (await api(`/api/v1/models/jobs/${warmId}`)).json()) as { status: string };
@@ -153,8 +190,12 @@ async function main(): Promise<void> {
     let rssPeak = rssBefore;
     const cpuBefore = cpuSeconds(pid);
     const tStart = performance.now();
-    const res = await api('/api/v1/models/download', { method: 'POST', body: JSON.stringify({ repo: `${REPO}:Q4_K_M` }) });
-    if (res.status !== 202) throw new Error(`download request answered ${res.status}: ${await res.text()}`);
+    const res = await api('/api/v1/models/download', {
+      method: 'POST',
+      body: JSON.stringify({ repo: `${REPO}:Q4_K_M` }),
+    });
+    if (res.status !== 202)
+      throw new Error(`download request answered ${res.status}: ${await res.text()}`);
     const { job_id } = (await res.json()) as { job_id: string };
     let job: { status: string; error?: string; progress: { bytes_downloaded: number } } | undefined;
     let lastPoll = 0;
@@ -172,7 +213,8 @@ async function main(): Promise<void> {
     }
     const ourSecs = (performance.now() - tStart) / 1000;
     const ourCpu = cpuSeconds(pid) - cpuBefore;
-    if (job!.status !== 'completed') throw new Error(`our download ended ${job!.status}: ${job!.error}`);
+    if (job!.status !== 'completed')
+      throw new Error(`our download ended ${job!.status}: ${job!.error}`);
     const blob = join(cache, 'models--bench--big-GGUF', 'blobs', sha256);
     if (statSync(blob).size !== SIZE) throw new Error('blob has the wrong size');
     srv.child.kill('SIGTERM');
@@ -184,14 +226,26 @@ async function main(): Promise<void> {
     const curlVerified = curlBest + hashSecs;
 
     console.log('');
-    console.log(`curl (transfer only)         ${curl1.toFixed(2)} s, ${curl2.toFixed(2)} s  -> best ${rate(SIZE, curlBest)}`);
+    console.log(
+      `curl (transfer only)         ${curl1.toFixed(2)} s, ${curl2.toFixed(2)} s  -> best ${rate(SIZE, curlBest)}`,
+    );
     console.log(`sha256 of the file (node)    ${hashSecs.toFixed(2)} s  (${rate(SIZE, hashSecs)})`);
-    console.log(`curl + sha256 (same work)    ${curlVerified.toFixed(2)} s  -> ${rate(SIZE, curlVerified)}`);
-    console.log(`our server (verified)        ${ourSecs.toFixed(2)} s  -> ${rate(SIZE, ourSecs)} (includes polling granularity of 0.2 s)`);
-    console.log(`our server CPU time          ${ourCpu.toFixed(2)} s (all threads; hashing included)`);
-    console.log(`ratio vs curl transfer       ${(curlBest / ourSecs).toFixed(2)}x   (target >= 0.9x)`);
+    console.log(
+      `curl + sha256 (same work)    ${curlVerified.toFixed(2)} s  -> ${rate(SIZE, curlVerified)}`,
+    );
+    console.log(
+      `our server (verified)        ${ourSecs.toFixed(2)} s  -> ${rate(SIZE, ourSecs)} (includes polling granularity of 0.2 s)`,
+    );
+    console.log(
+      `our server CPU time          ${ourCpu.toFixed(2)} s (all threads; hashing included)`,
+    );
+    console.log(
+      `ratio vs curl transfer       ${(curlBest / ourSecs).toFixed(2)}x   (target >= 0.9x)`,
+    );
     console.log(`ratio vs curl + sha256       ${(curlVerified / ourSecs).toFixed(2)}x`);
-    console.log(`server RSS before / peak     ${mb(rssBefore)} MB / ${mb(rssPeak)} MB  -> growth ${mb(rssPeak - rssBefore)} MB (target < 64 MB)`);
+    console.log(
+      `server RSS before / peak     ${mb(rssBefore)} MB / ${mb(rssPeak)} MB  -> growth ${mb(rssPeak - rssBefore)} MB (target < 64 MB)`,
+    );
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });

@@ -43,7 +43,11 @@ async function serve(configPath: string): Promise<void> {
   const { createLogger } = await import('../main/logger');
   const { listen } = await import('../main/server/http-server');
   const { closeServices, createServices } = await import('../main/services');
-  const config = loadConfig({ env: {}, files: false, overrides: JSON.parse(readFileSync(configPath, 'utf8')) });
+  const config = loadConfig({
+    env: {},
+    files: false,
+    overrides: JSON.parse(readFileSync(configPath, 'utf8')),
+  });
   const services = await createServices(config, { log: createLogger('warn') });
   const running = await listen(services, '127.0.0.1', 0);
   process.stdout.write(`BENCH_SERVER ${running.url}\n`);
@@ -74,7 +78,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -91,7 +99,11 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 async function api(base: string, path: string, init: RequestInit = {}): Promise<any> {
   const res = await fetch(base + path, {
     ...init,
-    headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json', ...(init.headers as object) },
+    headers: {
+      Authorization: `Bearer ${MGMT_KEY}`,
+      'Content-Type': 'application/json',
+      ...(init.headers as object),
+    },
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
@@ -99,7 +111,8 @@ async function api(base: string, path: string, init: RequestInit = {}): Promise<
 }
 
 function findNginx(): string | null {
-  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
+  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
+    if (existsSync(p)) return p;
   const r = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
@@ -109,12 +122,17 @@ function ensureNginx(): string | null {
   const found = findNginx();
   if (found) return found;
   if (process.getuid?.() !== 0) {
-    console.log('nginx is missing and this is not root: skipping the nginx comparison (apt-get install -y nginx-light)');
+    console.log(
+      'nginx is missing and this is not root: skipping the nginx comparison (apt-get install -y nginx-light)',
+    );
     return null;
   }
   console.log('installing nginx-light from Debian ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'inherit', env }).status !== 0) {
+  if (
+    spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'inherit', env })
+      .status !== 0
+  ) {
     spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
     spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'inherit', env });
   }
@@ -136,7 +154,9 @@ function ensureWrk(): string | null {
   if (found || process.getuid?.() !== 0) return found;
   console.log('installing wrk from Debian ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit', env }).status !== 0) {
+  if (
+    spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit', env }).status !== 0
+  ) {
     spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
     spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'inherit', env });
   }
@@ -191,7 +211,11 @@ interface LoadResult {
 function runLoad(t: Target, key: string, concurrency: number, total: number): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const body = Buffer.from(
-    JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 8 }),
+    JSON.stringify({
+      model: t.model,
+      messages: [{ role: 'user', content: 'Say hello in five words.' }],
+      max_tokens: 8,
+    }),
   );
   const headers = {
     'content-type': 'application/json',
@@ -205,11 +229,19 @@ function runLoad(t: Target, key: string, concurrency: number, total: number): Pr
     new Promise((resolve, reject) => {
       const start = performance.now();
       const req = http.request(
-        { host: '127.0.0.1', port: t.port, path: '/v1/chat/completions', method: 'POST', agent, headers },
+        {
+          host: '127.0.0.1',
+          port: t.port,
+          path: '/v1/chat/completions',
+          method: 'POST',
+          agent,
+          headers,
+        },
         (res) => {
           res.on('data', () => {});
           res.on('end', () => {
-            if (res.statusCode !== 200) return reject(new Error(`${t.name}: status ${res.statusCode}`));
+            if (res.statusCode !== 200)
+              return reject(new Error(`${t.name}: status ${res.statusCode}`));
             latenciesMs.push(performance.now() - start);
             resolve();
           });
@@ -232,7 +264,11 @@ function runLoad(t: Target, key: string, concurrency: number, total: number): Pr
 
 /** wrk's request: the same small chat request as the Node client sends. */
 function wrkScript(dir: string, t: Target, key: string): string {
-  const body = JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 8 });
+  const body = JSON.stringify({
+    model: t.model,
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+    max_tokens: 8,
+  });
   const file = join(dir, `wrk-${t.name}.lua`);
   writeFileSync(
     file,
@@ -254,10 +290,24 @@ interface WrkResult {
 }
 
 /** One fixed-duration wrk run (one thread), parsed from its --latency report. */
-function runWrk(wrk: string, script: string, t: Target, concurrency: number, seconds: number): WrkResult {
+function runWrk(
+  wrk: string,
+  script: string,
+  t: Target,
+  concurrency: number,
+  seconds: number,
+): WrkResult {
   const r = spawnSync(
     wrk,
-    ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${t.port}/v1/chat/completions`],
+    [
+      '-t1',
+      `-c${concurrency}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      `http://127.0.0.1:${t.port}/v1/chat/completions`,
+    ],
     { encoding: 'utf8' },
   );
   // wrk reports answers other than 2xx/3xx and socket errors itself; either fails the run.
@@ -281,7 +331,13 @@ function runWrk(wrk: string, script: string, t: Target, concurrency: number, sec
 
 /** Streams one response; returns, per event, arrival time minus the backend's write time. */
 function streamOnce(t: Target, key: string, agent: http.Agent): Promise<number[]> {
-  const body = JSON.stringify({ model: t.model, stream: true, n_chunks: 20, chunk_gap_ms: 5, messages: [] });
+  const body = JSON.stringify({
+    model: t.model,
+    stream: true,
+    n_chunks: 20,
+    chunk_gap_ms: 5,
+    messages: [],
+  });
   return new Promise((resolve, reject) => {
     const delays: number[] = [];
     let buf = '';
@@ -307,7 +363,11 @@ function streamOnce(t: Target, key: string, agent: http.Agent): Promise<number[]
             delays.push(arrived - (JSON.parse(event.slice(6)) as { t: number }).t);
           }
         });
-        res.on('end', () => (res.statusCode === 200 ? resolve(delays) : reject(new Error(`${t.name}: ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(delays)
+            : reject(new Error(`${t.name}: ${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
@@ -338,7 +398,10 @@ function cpuMs(pid: number | undefined): number {
 function childPid(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     return kids.length ? Number(kids[0]) : undefined;
   } catch {
     return undefined;
@@ -382,7 +445,9 @@ async function main(): Promise<void> {
       format: 'esm',
       packages: 'external',
       logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
     });
     const server = spawn(process.execPath, [bundle, '--serve', configPath], {
       cwd: ROOT,
@@ -417,7 +482,11 @@ async function main(): Promise<void> {
     const key = (
       await api(base, '/api/v1/auth/keys', {
         method: 'POST',
-        body: JSON.stringify({ name: 'bench', permission_mode: 'per_instance', instance_ids: [inst.id] }),
+        body: JSON.stringify({
+          name: 'bench',
+          permission_mode: 'per_instance',
+          instance_ids: [inst.id],
+        }),
       })
     ).key as string;
 
@@ -428,19 +497,28 @@ async function main(): Promise<void> {
     if (nginxBin) {
       const nginxPort = await freePort();
       writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, backendPort));
-      const nginx = spawn(nginxBin, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
+      const nginx = spawn(nginxBin, ['-c', join(dir, 'nginx.conf'), '-p', dir], {
+        stdio: 'inherit',
+      });
       children.push(nginx);
       await waitFor('nginx', async () => {
         const r = await fetch(`http://127.0.0.1:${nginxPort}/health`);
         return r.ok ? true : undefined;
       });
-      targets.push({ name: 'nginx', port: nginxPort, model: 'bench-model', pid: childPid(nginx.pid) });
+      targets.push({
+        name: 'nginx',
+        port: nginxPort,
+        model: 'bench-model',
+        pid: childPid(nginx.pid),
+      });
     }
 
     const scripts = new Map(targets.map((t) => [t.name, wrkBin ? wrkScript(dir, t, key) : '']));
     console.log(
       `\nbackend ${backendPort}, llamactl ${base}, load generator: ${
-        wrkBin ? `wrk (1 thread), ${SECONDS} s per target, concurrency and round` : `Node client, ${REQUESTS} requests per target and concurrency`
+        wrkBin
+          ? `wrk (1 thread), ${SECONDS} s per target, concurrency and round`
+          : `Node client, ${REQUESTS} requests per target and concurrency`
       }, ${STREAMS} streams x 20 chunks; nginx: 1 worker process\n`,
     );
     // Warm-up until the JIT has settled (V8 and undici's wasm parser tier up over thousands of
@@ -497,8 +575,11 @@ async function main(): Promise<void> {
       const x = c64.get(name);
       return x ? (x.cpu * 1000) / x.n : NaN;
     };
-    console.log('target     c=1 p50 ms  c=1 p99 ms  c=64 req/s  c=64 vs direct  proxy CPU us/req  chunk delay p50 ms  p99 ms');
-    const p99Of = (name: string): number => (wrkBin ? pct(c1p99.get(name)!, 50) : pct(c1.get(name)!, 99));
+    console.log(
+      'target     c=1 p50 ms  c=1 p99 ms  c=64 req/s  c=64 vs direct  proxy CPU us/req  chunk delay p50 ms  p99 ms',
+    );
+    const p99Of = (name: string): number =>
+      wrkBin ? pct(c1p99.get(name)!, 50) : pct(c1.get(name)!, 99);
     for (const t of targets) {
       const l = c1.get(t.name)!;
       const d = streams.get(t.name)!;
@@ -508,19 +589,28 @@ async function main(): Promise<void> {
     }
     const added = (name: string, p: number) =>
       p === 99 ? p99Of(name) - p99Of('direct') : pct(c1.get(name)!, p) - pct(c1.get('direct')!, p);
-    const addedChunk = (name: string) => pct(streams.get(name)!, 50) - pct(streams.get('direct')!, 50);
+    const addedChunk = (name: string) =>
+      pct(streams.get(name)!, 50) - pct(streams.get('direct')!, 50);
     console.log('');
-    console.log(`added latency at c=1, median: llamactl ${f(added('llamactl', 50))} ms (target <= 0.5 ms: ${verdict(added('llamactl', 50) <= 0.5)})`);
+    console.log(
+      `added latency at c=1, median: llamactl ${f(added('llamactl', 50))} ms (target <= 0.5 ms: ${verdict(added('llamactl', 50) <= 0.5)})`,
+    );
     console.log(`added latency at c=1, p99:    llamactl ${f(added('llamactl', 99))} ms`);
     if (c1.has('nginx')) {
-      console.log(`added latency at c=1, median: nginx ${f(added('nginx', 50))} ms, p99 ${f(added('nginx', 99))} ms`);
+      console.log(
+        `added latency at c=1, median: nginx ${f(added('nginx', 50))} ms, p99 ${f(added('nginx', 99))} ms`,
+      );
       const ratio = rps('llamactl') / rps('nginx');
-      console.log(`throughput at c=64: llamactl/nginx ${f(ratio, 2)}x (target >= 0.8x: ${verdict(ratio >= 0.8)}); nginx/direct ${f(rps('nginx') / rps('direct'), 2)}x`);
+      console.log(
+        `throughput at c=64: llamactl/nginx ${f(ratio, 2)}x (target >= 0.8x: ${verdict(ratio >= 0.8)}); nginx/direct ${f(rps('nginx') / rps('direct'), 2)}x`,
+      );
       console.log(`added delay per streamed chunk, median: nginx ${f(addedChunk('nginx'))} ms`);
     } else {
       console.log('throughput at c=64 vs nginx: not measured (no nginx)');
     }
-    console.log(`added delay per streamed chunk, median: llamactl ${f(addedChunk('llamactl'))} ms (target <= 1 ms: ${verdict(addedChunk('llamactl') <= 1)})`);
+    console.log(
+      `added delay per streamed chunk, median: llamactl ${f(addedChunk('llamactl'))} ms (target <= 1 ms: ${verdict(addedChunk('llamactl') <= 1)})`,
+    );
   } finally {
     cleanupChildren();
     // Our server stops its instance on SIGTERM; wait for that before removing its data dir.

@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blobPath, deleteCached, linkSnapshotFile, repoDir, scanCache, writeManifest, writeRef } from './cache';
+import {
+  blobPath,
+  deleteCached,
+  linkSnapshotFile,
+  repoDir,
+  scanCache,
+  writeManifest,
+  writeRef,
+} from './cache';
 
 const COMMIT = 'a'.repeat(40);
 const OID1 = '1'.repeat(64);
@@ -45,7 +53,12 @@ describe('hub cache', () => {
     await linkSnapshotFile(root, 'org/x', COMMIT, 'x-Q4_K_M.gguf', OID1);
     await linkSnapshotFile(root, 'org/x', COMMIT, 'x-Q8_0.gguf', OID2);
     await writeRef(root, 'org/x', 'Q4_K_M', COMMIT);
-    await writeManifest(root, 'org/x', { tag: 'Q4_K_M', commit: COMMIT, format: 'gguf', files: [{ path: 'x-Q4_K_M.gguf', type: 'gguf' }] });
+    await writeManifest(root, 'org/x', {
+      tag: 'Q4_K_M',
+      commit: COMMIT,
+      format: 'gguf',
+      files: [{ path: 'x-Q4_K_M.gguf', type: 'gguf' }],
+    });
     await writeRef(root, 'org/x', 'main', COMMIT); // written by huggingface_hub: owns the whole snapshot
     await deleteCached(root, 'org/x', 'Q4_K_M');
     expect(existsSync(blobPath(root, 'org/x', OID1))).toBe(true);
@@ -58,14 +71,21 @@ describe('hub cache', () => {
     blob('org/x', OID1, 10);
     await linkSnapshotFile(root, 'org/x', COMMIT, 'x-Q4_K_M.gguf', OID1);
     await writeRef(root, 'org/x', 'Q4_K_M', COMMIT);
-    await writeManifest(root, 'org/x', { tag: 'Q4_K_M', commit: COMMIT, format: 'gguf', files: [{ path: 'x-Q4_K_M.gguf', type: 'gguf' }] });
+    await writeManifest(root, 'org/x', {
+      tag: 'Q4_K_M',
+      commit: COMMIT,
+      format: 'gguf',
+      files: [{ path: 'x-Q4_K_M.gguf', type: 'gguf' }],
+    });
     await deleteCached(root, 'org/x', 'Q4_K_M');
     expect(existsSync(repoDir(root, 'org/x'))).toBe(false);
   });
 
   it('refuses to link a path that leaves the snapshot folder', async () => {
     blob('org/x', OID1, 10);
-    await expect(linkSnapshotFile(root, 'org/x', COMMIT, '../../escape.gguf', OID1)).rejects.toThrow(/unsafe file path/);
+    await expect(
+      linkSnapshotFile(root, 'org/x', COMMIT, '../../escape.gguf', OID1),
+    ).rejects.toThrow(/unsafe file path/);
     expect(existsSync(join(repoDir(root, 'org/x'), 'escape.gguf'))).toBe(false);
   });
 });

@@ -1,8 +1,27 @@
 import { existsSync } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors';
-import type { CachedModel, CachedModelFile, DownloadFormat, ModelFileType } from '../../shared/api/models';
+import type {
+  CachedModel,
+  CachedModelFile,
+  DownloadFormat,
+  ModelFileType,
+} from '../../shared/api/models';
 import { repoFolderName, repoFromFolderName, unsafeHubPathReason } from './hub-paths';
 import { fileTypeOf } from './select-files';
 
@@ -45,9 +64,11 @@ function manifestPath(dir: string, tag: string): string {
 /** Joins a checked hub path under a folder, and checks again that it stays inside. */
 export function safeJoin(base: string, hubPath: string): string {
   const reason = unsafeHubPathReason(hubPath);
-  if (reason) throw new AppError('download_failed', `unsafe file path ${JSON.stringify(hubPath)}: ${reason}`);
+  if (reason)
+    throw new AppError('download_failed', `unsafe file path ${JSON.stringify(hubPath)}: ${reason}`);
   const full = resolve(base, ...hubPath.split('/'));
-  if (!full.startsWith(resolve(base) + sep)) throw new AppError('download_failed', `unsafe file path ${JSON.stringify(hubPath)}`);
+  if (!full.startsWith(resolve(base) + sep))
+    throw new AppError('download_failed', `unsafe file path ${JSON.stringify(hubPath)}`);
   return full;
 }
 
@@ -59,7 +80,13 @@ async function writeAtomic(path: string, content: string): Promise<void> {
 }
 
 /** Points snapshots/<commit>/<path> at the blob (relative symlink, hard link where symlinks are not allowed). */
-export async function linkSnapshotFile(hubRoot: string, repo: string, commit: string, hubPath: string, oid: string): Promise<string> {
+export async function linkSnapshotFile(
+  hubRoot: string,
+  repo: string,
+  commit: string,
+  hubPath: string,
+  oid: string,
+): Promise<string> {
   const snap = snapshotDir(hubRoot, repo, commit);
   const file = safeJoin(snap, hubPath);
   const blob = blobPath(hubRoot, repo, oid);
@@ -71,7 +98,8 @@ export async function linkSnapshotFile(hubRoot: string, repo: string, commit: st
     await unlink(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EINVAL') await unlink(file); // a regular file (e.g. an earlier hard link)
+    if (code === 'EINVAL')
+      await unlink(file); // a regular file (e.g. an earlier hard link)
     else if (code !== 'ENOENT') throw err;
   }
   try {
@@ -89,7 +117,12 @@ export async function linkSnapshotFile(hubRoot: string, repo: string, commit: st
   return file;
 }
 
-export async function writeRef(hubRoot: string, repo: string, tag: string, commit: string): Promise<void> {
+export async function writeRef(
+  hubRoot: string,
+  repo: string,
+  tag: string,
+  commit: string,
+): Promise<void> {
   await writeAtomic(join(repoDir(hubRoot, repo), 'refs', tag), commit);
 }
 
@@ -112,7 +145,9 @@ async function readRefs(dir: string): Promise<Map<string, string> | undefined> {
   const refsDir = join(dir, 'refs');
   let names: string[];
   try {
-    names = (await readdir(refsDir, { withFileTypes: true })).filter((d) => d.isFile() && !d.name.includes('.tmp')).map((d) => d.name);
+    names = (await readdir(refsDir, { withFileTypes: true }))
+      .filter((d) => d.isFile() && !d.name.includes('.tmp'))
+      .map((d) => d.name);
   } catch {
     return undefined;
   }
@@ -142,7 +177,11 @@ async function snapshotFiles(snap: string, prefix = ''): Promise<string[]> {
 }
 
 /** The files a tag owns: its manifest, or (for refs written by other tools) the whole snapshot. */
-async function tagFiles(dir: string, tag: string, commit: string): Promise<{ files: { path: string; type: ModelFileType }[]; manifest?: TagManifest }> {
+async function tagFiles(
+  dir: string,
+  tag: string,
+  commit: string,
+): Promise<{ files: { path: string; type: ModelFileType }[]; manifest?: TagManifest }> {
   const manifest = await readManifest(dir, tag);
   if (manifest && manifest.commit === commit) return { files: manifest.files, manifest };
   const paths = await snapshotFiles(join(dir, 'snapshots', commit));
@@ -156,7 +195,14 @@ export interface ScannedModel extends Omit<CachedModel, 'node'> {
   mainGgufParts?: string[];
 }
 
-async function describe(dir: string, repo: string, tag: string | undefined, commit: string, files: { path: string; type: ModelFileType }[], main?: string): Promise<ScannedModel | undefined> {
+async function describe(
+  dir: string,
+  repo: string,
+  tag: string | undefined,
+  commit: string,
+  files: { path: string; type: ModelFileType }[],
+  main?: string,
+): Promise<ScannedModel | undefined> {
   const snap = join(dir, 'snapshots', commit);
   const listed: CachedModelFile[] = [];
   const seenBlobs = new Set<string>();
@@ -187,7 +233,12 @@ async function describe(dir: string, repo: string, tag: string | undefined, comm
     model.mainGguf = mainFile.path;
     const shard = /^(.*)-\d{5}-of-(\d{5})\.gguf$/i.exec(mainFile.name);
     model.mainGgufParts = shard
-      ? ggufs.filter((f) => f.name.startsWith(shard[1]) && f.name.toLowerCase().endsWith(`-of-${shard[2]}.gguf`)).map((f) => f.path)
+      ? ggufs
+          .filter(
+            (f) =>
+              f.name.startsWith(shard[1]) && f.name.toLowerCase().endsWith(`-of-${shard[2]}.gguf`),
+          )
+          .map((f) => f.path)
       : [mainFile.path];
   }
   return model;
@@ -197,7 +248,10 @@ async function describe(dir: string, repo: string, tag: string | undefined, comm
 export async function scanCache(hubRoot: string): Promise<ScannedModel[]> {
   let folders: string[];
   try {
-    folders = (await readdir(hubRoot, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    folders = (await readdir(hubRoot, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }
@@ -217,7 +271,13 @@ export async function scanCache(hubRoot: string): Promise<ScannedModel[]> {
       const commits = await readdir(join(dir, 'snapshots')).catch(() => [] as string[]);
       for (const commit of commits.sort()) {
         const paths = await snapshotFiles(join(dir, 'snapshots', commit));
-        const m = await describe(dir, repo, commit, commit, paths.map((p) => ({ path: p, type: fileTypeOf(p) })));
+        const m = await describe(
+          dir,
+          repo,
+          commit,
+          commit,
+          paths.map((p) => ({ path: p, type: fileTypeOf(p) })),
+        );
         if (m) out.push(m);
       }
     }
@@ -289,11 +349,12 @@ export async function deleteCached(hubRoot: string, repo: string, tag?: string):
     }
   }
   const blobsDir = join(dir, 'blobs') + sep;
-  for (const b of candidates) if (!used.has(b) && b.startsWith(blobsDir)) await rm(b, { force: true });
+  for (const b of candidates)
+    if (!used.has(b) && b.startsWith(blobsDir)) await rm(b, { force: true });
   await rm(join(dir, 'refs', tag), { force: true });
   await rm(manifestPath(dir, tag), { force: true });
   const remaining = await readRefs(dir);
   const snapshotsLeft = await readdir(join(dir, 'snapshots')).catch(() => [] as string[]);
-  if ((!remaining || remaining.size === 0) && snapshotsLeft.length === 0) await rm(dir, { recursive: true, force: true });
+  if ((!remaining || remaining.size === 0) && snapshotsLeft.length === 0)
+    await rm(dir, { recursive: true, force: true });
 }
-

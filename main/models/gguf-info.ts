@@ -8,9 +8,17 @@ import type { GgufInfo } from '../../shared/api/models';
  */
 const cache = new Map<string, { key: string; info: GgufInfo }>();
 
-async function readOne(path: string): Promise<{ metadata: Record<string, unknown>; parameterCount: number }> {
-  const out = await ggufLibrary().gguf(path, { allowLocalFile: true, computeParametersCount: true });
-  return { metadata: out.metadata as unknown as Record<string, unknown>, parameterCount: out.parameterCount };
+async function readOne(
+  path: string,
+): Promise<{ metadata: Record<string, unknown>; parameterCount: number }> {
+  const out = await ggufLibrary().gguf(path, {
+    allowLocalFile: true,
+    computeParametersCount: true,
+  });
+  return {
+    metadata: out.metadata as unknown as Record<string, unknown>,
+    parameterCount: out.parameterCount,
+  };
 }
 
 function num(v: unknown): number | undefined {
@@ -29,12 +37,16 @@ export async function readGgufInfo(parts: string[]): Promise<GgufInfo | undefine
     if (hit && hit.key === key) return hit.info;
     const heads = await Promise.all(parts.map(readOne));
     const meta = heads[0].metadata;
-    const arch = typeof meta['general.architecture'] === 'string' ? (meta['general.architecture'] as string) : undefined;
+    const arch =
+      typeof meta['general.architecture'] === 'string'
+        ? (meta['general.architecture'] as string)
+        : undefined;
     const fileType = num(meta['general.file_type']);
     const info: GgufInfo = {};
     if (arch) info.architecture = arch;
     info.parameter_count = heads.reduce((n, h) => n + h.parameterCount, 0);
-    const quant = fileType !== undefined ? ggufLibrary().GGMLFileQuantizationType[fileType] : undefined;
+    const quant =
+      fileType !== undefined ? ggufLibrary().GGMLFileQuantizationType[fileType] : undefined;
     info.quantization = quant ?? ggufLibrary().parseGGUFQuantLabel(parts[0]);
     const ctx = arch ? num(meta[`${arch}.context_length`]) : undefined;
     if (ctx !== undefined) info.context_length = ctx;

@@ -22,8 +22,15 @@ export function hubEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): HubEnd
 }
 
 /** Request headers for the hub (the token is sent by us, so tokens not starting with hf_ work too). */
-export function hubHeaders(ep: HubEndpoint, extra: Record<string, string> = {}): Record<string, string> {
-  return { 'User-Agent': USER_AGENT, ...(ep.token ? { Authorization: `Bearer ${ep.token}` } : {}), ...extra };
+export function hubHeaders(
+  ep: HubEndpoint,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'User-Agent': USER_AGENT,
+    ...(ep.token ? { Authorization: `Bearer ${ep.token}` } : {}),
+    ...extra,
+  };
 }
 
 /** The hub's HTTP status, turned into text a user can act on. */
@@ -33,7 +40,8 @@ export function hubStatusMessage(status: number, what: string, ep: HubEndpoint):
       ? `the Hugging Face token was rejected for ${what} (check HF_TOKEN)`
       : `${what}: this repo needs a Hugging Face token (set HF_TOKEN), or it does not exist`;
   }
-  if (status === 403) return `${what}: access denied; the repo may be gated (accept its terms on Hugging Face with the account of HF_TOKEN)`;
+  if (status === 403)
+    return `${what}: access denied; the repo may be gated (accept its terms on Hugging Face with the account of HF_TOKEN)`;
   if (status === 404) return `no such repo or tag: ${what}`;
   if (status === 429) return `${what}: the hub is rate limiting requests; try again later`;
   return `${what}: the hub answered HTTP ${status}`;
@@ -59,24 +67,39 @@ function authFetch(ep: HubEndpoint, signal?: AbortSignal): typeof fetch {
 }
 
 function mapError(hub: typeof HubLibrary, err: unknown, what: string, ep: HubEndpoint): Error {
-  if (err instanceof hub.HubApiError) return new HubError(hubStatusMessage(err.statusCode, what, ep), err.statusCode);
+  if (err instanceof hub.HubApiError)
+    return new HubError(hubStatusMessage(err.statusCode, what, ep), err.statusCode);
   if (err instanceof Error && err.name === 'AbortError') return err;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return new Error(`cannot reach the Hugging Face hub at ${ep.url}: ${cause?.code ?? cause?.message ?? String(err)}`);
+  return new Error(
+    `cannot reach the Hugging Face hub at ${ep.url}: ${cause?.code ?? cause?.message ?? String(err)}`,
+  );
 }
 
 /** Resolves a revision (branch, tag or commit) to its commit with the model info endpoint. */
-export async function resolveCommit(ep: HubEndpoint, repo: string, revision: string, signal?: AbortSignal): Promise<string> {
+export async function resolveCommit(
+  ep: HubEndpoint,
+  repo: string,
+  revision: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const what = revision === 'main' ? repo : `${repo}@${revision}`;
   const hub = await loadHub();
   let sha: unknown;
   try {
-    const info = await hub.modelInfo({ name: repo, revision, hubUrl: ep.url, additionalFields: ['sha'], fetch: authFetch(ep, signal) });
+    const info = await hub.modelInfo({
+      name: repo,
+      revision,
+      hubUrl: ep.url,
+      additionalFields: ['sha'],
+      fetch: authFetch(ep, signal),
+    });
     sha = (info as { sha?: unknown }).sha;
   } catch (err) {
     throw mapError(hub, err, what, ep);
   }
-  if (typeof sha !== 'string' || !isCommit(sha)) throw new HubError(`${what}: the hub did not return a commit id`);
+  if (typeof sha !== 'string' || !isCommit(sha))
+    throw new HubError(`${what}: the hub did not return a commit id`);
   return sha;
 }
 
@@ -84,18 +107,33 @@ export async function resolveCommit(ep: HubEndpoint, repo: string, revision: str
  * Every file of the repo at a commit (the library follows the Link header pages, which llamactl
  * ignores). Each path and oid is checked: they become paths on disk.
  */
-export async function listRepoFiles(ep: HubEndpoint, repo: string, commit: string, signal?: AbortSignal): Promise<HubFile[]> {
+export async function listRepoFiles(
+  ep: HubEndpoint,
+  repo: string,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<HubFile[]> {
   const hub = await loadHub();
   const out: HubFile[] = [];
   try {
-    for await (const e of hub.listFiles({ repo: { type: 'model', name: repo }, revision: commit, recursive: true, hubUrl: ep.url, fetch: authFetch(ep, signal) })) {
+    for await (const e of hub.listFiles({
+      repo: { type: 'model', name: repo },
+      revision: commit,
+      recursive: true,
+      hubUrl: ep.url,
+      fetch: authFetch(ep, signal),
+    })) {
       if (e.type !== 'file') continue;
       const reason = unsafeHubPathReason(e.path);
-      if (reason) throw new HubError(`the hub listed an unsafe file path ${JSON.stringify(e.path)} (${reason}); refusing to download from ${repo}`);
+      if (reason)
+        throw new HubError(
+          `the hub listed an unsafe file path ${JSON.stringify(e.path)} (${reason}); refusing to download from ${repo}`,
+        );
       const oid = e.oid && isOid(e.oid) ? e.oid : undefined;
       let lfs: HubFile['lfs'];
       if (e.lfs) {
-        if (!/^[0-9a-f]{64}$/.test(e.lfs.oid)) throw new HubError(`the hub listed an invalid LFS sha256 for ${e.path}`);
+        if (!/^[0-9a-f]{64}$/.test(e.lfs.oid))
+          throw new HubError(`the hub listed an invalid LFS sha256 for ${e.path}`);
         lfs = { oid: e.lfs.oid, size: e.lfs.size };
       }
       out.push({ path: e.path, size: e.size, oid, lfs });

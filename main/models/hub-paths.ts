@@ -21,7 +21,12 @@ export function repoNameError(repo: string): string | null {
   const parts = repo.split('/');
   if (parts.length !== 2) return "must be in format 'org/model' or 'org/model:tag'";
   for (const part of parts) {
-    if (!REPO_PART_RE.test(part) || part.includes('--') || part.includes('..') || /[.-]$/.test(part)) {
+    if (
+      !REPO_PART_RE.test(part) ||
+      part.includes('--') ||
+      part.includes('..') ||
+      /[.-]$/.test(part)
+    ) {
       return `'${part}' is not a valid Hugging Face name (letters, digits, '.', '_', '-'; no '--' or '..')`;
     }
   }
@@ -29,14 +34,20 @@ export function repoNameError(repo: string): string | null {
 }
 
 export function tagError(tag: string): string | null {
-  if (!TAG_RE.test(tag)) return `tag '${tag}' is not valid (letters, digits, '.', '_', '-', at most 128)`;
+  if (!TAG_RE.test(tag))
+    return `tag '${tag}' is not valid (letters, digits, '.', '_', '-', at most 128)`;
   return null;
 }
 
 /** `org/name[:tag]`, split at the last colon like llamactl; throws a 400 naming the field. */
 export function parseRepoSpec(raw: unknown, field = 'repo'): RepoSpec {
-  if (raw === undefined || raw === null || raw === '') throw new AppError('invalid_request', `${field} is required`);
-  if (typeof raw !== 'string') throw new AppError('invalid_request', `${field}: must be a string 'org/model' or 'org/model:tag'`);
+  if (raw === undefined || raw === null || raw === '')
+    throw new AppError('invalid_request', `${field} is required`);
+  if (typeof raw !== 'string')
+    throw new AppError(
+      'invalid_request',
+      `${field}: must be a string 'org/model' or 'org/model:tag'`,
+    );
   if (raw.trim() === '') throw new AppError('invalid_request', `${field} is required`);
   const s = raw.trim();
   const i = s.lastIndexOf(':');
@@ -88,7 +99,8 @@ export function unsafeHubPathReason(p: string): string | null {
   if (/[\u0000-\u001f\u007f]/.test(p)) return 'control character in path';
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'absolute path';
   const segments = p.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) return "'.', '..' or empty segment";
+  if (segments.some((s) => s === '' || s === '.' || s === '..'))
+    return "'.', '..' or empty segment";
   if (posix.normalize(p) !== p) return 'path is not normalized';
   return null;
 }
@@ -103,7 +115,11 @@ export function unsafeHubPathReason(p: string): string | null {
  *      $HOME/.cache/huggingface/hub (shared with huggingface_hub and llama.cpp)
  *   4. <default llama.cpp cache dir>/huggingface/hub
  */
-export function resolveHubRoot(config: AppConfig, env: NodeJS.ProcessEnv = process.env, platform?: PlatformInfo): string {
+export function resolveHubRoot(
+  config: AppConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  platform?: PlatformInfo,
+): string {
   const p = platform ?? currentPlatform(env);
   const nonEmpty = (v: string | undefined) => (v && v.trim() !== '' ? v : undefined);
   const llamaCache = nonEmpty(env.LLAMA_CACHE);

@@ -40,7 +40,9 @@ export class JobStore {
 
   /** Oldest first, so the queue order survives a restart. */
   all(): DownloadJob[] {
-    const rows = this.db.prepare('SELECT * FROM download_jobs ORDER BY created_at, rowid').all() as JobRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM download_jobs ORDER BY created_at, rowid')
+      .all() as JobRow[];
     return rows.map(fromRow);
   }
 
@@ -61,7 +63,12 @@ export class JobStore {
 }
 
 function toRow(job: DownloadJob): JobRow {
-  const data: JobData = { progress: job.progress, error: job.error, model_path: job.model_path, commit: job.commit };
+  const data: JobData = {
+    progress: job.progress,
+    error: job.error,
+    model_path: job.model_path,
+    commit: job.commit,
+  };
   return {
     id: job.id,
     repo: job.repo,

@@ -15,13 +15,38 @@ import { parseGoDuration, type AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
 import type { Db } from '../store/database';
-import { blobPath, deleteCached, linkSnapshotFile, repoDir, scanCache, snapshotDir, writeManifest, writeRef } from './cache';
+import {
+  blobPath,
+  deleteCached,
+  linkSnapshotFile,
+  repoDir,
+  scanCache,
+  snapshotDir,
+  writeManifest,
+  writeRef,
+} from './cache';
 import { readGgufInfo } from './gguf-info';
 import { ggufLibrary } from './gguf-library';
-import { HubError, hubEndpointFromEnv, hubHeaders, hubStatusMessage, listRepoFiles, resolveCommit, resolveUrl, type HubEndpoint } from './hub-client';
+import {
+  HubError,
+  hubEndpointFromEnv,
+  hubHeaders,
+  hubStatusMessage,
+  listRepoFiles,
+  resolveCommit,
+  resolveUrl,
+  type HubEndpoint,
+} from './hub-client';
 import { isOid, parseRepoSpec, resolveHubRoot } from './hub-paths';
 import { JobStore } from './job-store';
-import { chooseVariant, ggufVariants, listQuantizations, planGguf, planSafetensors, type PlannedFile } from './select-files';
+import {
+  chooseVariant,
+  ggufVariants,
+  listQuantizations,
+  planGguf,
+  planSafetensors,
+  type PlannedFile,
+} from './select-files';
 import { DEFAULT_TRANSFER_SETTINGS, downloadBlob, type TransferSettings } from './transfer';
 
 /** Files of one job downloaded at the same time (llamactl: 5). */
@@ -63,8 +88,17 @@ function durationFromEnv(value: string | undefined, fallback: number): number {
 export function transferSettingsFromEnv(env: NodeJS.ProcessEnv): TransferSettings {
   return {
     ...DEFAULT_TRANSFER_SETTINGS,
-    stallTimeoutMs: Math.max(50, durationFromEnv(env.LLAMACTL_DOWNLOAD_STALL_TIMEOUT, DEFAULT_TRANSFER_SETTINGS.stallTimeoutMs)),
-    retryBaseMs: durationFromEnv(env.LLAMACTL_DOWNLOAD_RETRY_DELAY, DEFAULT_TRANSFER_SETTINGS.retryBaseMs),
+    stallTimeoutMs: Math.max(
+      50,
+      durationFromEnv(
+        env.LLAMACTL_DOWNLOAD_STALL_TIMEOUT,
+        DEFAULT_TRANSFER_SETTINGS.stallTimeoutMs,
+      ),
+    ),
+    retryBaseMs: durationFromEnv(
+      env.LLAMACTL_DOWNLOAD_RETRY_DELAY,
+      DEFAULT_TRANSFER_SETTINGS.retryBaseMs,
+    ),
   };
 }
 
@@ -120,21 +154,34 @@ export class ModelService {
   /** POST /models/download: validates, creates (or joins) a job and queues it. */
   startDownload(body: unknown): DownloadAccepted {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new AppError('invalid_request', 'request body must be a JSON object {"repo": "org/model[:tag]", "format": "gguf"}');
+      throw new AppError(
+        'invalid_request',
+        'request body must be a JSON object {"repo": "org/model[:tag]", "format": "gguf"}',
+      );
     }
     const b = body as { repo?: unknown; format?: unknown };
     const { repo, tag } = parseRepoSpec(b.repo);
     let format: DownloadFormat = 'gguf';
     if (b.format !== undefined && b.format !== null && b.format !== '') {
-      if (typeof b.format !== 'string' || !(DOWNLOAD_FORMATS as readonly string[]).includes(b.format)) {
-        throw new AppError('invalid_request', `format: must be one of ${DOWNLOAD_FORMATS.join(', ')} (got ${JSON.stringify(b.format)})`);
+      if (
+        typeof b.format !== 'string' ||
+        !(DOWNLOAD_FORMATS as readonly string[]).includes(b.format)
+      ) {
+        throw new AppError(
+          'invalid_request',
+          `format: must be one of ${DOWNLOAD_FORMATS.join(', ')} (got ${JSON.stringify(b.format)})`,
+        );
       }
       format = b.format as DownloadFormat;
     }
     const jobTag = tag || 'main';
     // The same download already under way: report that job instead of racing it.
     const existing = [...this.jobs.values()].find(
-      (j) => j.repo === repo && j.tag === jobTag && j.format === format && ACTIVE_JOB_STATUSES.includes(j.status),
+      (j) =>
+        j.repo === repo &&
+        j.tag === jobTag &&
+        j.format === format &&
+        ACTIVE_JOB_STATUSES.includes(j.status),
     );
     if (existing) return { job_id: existing.id, repo, tag };
     const job: DownloadJob = {
@@ -143,7 +190,14 @@ export class ModelService {
       tag: jobTag,
       format,
       status: 'queued',
-      progress: { bytes_downloaded: 0, total_bytes: 0, current_file: '', files_done: 0, files_total: 0, speed_bps: 0 },
+      progress: {
+        bytes_downloaded: 0,
+        total_bytes: 0,
+        current_file: '',
+        files_done: 0,
+        files_total: 0,
+        speed_bps: 0,
+      },
       created_at: Math.floor(Date.now() / 1000),
     };
     this.store.insert(job);
@@ -155,7 +209,9 @@ export class ModelService {
   }
 
   listJobs(): DownloadJob[] {
-    return [...this.jobs.values()].sort((a, b) => a.created_at - b.created_at).map((j) => structuredClone(j));
+    return [...this.jobs.values()]
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((j) => structuredClone(j));
   }
 
   getJob(id: string): DownloadJob {
@@ -199,13 +255,21 @@ export class ModelService {
     // `repo=org/name:tag` works too, as in the download request
     let tag: string | undefined = spec.tag || undefined;
     if (tagRaw !== undefined && tagRaw !== '') {
-      if (typeof tagRaw !== 'string') throw new AppError('invalid_request', 'tag: must be a single value');
+      if (typeof tagRaw !== 'string')
+        throw new AppError('invalid_request', 'tag: must be a single value');
       tag = parseRepoSpec(`${repo}:${tagRaw}`, 'tag').tag;
     }
     const active = [...this.jobs.values()].find(
-      (j) => j.repo === repo && ACTIVE_JOB_STATUSES.includes(j.status) && (tag === undefined || j.tag === tag),
+      (j) =>
+        j.repo === repo &&
+        ACTIVE_JOB_STATUSES.includes(j.status) &&
+        (tag === undefined || j.tag === tag),
     );
-    if (active) throw new AppError('conflict', `a download of ${repo}:${active.tag} is in progress (job ${active.id}); cancel it first`);
+    if (active)
+      throw new AppError(
+        'conflict',
+        `a download of ${repo}:${active.tag} is in progress (job ${active.id}); cancel it first`,
+      );
     await deleteCached(this.hubRoot(), repo, tag);
   }
 
@@ -213,7 +277,8 @@ export class ModelService {
   async hubFiles(spec: unknown): Promise<HubFiles> {
     const { repo, tag } = parseRepoSpec(spec);
     const ep = hubEndpointFromEnv(this.env);
-    const revision = tag && !ggufLibrary().parseGGUFQuantLabel(tag) && tag !== 'main' ? tag : 'main';
+    const revision =
+      tag && !ggufLibrary().parseGGUFQuantLabel(tag) && tag !== 'main' ? tag : 'main';
     try {
       const commit = await resolveCommit(ep, repo, revision);
       const files = await listRepoFiles(ep, repo, commit);
@@ -224,12 +289,21 @@ export class ModelService {
         revision,
         commit,
         quantizations: listQuantizations(files),
-        mmproj: files.filter((f) => /mmproj/i.test(f.path) && f.path.toLowerCase().endsWith('.gguf')).map((f) => f.path),
+        mmproj: files
+          .filter((f) => /mmproj/i.test(f.path) && f.path.toLowerCase().endsWith('.gguf'))
+          .map((f) => f.path),
         ...(def ? { default_tag: def.tag } : {}),
       };
     } catch (err) {
       if (err instanceof HubError) {
-        throw new AppError(err.status === 404 ? 'model_not_found' : err.status === 401 || err.status === 403 ? 'permission_denied' : 'bad_gateway', err.message);
+        throw new AppError(
+          err.status === 404
+            ? 'model_not_found'
+            : err.status === 401 || err.status === 403
+              ? 'permission_denied'
+              : 'bad_gateway',
+          err.message,
+        );
       }
       throw new AppError('bad_gateway', (err as Error).message);
     }
@@ -242,7 +316,8 @@ export class ModelService {
     const running = [...this.running.values()];
     for (const r of running) r.ctl.abort(new StopReason('shutdown'));
     await Promise.allSettled(running.map((r) => r.done));
-    for (const job of this.jobs.values()) if (ACTIVE_JOB_STATUSES.includes(job.status)) this.store.update(job);
+    for (const job of this.jobs.values())
+      if (ACTIVE_JOB_STATUSES.includes(job.status)) this.store.update(job);
   }
 
   private sweep(): void {
@@ -251,7 +326,10 @@ export class ModelService {
 
   private pump(): void {
     if (this.closed) return;
-    while (this.running.size < this.deps.config.downloads.max_concurrent_jobs && this.queue.length > 0) {
+    while (
+      this.running.size < this.deps.config.downloads.max_concurrent_jobs &&
+      this.queue.length > 0
+    ) {
       const id = this.queue.shift()!;
       const job = this.jobs.get(id);
       if (!job || job.status !== 'queued') continue;
@@ -266,10 +344,16 @@ export class ModelService {
 
   private publish(job: DownloadJob): void {
     // EventBus.publish takes Omit<> of a union, which keeps only the common keys; hence the cast.
-    this.deps.events.publish({ type: 'job', job: structuredClone(job) } as Parameters<EventBus['publish']>[0]);
+    this.deps.events.publish({ type: 'job', job: structuredClone(job) } as Parameters<
+      EventBus['publish']
+    >[0]);
   }
 
-  private finish(job: DownloadJob, status: 'completed' | 'failed' | 'cancelled', error?: string): void {
+  private finish(
+    job: DownloadJob,
+    status: 'completed' | 'failed' | 'cancelled',
+    error?: string,
+  ): void {
     // terminal states are sticky: a cancelled job never turns into "failed" (llamactl's bug)
     if (!ACTIVE_JOB_STATUSES.includes(job.status)) return;
     job.status = status;
@@ -302,12 +386,21 @@ export class ModelService {
   }
 
   /** Which revision to fetch and which quantization to pick, from the job's tag. */
-  private async resolve(ep: HubEndpoint, job: DownloadJob, signal: AbortSignal): Promise<{ commit: string; selector: string }> {
+  private async resolve(
+    ep: HubEndpoint,
+    job: DownloadJob,
+    signal: AbortSignal,
+  ): Promise<{ commit: string; selector: string }> {
     const tag = job.tag;
-    if (job.format === 'safetensors') return { commit: await resolveCommit(ep, job.repo, tag, signal), selector: '' };
+    if (job.format === 'safetensors')
+      return { commit: await resolveCommit(ep, job.repo, tag, signal), selector: '' };
     // GGUF: the tag selects a quantization on main (llamactl), unless it is no quant label and
     // names a branch, tag or commit of the repo; "revision" and "quant selector" stay apart.
-    if (tag === 'main' || ggufLibrary().parseGGUFQuantLabel(tag)) return { commit: await resolveCommit(ep, job.repo, 'main', signal), selector: tag === 'main' ? '' : tag };
+    if (tag === 'main' || ggufLibrary().parseGGUFQuantLabel(tag))
+      return {
+        commit: await resolveCommit(ep, job.repo, 'main', signal),
+        selector: tag === 'main' ? '' : tag,
+      };
     try {
       return { commit: await resolveCommit(ep, job.repo, tag, signal), selector: '' };
     } catch (err) {
@@ -320,9 +413,13 @@ export class ModelService {
     const ep = hubEndpointFromEnv(this.env);
     const settings = transferSettingsFromEnv(this.env);
     const hubRoot = this.hubRoot();
-    const { commit, selector } = await withRetries(settings, signal, () => this.resolve(ep, job, signal));
+    const { commit, selector } = await withRetries(settings, signal, () =>
+      this.resolve(ep, job, signal),
+    );
     job.commit = commit;
-    const listing = await withRetries(settings, signal, () => listRepoFiles(ep, job.repo, commit, signal));
+    const listing = await withRetries(settings, signal, () =>
+      listRepoFiles(ep, job.repo, commit, signal),
+    );
     let planned: PlannedFile[];
     let main: string | undefined;
     if (job.format === 'gguf') {
@@ -333,12 +430,20 @@ export class ModelService {
       planned = planSafetensors(listing);
     }
 
-    const tasks: { file: PlannedFile; oid: string; size: number; sha256?: string; gitOid?: string }[] = [];
+    const tasks: {
+      file: PlannedFile;
+      oid: string;
+      size: number;
+      sha256?: string;
+      gitOid?: string;
+    }[] = [];
     for (const file of planned) {
       if (file.lfs) {
         tasks.push({ file, oid: file.lfs.oid, size: file.lfs.size, sha256: file.lfs.oid });
       } else {
-        const oid = file.oid ?? (await this.etagOf(ep, resolveUrl(ep, job.repo, commit, file.path), file.path, signal));
+        const oid =
+          file.oid ??
+          (await this.etagOf(ep, resolveUrl(ep, job.repo, commit, file.path), file.path, signal));
         tasks.push({ file, oid, size: file.size, gitOid: file.oid ? oid : undefined });
       }
     }
@@ -373,7 +478,14 @@ export class ModelService {
           meter.update(true);
           await downloadBlob(
             ep,
-            { url: resolveUrl(ep, job.repo, commit, t.file.path), blobPath: blob, size: t.size, sha256: t.sha256, gitOid: t.gitOid, label: t.file.path },
+            {
+              url: resolveUrl(ep, job.repo, commit, t.file.path),
+              blobPath: blob,
+              size: t.size,
+              sha256: t.sha256,
+              gitOid: t.gitOid,
+              label: t.file.path,
+            },
             { signal, settings, onProgress: (b) => report(t.file.path, b) },
           );
         });
@@ -448,8 +560,18 @@ export class ModelService {
   }
 
   /** Object id of a small file the listing gave no id for: the resolve endpoint's ETag. */
-  private async etagOf(ep: HubEndpoint, url: string, label: string, signal: AbortSignal): Promise<string> {
-    const res = await fetch(url, { method: 'HEAD', headers: hubHeaders(ep), redirect: 'manual', signal });
+  private async etagOf(
+    ep: HubEndpoint,
+    url: string,
+    label: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const res = await fetch(url, {
+      method: 'HEAD',
+      headers: hubHeaders(ep),
+      redirect: 'manual',
+      signal,
+    });
     if (res.status >= 400) throw new HubError(hubStatusMessage(res.status, label, ep), res.status);
     const raw = res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '';
     const etag = raw.replace(/^W\//, '').replace(/"/g, '');
@@ -462,13 +584,19 @@ export class ModelService {
  * Metadata requests (model info, tree) get the same patience as file transfers: network errors,
  * 5xx and 429 are retried with back-off; auth, not-found and bad listings fail at once.
  */
-async function withRetries<T>(settings: TransferSettings, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+async function withRetries<T>(
+  settings: TransferSettings,
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      const permanent = err instanceof HubError && (err.status === undefined || (err.status < 500 && err.status !== 429));
+      const permanent =
+        err instanceof HubError &&
+        (err.status === undefined || (err.status < 500 && err.status !== 429));
       if (permanent || attempt >= settings.maxAttempts) throw err;
       const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (attempt - 1));
       await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +76,11 @@ async function job(s: TestServer, id: string): Promise<DownloadJob> {
   return (await res.json()) as DownloadJob;
 }
 
-async function waitForStatus(s: TestServer, id: string, status: DownloadJob['status']): Promise<DownloadJob> {
+async function waitForStatus(
+  s: TestServer,
+  id: string,
+  status: DownloadJob['status'],
+): Promise<DownloadJob> {
   let last: DownloadJob | undefined;
   await expect
     .poll(async () => (last = await job(s, id)).status, { timeout: 20_000, interval: 25 })
@@ -118,16 +130,30 @@ describe('GGUF downloads', () => {
     const expectedTotal = f.q8.length + f.mmF16.length + f.preset.length + f.template.length;
     expect(done.progress.total_bytes).toBe(expectedTotal);
     expect(done.progress.bytes_downloaded).toBe(expectedTotal);
-    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'Tiny-Q8_0.gguf')).equals(f.q8)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'mmproj-Tiny-F16.gguf')).equals(f.mmF16)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'preset.ini')).equals(f.preset)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'templates/chat.jinja')).equals(f.template)).toBe(true);
+    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'Tiny-Q8_0.gguf')).equals(f.q8)).toBe(
+      true,
+    );
+    expect(
+      readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'mmproj-Tiny-F16.gguf')).equals(f.mmF16),
+    ).toBe(true);
+    expect(readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'preset.ini')).equals(f.preset)).toBe(
+      true,
+    );
+    expect(
+      readFileSync(snapshotFile('org/Tiny-GGUF', commit, 'templates/chat.jinja')).equals(
+        f.template,
+      ),
+    ).toBe(true);
     expect(existsSync(snapshotFile('org/Tiny-GGUF', commit, 'Tiny-Q4_K_M.gguf'))).toBe(false);
     expect(existsSync(snapshotFile('org/Tiny-GGUF', commit, 'mmproj-Tiny-F32.gguf'))).toBe(false);
     expect(existsSync(snapshotFile('org/Tiny-GGUF', commit, 'README.md'))).toBe(false);
     // hub layout: snapshot entries are symlinks to content-addressed blobs, refs/<tag> holds the commit
-    expect(lstatSync(snapshotFile('org/Tiny-GGUF', commit, 'Tiny-Q8_0.gguf')).isSymbolicLink()).toBe(true);
-    expect(readdirSync(join(repoDir('org/Tiny-GGUF'), 'blobs'))).toContain(hub.fileSha256('org/Tiny-GGUF', 'Tiny-Q8_0.gguf'));
+    expect(
+      lstatSync(snapshotFile('org/Tiny-GGUF', commit, 'Tiny-Q8_0.gguf')).isSymbolicLink(),
+    ).toBe(true);
+    expect(readdirSync(join(repoDir('org/Tiny-GGUF'), 'blobs'))).toContain(
+      hub.fileSha256('org/Tiny-GGUF', 'Tiny-Q8_0.gguf'),
+    );
     expect(readFileSync(join(repoDir('org/Tiny-GGUF'), 'refs', 'Q8_0'), 'utf8')).toBe(commit);
     expect(events.some((e) => (e as { job: DownloadJob }).job.status === 'completed')).toBe(true);
 
@@ -136,23 +162,42 @@ describe('GGUF downloads', () => {
     expect(listed!.node).toBe('main');
     expect(listed!.size_bytes).toBe(expectedTotal);
     expect(listed!.files.map((x) => [x.name, x.type]).sort()).toEqual(
-      [['Tiny-Q8_0.gguf', 'gguf'], ['mmproj-Tiny-F16.gguf', 'mmproj'], ['preset.ini', 'preset'], ['templates/chat.jinja', 'other']].sort(),
+      [
+        ['Tiny-Q8_0.gguf', 'gguf'],
+        ['mmproj-Tiny-F16.gguf', 'mmproj'],
+        ['preset.ini', 'preset'],
+        ['templates/chat.jinja', 'other'],
+      ].sort(),
     );
-    expect(listed!.gguf).toEqual({ architecture: 'qwen2', context_length: 32768, quantization: 'Q8_0', parameter_count: 256 });
+    expect(listed!.gguf).toEqual({
+      architecture: 'qwen2',
+      context_length: 32768,
+      quantization: 'Q8_0',
+      parameter_count: 256,
+    });
   });
 
   it('downloads every part of a split model, keeping the folder layout, when no tag is given', async () => {
     const parts = [randomBytes(4000), randomBytes(4000), randomBytes(1500)];
     const commit = hub.addRepo('org/Split-GGUF', [
       { path: 'Q8_0/Split-Q8_0.gguf', content: randomBytes(100) },
-      ...parts.map((content, i) => ({ path: `Q4_K_M/Split-Q4_K_M-0000${i + 1}-of-00003.gguf`, content })),
+      ...parts.map((content, i) => ({
+        path: `Q4_K_M/Split-Q4_K_M-0000${i + 1}-of-00003.gguf`,
+        content,
+      })),
     ]);
     hub.switches.pageSize = 2; // the listing arrives in pages linked by the Link header
     const done = await download('org/Split-GGUF');
     expect(done.tag).toBe('main');
-    expect(done.model_path).toBe(snapshotFile('org/Split-GGUF', commit, 'Q4_K_M/Split-Q4_K_M-00001-of-00003.gguf'));
+    expect(done.model_path).toBe(
+      snapshotFile('org/Split-GGUF', commit, 'Q4_K_M/Split-Q4_K_M-00001-of-00003.gguf'),
+    );
     parts.forEach((content, i) => {
-      const p = snapshotFile('org/Split-GGUF', commit, `Q4_K_M/Split-Q4_K_M-0000${i + 1}-of-00003.gguf`);
+      const p = snapshotFile(
+        'org/Split-GGUF',
+        commit,
+        `Q4_K_M/Split-Q4_K_M-0000${i + 1}-of-00003.gguf`,
+      );
       expect(readFileSync(p).equals(content)).toBe(true);
     });
     expect(existsSync(snapshotFile('org/Split-GGUF', commit, 'Q8_0/Split-Q8_0.gguf'))).toBe(false);
@@ -163,7 +208,9 @@ describe('GGUF downloads', () => {
     const commit = hub.addRepo('org/Cut-GGUF', [{ path: 'Cut-Q4_K_M.gguf', content }]);
     hub.switches.cut = { path: 'Cut-Q4_K_M.gguf', atByte: (3 << 20) / 2, times: 1 };
     await download('org/Cut-GGUF');
-    expect(readFileSync(snapshotFile('org/Cut-GGUF', commit, 'Cut-Q4_K_M.gguf')).equals(content)).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/Cut-GGUF', commit, 'Cut-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
     const ranged = hub.requests.filter((r) => r.url.includes('Cut-Q4_K_M.gguf') && r.range);
     expect(ranged.length).toBeGreaterThan(0);
     expect(Number(/bytes=(\d+)-/.exec(ranged[0].range!)![1])).toBeGreaterThan(0);
@@ -175,7 +222,9 @@ describe('GGUF downloads', () => {
     hub.switches.cut = { path: 'NoRange-Q4_K_M.gguf', atByte: 1 << 20, times: 1 };
     hub.switches.ignoreRange = true;
     await download('org/NoRange-GGUF');
-    expect(readFileSync(snapshotFile('org/NoRange-GGUF', commit, 'NoRange-Q4_K_M.gguf')).equals(content)).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/NoRange-GGUF', commit, 'NoRange-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
   });
 
   it('retries after a stall and after server errors', async () => {
@@ -185,19 +234,28 @@ describe('GGUF downloads', () => {
     hub.switches.failResolve = { status: 503, times: 2 };
     hub.switches.stall = { path: 'Stall-Q4_K_M.gguf', atByte: 1 << 20 };
     const id = await startDownload(server, 'org/Stall-GGUF');
-    await expect.poll(async () => (await job(server, id)).progress.bytes_downloaded, { timeout: 20_000 }).toBe(1 << 20);
+    await expect
+      .poll(async () => (await job(server, id)).progress.bytes_downloaded, { timeout: 20_000 })
+      .toBe(1 << 20);
     // the held connection stays stuck; the next request (after the stall timeout) is served
     hub.switches.stall = undefined;
     await waitForStatus(server, id, 'completed');
-    expect(readFileSync(snapshotFile('org/Stall-GGUF', commit, 'Stall-Q4_K_M.gguf')).equals(content)).toBe(true);
-    expect(hub.requests.some((r) => r.url.includes('Stall-Q4_K_M.gguf') && r.range === `bytes=${1 << 20}-`)).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/Stall-GGUF', commit, 'Stall-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
+    expect(
+      hub.requests.some(
+        (r) => r.url.includes('Stall-Q4_K_M.gguf') && r.range === `bytes=${1 << 20}-`,
+      ),
+    ).toBe(true);
     expect(hub.switches.failApi?.times).toBe(0);
   });
 
   it('reports a stalled transfer on the event stream with its true byte count and a speed of 0', async () => {
     hub.addRepo('org/Quiet-GGUF', [{ path: 'Quiet-Q4_K_M.gguf', content: randomBytes(2 << 20) }]);
     hub.switches.stall = { path: 'Quiet-Q4_K_M.gguf', atByte: 1 << 20 };
-    const seen: Array<{ id: string; progress: { bytes_downloaded: number; speed_bps?: number } }> = [];
+    const seen: Array<{ id: string; progress: { bytes_downloaded: number; speed_bps?: number } }> =
+      [];
     const off = server.services.events.subscribe((e) => {
       if (e.type === 'job') seen.push(e.job as (typeof seen)[number]);
     });
@@ -211,7 +269,9 @@ describe('GGUF downloads', () => {
         },
         { timeout: 20_000, interval: 100 },
       );
-      expect((await server.api(`/api/v1/models/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await server.api(`/api/v1/models/jobs/${id}`, { method: 'DELETE' })).status).toBe(
+        204,
+      );
     } finally {
       off();
       hub.releaseStall();
@@ -220,7 +280,9 @@ describe('GGUF downloads', () => {
   });
 
   it('rejects a file whose bytes do not match the listed SHA-256 and links nothing', async () => {
-    const commit = hub.addRepo('org/Bad-GGUF', [{ path: 'Bad-Q4_K_M.gguf', content: randomBytes(5000) }]);
+    const commit = hub.addRepo('org/Bad-GGUF', [
+      { path: 'Bad-Q4_K_M.gguf', content: randomBytes(5000) },
+    ]);
     hub.switches.corrupt.add('Bad-Q4_K_M.gguf');
     const id = await startDownload(server, 'org/Bad-GGUF');
     const failed = await waitForStatus(server, id, 'failed');
@@ -234,7 +296,9 @@ describe('GGUF downloads', () => {
     const commit = hub.addRepo('org/Cancel-GGUF', [{ path: 'Cancel-Q4_K_M.gguf', content }]);
     hub.switches.stall = { path: 'Cancel-Q4_K_M.gguf', atByte: 1 << 20 };
     const id = await startDownload(server, 'org/Cancel-GGUF');
-    await expect.poll(async () => (await job(server, id)).progress.bytes_downloaded, { timeout: 20_000 }).toBe(1 << 20);
+    await expect
+      .poll(async () => (await job(server, id)).progress.bytes_downloaded, { timeout: 20_000 })
+      .toBe(1 << 20);
     expect((await server.api(`/api/v1/models/jobs/${id}`, { method: 'DELETE' })).status).toBe(204);
     const cancelled = await job(server, id);
     expect(cancelled.status).toBe('cancelled');
@@ -242,28 +306,46 @@ describe('GGUF downloads', () => {
     const again = await server.api(`/api/v1/models/jobs/${id}`, { method: 'DELETE' });
     expect(again.status).toBe(409);
     expect((await again.json()).error).toBe('job_not_cancellable');
-    const partial = join(repoDir('org/Cancel-GGUF'), 'blobs', `${hub.fileSha256('org/Cancel-GGUF', 'Cancel-Q4_K_M.gguf')}.incomplete`);
+    const partial = join(
+      repoDir('org/Cancel-GGUF'),
+      'blobs',
+      `${hub.fileSha256('org/Cancel-GGUF', 'Cancel-Q4_K_M.gguf')}.incomplete`,
+    );
     await expect.poll(() => existsSync(partial) && statSync(partial).size).toBe(1 << 20);
 
     hub.releaseStall();
     const second = await download('org/Cancel-GGUF');
     expect(second.id).not.toBe(id);
     expect((await job(server, id)).status).toBe('cancelled'); // terminal states stay
-    expect(readFileSync(snapshotFile('org/Cancel-GGUF', commit, 'Cancel-Q4_K_M.gguf')).equals(content)).toBe(true);
-    expect(hub.requests.some((r) => r.url.includes('Cancel-Q4_K_M.gguf') && r.range === `bytes=${1 << 20}-`)).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/Cancel-GGUF', commit, 'Cancel-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
+    expect(
+      hub.requests.some(
+        (r) => r.url.includes('Cancel-Q4_K_M.gguf') && r.range === `bytes=${1 << 20}-`,
+      ),
+    ).toBe(true);
   });
 
   it('fails a private repo without a token with a message that says so, and downloads it with HF_TOKEN', async () => {
     const content = tinyGguf();
-    const commit = hub.addRepo('org/Private-GGUF', [{ path: 'Private-Q4_K_M.gguf', content }], { private: true });
+    const commit = hub.addRepo('org/Private-GGUF', [{ path: 'Private-Q4_K_M.gguf', content }], {
+      private: true,
+    });
     const id = await startDownload(server, 'org/Private-GGUF');
     const failed = await waitForStatus(server, id, 'failed');
     expect(failed.error).toMatch(/needs a Hugging Face token \(set HF_TOKEN\)/);
 
     process.env.HF_TOKEN = hub.switches.token;
     await download('org/Private-GGUF');
-    expect(readFileSync(snapshotFile('org/Private-GGUF', commit, 'Private-Q4_K_M.gguf')).equals(content)).toBe(true);
-    expect(hub.requests.filter((r) => r.url.includes('Private-Q4_K_M.gguf')).every((r) => r.authorization === `Bearer ${hub.switches.token}`)).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/Private-GGUF', commit, 'Private-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
+    expect(
+      hub.requests
+        .filter((r) => r.url.includes('Private-Q4_K_M.gguf'))
+        .every((r) => r.authorization === `Bearer ${hub.switches.token}`),
+    ).toBe(true);
   });
 
   it('reports an unknown repo or tag as "no such repo or tag"', async () => {
@@ -273,7 +355,9 @@ describe('GGUF downloads', () => {
     expect(failed.error).toMatch(/no such repo or tag/);
     hub.addRepo('org/Quant-GGUF', [{ path: 'Quant-Q4_K_M.gguf', content: randomBytes(10) }]);
     const id2 = await startDownload(server, 'org/Quant-GGUF:Q2_K');
-    expect((await waitForStatus(server, id2, 'failed')).error).toMatch(/no GGUF file matches tag 'Q2_K'.*Q4_K_M/);
+    expect((await waitForStatus(server, id2, 'failed')).error).toMatch(
+      /no GGUF file matches tag 'Q2_K'.*Q4_K_M/,
+    );
   });
 });
 
@@ -313,7 +397,9 @@ describe('safetensors downloads', () => {
       { path: 'model.pth', content: randomBytes(10) },
     ]);
     await download('org/Old-BIN', 'safetensors');
-    expect(readFileSync(snapshotFile('org/Old-BIN', commit, 'pytorch_model.bin')).equals(bin)).toBe(true);
+    expect(readFileSync(snapshotFile('org/Old-BIN', commit, 'pytorch_model.bin')).equals(bin)).toBe(
+      true,
+    );
     expect(existsSync(snapshotFile('org/Old-BIN', commit, 'model.pth'))).toBe(false);
   });
 });
@@ -331,22 +417,42 @@ describe('cache deletion', () => {
     const both = (await models()).filter((m) => m.repo === 'org/Two-GGUF');
     expect(both.map((m) => m.tag).sort()).toEqual(['Q4_K_M', 'Q8_0']);
     // each tag lists its own files only, even though they share one snapshot folder
-    expect(both.find((m) => m.tag === 'Q4_K_M')!.files.map((x) => x.name).sort()).toEqual(['Two-Q4_K_M.gguf', 'mmproj-Two-F16.gguf']);
+    expect(
+      both
+        .find((m) => m.tag === 'Q4_K_M')!
+        .files.map((x) => x.name)
+        .sort(),
+    ).toEqual(['Two-Q4_K_M.gguf', 'mmproj-Two-F16.gguf']);
 
-    const del = await server.api('/api/v1/models?repo=org/Two-GGUF&tag=Q4_K_M', { method: 'DELETE' });
+    const del = await server.api('/api/v1/models?repo=org/Two-GGUF&tag=Q4_K_M', {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(204);
     const left = (await models()).filter((m) => m.repo === 'org/Two-GGUF');
     expect(left.map((m) => m.tag)).toEqual(['Q8_0']);
-    expect(readFileSync(snapshotFile('org/Two-GGUF', commit, 'Two-Q8_0.gguf')).equals(f.q8)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Two-GGUF', commit, 'mmproj-Two-F16.gguf')).equals(f.mmF16)).toBe(true);
+    expect(readFileSync(snapshotFile('org/Two-GGUF', commit, 'Two-Q8_0.gguf')).equals(f.q8)).toBe(
+      true,
+    );
+    expect(
+      readFileSync(snapshotFile('org/Two-GGUF', commit, 'mmproj-Two-F16.gguf')).equals(f.mmF16),
+    ).toBe(true);
     expect(existsSync(snapshotFile('org/Two-GGUF', commit, 'Two-Q4_K_M.gguf'))).toBe(false);
-    expect(readdirSync(join(repoDir('org/Two-GGUF'), 'blobs'))).not.toContain(hub.fileSha256('org/Two-GGUF', 'Two-Q4_K_M.gguf'));
+    expect(readdirSync(join(repoDir('org/Two-GGUF'), 'blobs'))).not.toContain(
+      hub.fileSha256('org/Two-GGUF', 'Two-Q4_K_M.gguf'),
+    );
 
-    expect((await server.api('/api/v1/models?repo=org/Two-GGUF&tag=Q4_K_M', { method: 'DELETE' })).status).toBe(404);
-    expect((await server.api('/api/v1/models?repo=org/Two-GGUF:Q4_K_M', { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await server.api('/api/v1/models?repo=org/Two-GGUF&tag=Q4_K_M', { method: 'DELETE' }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await server.api('/api/v1/models?repo=org/Two-GGUF:Q4_K_M', { method: 'DELETE' })).status,
+    ).toBe(404);
     const cache = await (await server.api('/api/v1/models/cache')).json();
     expect(cache).toEqual({ node: 'main', hub_root: cacheRoot });
-    expect((await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' })).status,
+    ).toBe(204);
     expect(existsSync(repoDir('org/Two-GGUF'))).toBe(false);
     const gone = await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' });
     expect(gone.status).toBe(404);
@@ -362,12 +468,26 @@ describe('concurrent tags', () => {
       { path: 'Both-Q8_0.gguf', content: f.q8 },
       { path: 'mmproj-Both-F16.gguf', content: f.mmF16 },
     ]);
-    const [a, b] = await Promise.all([startDownload(server, 'org/Both-GGUF:Q4_K_M'), startDownload(server, 'org/Both-GGUF:Q8_0')]);
-    await Promise.all([waitForStatus(server, a, 'completed'), waitForStatus(server, b, 'completed')]);
-    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'mmproj-Both-F16.gguf')).equals(f.mmF16)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q4_K_M.gguf')).equals(f.q4)).toBe(true);
-    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q8_0.gguf')).equals(f.q8)).toBe(true);
-    const mmprojGets = hub.requests.filter((r) => r.method === 'GET' && r.url.includes('mmproj-Both-F16.gguf'));
+    const [a, b] = await Promise.all([
+      startDownload(server, 'org/Both-GGUF:Q4_K_M'),
+      startDownload(server, 'org/Both-GGUF:Q8_0'),
+    ]);
+    await Promise.all([
+      waitForStatus(server, a, 'completed'),
+      waitForStatus(server, b, 'completed'),
+    ]);
+    expect(
+      readFileSync(snapshotFile('org/Both-GGUF', commit, 'mmproj-Both-F16.gguf')).equals(f.mmF16),
+    ).toBe(true);
+    expect(
+      readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q4_K_M.gguf')).equals(f.q4),
+    ).toBe(true);
+    expect(readFileSync(snapshotFile('org/Both-GGUF', commit, 'Both-Q8_0.gguf')).equals(f.q8)).toBe(
+      true,
+    );
+    const mmprojGets = hub.requests.filter(
+      (r) => r.method === 'GET' && r.url.includes('mmproj-Both-F16.gguf'),
+    );
     expect(mmprojGets).toHaveLength(1);
   });
 
@@ -421,7 +541,9 @@ describe('bad input', () => {
     expect(node.status).toBe(404);
     expect((await node.json()).error).toBe('node_not_found');
     expect((await server.api('/api/v1/models/jobs/0123456789abcdef')).status).toBe(404);
-    expect((await server.api('/api/v1/models?repo=org/nothing-here', { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await server.api('/api/v1/models?repo=org/nothing-here', { method: 'DELETE' })).status,
+    ).toBe(404);
     expect((await server.api('/api/v1/models', { method: 'DELETE' })).status).toBe(400);
   });
 
@@ -437,7 +559,12 @@ describe('bad input', () => {
     const body = await res.json();
     expect(body.default_tag).toBe('Q4_K_M');
     expect(body.quantizations).toEqual([
-      { tag: 'Q4_K_M', files: ['Menu-Q4_K_M-00001-of-00002.gguf', 'Menu-Q4_K_M-00002-of-00002.gguf'], size_bytes: 40, split: true },
+      {
+        tag: 'Q4_K_M',
+        files: ['Menu-Q4_K_M-00001-of-00002.gguf', 'Menu-Q4_K_M-00002-of-00002.gguf'],
+        size_bytes: 40,
+        split: true,
+      },
       { tag: 'Q8_0', files: ['Menu-Q8_0.gguf'], size_bytes: 30, split: false },
     ]);
     expect(body.mmproj).toEqual(['mmproj-Menu-F16.gguf']);
@@ -456,7 +583,9 @@ describe('queue and restarts', () => {
       const idA = await startDownload(s, 'org/QueueA-GGUF');
       await expect.poll(async () => (await job(s, idA)).status).toBe('downloading');
       const idB = await startDownload(s, 'org/QueueB-GGUF');
-      await expect.poll(async () => (await job(s, idA)).progress.bytes_downloaded, { timeout: 20_000 }).toBe(1 << 20);
+      await expect
+        .poll(async () => (await job(s, idA)).progress.bytes_downloaded, { timeout: 20_000 })
+        .toBe(1 << 20);
       expect((await job(s, idB)).status).toBe('queued');
       hub.releaseStall();
       await waitForStatus(s, idA, 'completed');
@@ -475,7 +604,9 @@ describe('queue and restarts', () => {
     let id: string;
     try {
       id = await startDownload(first, 'org/Restart-GGUF');
-      await expect.poll(async () => (await job(first, id)).progress.bytes_downloaded, { timeout: 20_000 }).toBe(2 << 20);
+      await expect
+        .poll(async () => (await job(first, id)).progress.bytes_downloaded, { timeout: 20_000 })
+        .toBe(2 << 20);
     } finally {
       await first.close({ keepData: true });
     }
@@ -484,8 +615,16 @@ describe('queue and restarts', () => {
     try {
       const done = await waitForStatus(second, id!, 'completed');
       expect(done.id).toBe(id!);
-      expect(readFileSync(snapshotFile('org/Restart-GGUF', commit, 'Restart-Q4_K_M.gguf')).equals(content)).toBe(true);
-      expect(hub.requests.some((r) => r.url.includes('Restart-Q4_K_M.gguf') && r.range === `bytes=${2 << 20}-`)).toBe(true);
+      expect(
+        readFileSync(snapshotFile('org/Restart-GGUF', commit, 'Restart-Q4_K_M.gguf')).equals(
+          content,
+        ),
+      ).toBe(true);
+      expect(
+        hub.requests.some(
+          (r) => r.url.includes('Restart-Q4_K_M.gguf') && r.range === `bytes=${2 << 20}-`,
+        ),
+      ).toBe(true);
     } finally {
       await second.close();
       rmSync(dataDir, { recursive: true, force: true });

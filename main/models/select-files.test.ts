@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chooseMmproj, ggufVariants, planGguf, planSafetensors, type HubFile } from './select-files';
+import {
+  chooseMmproj,
+  ggufVariants,
+  planGguf,
+  planSafetensors,
+  type HubFile,
+} from './select-files';
 
 const f = (path: string, size = 10): HubFile => ({ path, size });
 const paths = (files: { path: string }[]) => files.map((x) => x.path);
@@ -20,14 +26,21 @@ describe('GGUF selection', () => {
   it('picks the file whose quant label equals the tag, plus mmproj, preset.ini and templates', () => {
     const plan = planGguf(repo, 'Q8_0');
     expect(plan.main).toBe('Model-Q8_0.gguf');
-    expect(paths(plan.files)).toEqual(['Model-Q8_0.gguf', 'mmproj-F16.gguf', 'preset.ini', 'chat_template.jinja']);
+    expect(paths(plan.files)).toEqual([
+      'Model-Q8_0.gguf',
+      'mmproj-F16.gguf',
+      'preset.ini',
+      'chat_template.jinja',
+    ]);
     expect(plan.files.map((x) => x.type)).toEqual(['gguf', 'mmproj', 'preset', 'other']);
   });
 
   it('matches tags case-insensitively and never lets Q4_K pick Q4_K_M and Q4_K_S both', () => {
     expect(planGguf(repo, 'q4_k_s').main).toBe('Model-Q4_K_S.gguf');
     expect(planGguf(repo, 'UD-Q4_K_XL').main).toBe('Model-UD-Q4_K_XL.gguf');
-    expect(() => planGguf(repo, 'Q4_K')).toThrow(/no GGUF file matches tag 'Q4_K'; this repo offers: /);
+    expect(() => planGguf(repo, 'Q4_K')).toThrow(
+      /no GGUF file matches tag 'Q4_K'; this repo offers: /,
+    );
   });
 
   it('defaults to Q4_K_M, then Q4_0, then the first variant', () => {
@@ -61,7 +74,9 @@ describe('GGUF selection', () => {
   });
 
   it('prefers an F16 projector over F32 regardless of listing order', () => {
-    expect(chooseMmproj([f('mmproj-F32.gguf'), f('mmproj-F16.gguf')])?.path).toBe('mmproj-F16.gguf');
+    expect(chooseMmproj([f('mmproj-F32.gguf'), f('mmproj-F16.gguf')])?.path).toBe(
+      'mmproj-F16.gguf',
+    );
     expect(chooseMmproj([f('mmproj-model-q8_0.gguf')])?.path).toBe('mmproj-model-q8_0.gguf');
   });
 
@@ -93,7 +108,9 @@ describe('safetensors selection', () => {
   });
 
   it('falls back to .bin weights but not to .pth', () => {
-    expect(paths(planSafetensors([f('pytorch_model.bin'), f('model.pth'), f('config.json')]))).toEqual(['pytorch_model.bin', 'config.json']);
+    expect(
+      paths(planSafetensors([f('pytorch_model.bin'), f('model.pth'), f('config.json')])),
+    ).toEqual(['pytorch_model.bin', 'config.json']);
   });
 
   it('fails when there are no weights', () => {

@@ -114,7 +114,10 @@ export function planGguf(files: HubFile[], tag: string): GgufPlan {
   const variant = chooseVariant(variants, tag);
   if (!variant) {
     const offered = [...new Set(variants.map((v) => v.tag))].join(', ');
-    throw new AppError('download_failed', `no GGUF file matches tag '${tag}'; this repo offers: ${offered}`);
+    throw new AppError(
+      'download_failed',
+      `no GGUF file matches tag '${tag}'; this repo offers: ${offered}`,
+    );
   }
   const planned: PlannedFile[] = variant.files.map((f) => ({ ...f, type: 'gguf' }));
   const mmproj = chooseMmproj(files);
@@ -122,9 +125,11 @@ export function planGguf(files: HubFile[], tag: string): GgufPlan {
   const modelDir = dirname(variant.files[0].path);
   // preset.ini at the root, or next to the chosen model (llamactl only looks at the root)
   const preset =
-    files.find((f) => f.path === 'preset.ini') ?? files.find((f) => modelDir && f.path === `${modelDir}/preset.ini`);
+    files.find((f) => f.path === 'preset.ini') ??
+    files.find((f) => modelDir && f.path === `${modelDir}/preset.ini`);
   if (preset) planned.push({ ...preset, type: 'preset' });
-  for (const f of files) if (f.path.toLowerCase().endsWith('.jinja')) planned.push({ ...f, type: 'other' });
+  for (const f of files)
+    if (f.path.toLowerCase().endsWith('.jinja')) planned.push({ ...f, type: 'other' });
   return { files: planned, main: variant.files[0].path, variant };
 }
 
@@ -132,14 +137,17 @@ const MANDATORY_EXT = ['.json', '.txt', '.model', '.py', '.jinja', '.tiktoken'];
 
 /** Safetensors: all weights (or .bin when there are none) plus tokenizer/config files. */
 export function planSafetensors(files: HubFile[]): PlannedFile[] {
-  const usable = files.filter((f) => !f.path.startsWith('.git/') && basename(f.path) !== '.gitattributes');
+  const usable = files.filter(
+    (f) => !f.path.startsWith('.git/') && basename(f.path) !== '.gitattributes',
+  );
   const lower = (f: HubFile) => f.path.toLowerCase();
   const hasSafetensors = usable.some((f) => lower(f).endsWith('.safetensors'));
   const weightExt = hasSafetensors ? '.safetensors' : '.bin';
   const out: PlannedFile[] = [];
   for (const f of usable) {
     const l = lower(f);
-    if (l.endsWith(weightExt) || MANDATORY_EXT.some((e) => l.endsWith(e))) out.push({ ...f, type: 'other' });
+    if (l.endsWith(weightExt) || MANDATORY_EXT.some((e) => l.endsWith(e)))
+      out.push({ ...f, type: 'other' });
   }
   if (!out.some((f) => lower(f).endsWith(weightExt))) {
     throw new AppError('download_failed', 'no safetensors (or .bin) weights found in repo');

@@ -14,7 +14,12 @@ const content = randomBytes(SIZE);
 let commit: string;
 let dir: string;
 let ep: HubEndpoint;
-const settings: TransferSettings = { stallTimeoutMs: 10_000, retryBaseMs: 10, retryMaxMs: 50, maxAttempts: 5 };
+const settings: TransferSettings = {
+  stallTimeoutMs: 10_000,
+  retryBaseMs: 10,
+  retryMaxMs: 50,
+  maxAttempts: 5,
+};
 
 beforeAll(async () => {
   await hub.start();
@@ -29,7 +34,13 @@ afterAll(async () => {
 });
 
 function target(name: string, sha256 = hub.fileSha256('org/Big-GGUF', 'Big-Q4_K_M.gguf')) {
-  return { url: `${hub.url}/org/Big-GGUF/resolve/${commit}/Big-Q4_K_M.gguf`, blobPath: join(dir, name), size: SIZE, sha256, label: 'Big-Q4_K_M.gguf' };
+  return {
+    url: `${hub.url}/org/Big-GGUF/resolve/${commit}/Big-Q4_K_M.gguf`,
+    blobPath: join(dir, name),
+    size: SIZE,
+    sha256,
+    label: 'Big-Q4_K_M.gguf',
+  };
 }
 
 describe('downloadBlob on large files', () => {
@@ -38,7 +49,11 @@ describe('downloadBlob on large files', () => {
     writeFileSync(partialPath(t.blobPath), content.subarray(0, 7 << 20));
     hub.switches.cut = { path: 'Big-Q4_K_M.gguf', atByte: 13 << 20, times: 1 };
     const seen: number[] = [];
-    await downloadBlob(ep, t, { signal: new AbortController().signal, settings, onProgress: (b) => seen.push(b) });
+    await downloadBlob(ep, t, {
+      signal: new AbortController().signal,
+      settings,
+      onProgress: (b) => seen.push(b),
+    });
     hub.switches.cut = undefined;
     expect(readFileSync(t.blobPath).equals(content)).toBe(true);
     expect(existsSync(partialPath(t.blobPath))).toBe(false);
@@ -49,7 +64,9 @@ describe('downloadBlob on large files', () => {
 
   it('rejects a large file whose SHA-256 does not match and removes the partial file', async () => {
     const t = target('bad', 'f'.repeat(64));
-    await expect(downloadBlob(ep, t, { signal: new AbortController().signal, settings })).rejects.toThrow(/checksum mismatch/);
+    await expect(
+      downloadBlob(ep, t, { signal: new AbortController().signal, settings }),
+    ).rejects.toThrow(/checksum mismatch/);
     expect(existsSync(t.blobPath)).toBe(false);
     expect(existsSync(partialPath(t.blobPath))).toBe(false);
   });
@@ -58,7 +75,11 @@ describe('downloadBlob on large files', () => {
     const t = target('abort');
     hub.switches.stall = { path: 'Big-Q4_K_M.gguf', atByte: 5 << 20 };
     const ctl = new AbortController();
-    const run = downloadBlob(ep, t, { signal: ctl.signal, settings: { ...settings, stallTimeoutMs: 60_000 }, onProgress: (b) => b === 5 << 20 && ctl.abort() });
+    const run = downloadBlob(ep, t, {
+      signal: ctl.signal,
+      settings: { ...settings, stallTimeoutMs: 60_000 },
+      onProgress: (b) => b === 5 << 20 && ctl.abort(),
+    });
     await expect(run).rejects.toThrow();
     hub.releaseStall();
     expect(statSync(partialPath(t.blobPath)).size).toBe(5 << 20);

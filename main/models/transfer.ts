@@ -147,13 +147,16 @@ class WorkerHasher implements Hasher {
 
   constructor(algo: string) {
     this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { algo } });
-    this.worker.on('message', (m: { type: string; length?: number; hex?: string; buffer?: ArrayBuffer }) => {
-      if (m.type === 'ack') {
-        this.backlog -= m.length!;
-        this.pool.push(m.buffer!);
-        if (this.backlog <= HASH_BACKLOG / 2) this.wake();
-      } else this.onDigest?.(m.hex!);
-    });
+    this.worker.on(
+      'message',
+      (m: { type: string; length?: number; hex?: string; buffer?: ArrayBuffer }) => {
+        if (m.type === 'ack') {
+          this.backlog -= m.length!;
+          this.pool.push(m.buffer!);
+          if (this.backlog <= HASH_BACKLOG / 2) this.wake();
+        } else this.onDigest?.(m.hex!);
+      },
+    );
     this.worker.on('error', (err) => {
       this.failure = err;
       this.wake();
@@ -214,7 +217,8 @@ class Verifier {
   private readonly expected?: { algo: 'sha256' | 'sha1'; hex: string; label: string };
   constructor(private readonly target: BlobTarget) {
     if (target.sha256) this.expected = { algo: 'sha256', hex: target.sha256, label: 'sha256' };
-    else if (target.gitOid) this.expected = { algo: 'sha1', hex: target.gitOid, label: 'git blob id' };
+    else if (target.gitOid)
+      this.expected = { algo: 'sha1', hex: target.gitOid, label: 'git blob id' };
     this.reset();
   }
   reset(): void {
@@ -240,7 +244,9 @@ class Verifier {
   async mismatch(): Promise<string | null> {
     if (!this.hasher || !this.expected) return null;
     const got = await this.hasher.digest();
-    return got === this.expected.hex ? null : `expected ${this.expected.label} ${this.expected.hex}, got ${got}`;
+    return got === this.expected.hex
+      ? null
+      : `expected ${this.expected.label} ${this.expected.hex}, got ${got}`;
   }
   close(): void {
     this.hasher?.close();
@@ -261,7 +267,11 @@ async function closeStream(ws: WriteStream): Promise<void> {
  * - the whole content is checked against the listing's sha256 (LFS) or git blob id before the
  *   partial file is renamed to the blob; a mismatch deletes the partial file (it is corrupt).
  */
-export async function downloadBlob(ep: HubEndpoint, target: BlobTarget, opts: TransferOptions): Promise<void> {
+export async function downloadBlob(
+  ep: HubEndpoint,
+  target: BlobTarget,
+  opts: TransferOptions,
+): Promise<void> {
   const sleep = opts.sleep ?? defaultSleep;
   const partial = partialPath(target.blobPath);
   const verifier = new Verifier(target);
@@ -303,7 +313,10 @@ async function transferAndVerify(
       offset = await fileSize(partial);
       failures = offset > before ? 1 : failures + 1;
       if (failures >= settings.maxAttempts) {
-        throw new Error(`${target.label}: download failed after ${failures} attempts: ${err.message}`, { cause: err });
+        throw new Error(
+          `${target.label}: download failed after ${failures} attempts: ${err.message}`,
+          { cause: err },
+        );
       }
       const delay = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (failures - 1));
       await sleep(delay, signal);
@@ -312,7 +325,9 @@ async function transferAndVerify(
   const mismatch = await verifier.mismatch();
   if (mismatch) {
     await unlink(partial).catch(() => {});
-    throw new ChecksumError(`${target.label}: checksum mismatch, the downloaded file is corrupt (${mismatch}); the partial file was removed`);
+    throw new ChecksumError(
+      `${target.label}: checksum mismatch, the downloaded file is corrupt (${mismatch}); the partial file was removed`,
+    );
   }
   await rename(partial, target.blobPath);
 }
@@ -344,7 +359,9 @@ async function attempt(
         redirect: 'follow',
       });
     } catch (err) {
-      throw new RetryableError(stalled ? `no response for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err));
+      throw new RetryableError(
+        stalled ? `no response for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err),
+      );
     }
     if (res.status === 416 && offset > 0) {
       // our partial file does not fit what the server has: start over
@@ -373,7 +390,9 @@ async function attempt(
         await truncate(partial, 0);
         verifier.reset();
         opts.onProgress?.(0);
-        throw new RetryableError(`unexpected Content-Range ${res.headers.get('content-range')} for offset ${offset}`);
+        throw new RetryableError(
+          `unexpected Content-Range ${res.headers.get('content-range')} for offset ${offset}`,
+        );
       }
     } else if (offset > 0) {
       // The server ignored Range and sends the whole file: replace the partial data, never append.
@@ -389,7 +408,8 @@ async function attempt(
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         stallTimer.refresh();
-        if (offset + chunk.byteLength > target.size) throw new Error(`${target.label}: the hub sent more bytes than listed (${target.size})`);
+        if (offset + chunk.byteLength > target.size)
+          throw new Error(`${target.label}: the hub sent more bytes than listed (${target.size})`);
         const hashing = verifier.update(chunk);
         offset += chunk.byteLength;
         if (!ws.write(chunk)) await Promise.race([once(ws, 'drain'), wsError]);
@@ -401,9 +421,12 @@ async function attempt(
     } catch (err) {
       if (opts.signal.aborted) throw abortError(opts.signal);
       if (err instanceof Error && err.message.includes('sent more bytes')) throw err;
-      throw new RetryableError(stalled ? `no data for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err));
+      throw new RetryableError(
+        stalled ? `no data for ${opts.settings.stallTimeoutMs} ms` : networkMessage(err),
+      );
     }
-    if (offset < target.size) throw new RetryableError(`connection closed after ${offset} of ${target.size} bytes`);
+    if (offset < target.size)
+      throw new RetryableError(`connection closed after ${offset} of ${target.size} bytes`);
     return offset;
   } finally {
     clearTimeout(stallTimer);

@@ -154,11 +154,18 @@ describe('error shapes for bad input', () => {
     ['/api/v1/instances/x', 'invalid_request', 'Invalid request body'],
     ['/api/v1/backends/vllm/parse-command', 'invalid_request', 'Invalid JSON body'],
     ['/api/v1/models/download', 'invalid_request', 'Failed to parse request body'],
-  ])('answers malformed JSON on %s with llamactl\'s code and text for that endpoint', async (path, error, details) => {
-    const res = await server.api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error, details });
-  });
+  ])(
+    "answers malformed JSON on %s with llamactl's code and text for that endpoint",
+    async (path, error, details) => {
+      const res = await server.api(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{',
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error, details });
+    },
+  );
 
   it('answers a body over the limit with 413 and a JSON body', async () => {
     const small = await startTestServer({ config: { server: { max_body_bytes: 1024 } } });

@@ -52,7 +52,9 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   registerNodeRoutes(api, services);
   registerModelRoutes(api, services);
   registerBackendRoutes(api, services);
-  api.use((req, _res, next) => next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
+  api.use((req, _res, next) =>
+    next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)),
+  );
   app.use('/api/v1', api);
 
   serveRenderer(app, opts.rendererDir ?? rendererDir());

@@ -43,9 +43,17 @@ export interface RunningServer {
 }
 
 /** Listens on host:port (port 0 = any free port). Rejects with EADDRINUSE etc. */
-export function listen(services: Services, host: string, port: number, opts: AppOptions = {}): Promise<RunningServer> {
+export function listen(
+  services: Services,
+  host: string,
+  port: number,
+  opts: AppOptions = {},
+): Promise<RunningServer> {
   const proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(services, { ...opts, proxy }));
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000 },
+    createRequestHandler(services, { ...opts, proxy }),
+  );
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

@@ -13,13 +13,17 @@ export function sendError(res: Response, err: AppError, style: ErrorStyle = 'man
       error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
     });
   } else {
-    res.status(err.status).json(err.details ? { error: err.code, details: err.details } : { error: err.code });
+    res
+      .status(err.status)
+      .json(err.details ? { error: err.code, details: err.details } : { error: err.code });
   }
 }
 
 /** Which error shape a path uses: OpenAI's on the inference routes, llamactl's elsewhere. */
 export function errorStyleFor(path: string): ErrorStyle {
-  return path.startsWith('/v1/') || path === '/v1' || path.startsWith('/llama-cpp/') ? 'openai' : 'management';
+  return path.startsWith('/v1/') || path === '/v1' || path.startsWith('/llama-cpp/')
+    ? 'openai'
+    : 'management';
 }
 
 /**
@@ -51,8 +55,17 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     const requestId = randomUUID();
-    log.error('unhandled error', { requestId, method: req.method, path: req.path, error: String(err?.stack ?? err) });
-    sendError(res, new AppError('internal_error', `Internal server error (request id ${requestId})`), style);
+    log.error('unhandled error', {
+      requestId,
+      method: req.method,
+      path: req.path,
+      error: String(err?.stack ?? err),
+    });
+    sendError(
+      res,
+      new AppError('internal_error', `Internal server error (request id ${requestId})`),
+      style,
+    );
   };
 }
 
@@ -62,8 +75,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
  */
 export function malformedJsonError(url: string): AppError {
   const path = url.split('?')[0];
-  if (path.startsWith('/api/v1/instances')) return new AppError('invalid_request', 'Invalid request body');
-  if (/^\/api\/v1\/backends\/[^/]+\/parse-command/.test(path)) return new AppError('invalid_request', 'Invalid JSON body');
-  if (path.startsWith('/api/v1/models')) return new AppError('invalid_request', 'Failed to parse request body');
+  if (path.startsWith('/api/v1/instances'))
+    return new AppError('invalid_request', 'Invalid request body');
+  if (/^\/api\/v1\/backends\/[^/]+\/parse-command/.test(path))
+    return new AppError('invalid_request', 'Invalid JSON body');
+  if (path.startsWith('/api/v1/models'))
+    return new AppError('invalid_request', 'Failed to parse request body');
   return new AppError('invalid_json', 'Invalid JSON in request body');
 }

@@ -49,5 +49,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): AppError {
-  return new AppError('payload_too_large', `Request body is larger than server.max_body_bytes (${limit} bytes)`);
+  return new AppError(
+    'payload_too_large',
+    `Request body is larger than server.max_body_bytes (${limit} bytes)`,
+  );
 }

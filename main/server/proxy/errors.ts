@@ -9,9 +9,13 @@ export type ErrorStyle = 'openai' | 'management';
 
 export function errorBody(err: AppError, style: ErrorStyle): string {
   if (style === 'openai') {
-    return JSON.stringify({ error: { message: err.details, type: openAIErrorType(err.status), code: err.code } });
+    return JSON.stringify({
+      error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
+    });
   }
-  return JSON.stringify(err.details ? { error: err.code, details: err.details } : { error: err.code });
+  return JSON.stringify(
+    err.details ? { error: err.code, details: err.details } : { error: err.code },
+  );
 }
 
 /**
@@ -19,7 +23,12 @@ export function errorBody(err: AppError, style: ErrorStyle): string {
  * internals logged, not sent. After the headers are out the only honest signal left is to cut
  * the connection.
  */
-export function writeError(res: ServerResponse, err: unknown, style: ErrorStyle, log: Logger): void {
+export function writeError(
+  res: ServerResponse,
+  err: unknown,
+  style: ErrorStyle,
+  log: Logger,
+): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
@@ -29,10 +38,16 @@ export function writeError(res: ServerResponse, err: unknown, style: ErrorStyle,
     e = err;
   } else {
     const requestId = randomUUID();
-    log.error('unhandled error in proxy route', { requestId, error: String((err as Error)?.stack ?? err) });
+    log.error('unhandled error in proxy route', {
+      requestId,
+      error: String((err as Error)?.stack ?? err),
+    });
     e = new AppError('internal_error', `Internal server error (request id ${requestId})`);
   }
-  if (e.code === 'unauthorized' && (e.details === 'Missing API key' || e.details === 'Invalid API key')) {
+  if (
+    e.code === 'unauthorized' &&
+    (e.details === 'Missing API key' || e.details === 'Invalid API key')
+  ) {
     // The same 401 as every other route (llamactl's error body B).
     writeAuthError(res, e.details);
     return;
@@ -53,7 +68,10 @@ export function writeError(res: ServerResponse, err: unknown, style: ErrorStyle,
 /** A JSON success response without Express. */
 export function writeJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  };
   // The CORS layer leaves `Vary: Origin` to the hot path when the request had no Origin.
   if (!res.hasHeader('vary')) headers.vary = 'Origin';
   res.writeHead(status, headers);

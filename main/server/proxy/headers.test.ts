@@ -1,25 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { clientResponseHeaders, stripApiKeyParam, upstreamRequestHeaders } from './headers';
 
-const pairs = (flat: string[]) => Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
+const pairs = (flat: string[]) =>
+  Object.fromEntries(flat.flatMap((_, i) => (i % 2 ? [] : [[flat[i], flat[i + 1]]])));
 
 describe('upstreamRequestHeaders', () => {
   it("drops hop-by-hop headers, those the Connection header names, Expect and the client's credentials", () => {
     const out = upstreamRequestHeaders({
       rawHeaders: [
-        'Host', 'localhost:8080',
-        'Connection', 'keep-alive, X-Trace',
-        'Keep-Alive', 'timeout=5',
-        'X-Trace', '1',
-        'TE', 'trailers',
-        'Upgrade', 'h2c',
-        'Proxy-Authorization', 'Basic x',
-        'Authorization', 'Bearer llamactl-secret',
-        'X-API-Key', 'llamactl-secret',
-        'Expect', '100-continue',
-        'Transfer-Encoding', 'chunked',
-        'Content-Type', 'application/json',
-        'Content-Length', '12',
+        'Host',
+        'localhost:8080',
+        'Connection',
+        'keep-alive, X-Trace',
+        'Keep-Alive',
+        'timeout=5',
+        'X-Trace',
+        '1',
+        'TE',
+        'trailers',
+        'Upgrade',
+        'h2c',
+        'Proxy-Authorization',
+        'Basic x',
+        'Authorization',
+        'Bearer llamactl-secret',
+        'X-API-Key',
+        'llamactl-secret',
+        'Expect',
+        '100-continue',
+        'Transfer-Encoding',
+        'chunked',
+        'Content-Type',
+        'application/json',
+        'Content-Length',
+        '12',
       ],
       connection: 'keep-alive, X-Trace',
       remoteAddress: '127.0.0.1',
@@ -36,23 +50,45 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it("sends the backend's own api_key instead of the client's", () => {
-    const out = pairs(upstreamRequestHeaders({ rawHeaders: ['authorization', 'Bearer llamactl-secret'], backendKey: 'backend-key' }));
+    const out = pairs(
+      upstreamRequestHeaders({
+        rawHeaders: ['authorization', 'Bearer llamactl-secret'],
+        backendKey: 'backend-key',
+      }),
+    );
     expect(out.authorization).toBe('Bearer backend-key');
   });
 
   it("keeps a streamed body's length and appends the client to an existing X-Forwarded-For", () => {
     const out = pairs(
       upstreamRequestHeaders({
-        rawHeaders: ['X-Forwarded-For', '10.0.0.1', 'X-Forwarded-Proto', 'https', 'Content-Length', '3'],
+        rawHeaders: [
+          'X-Forwarded-For',
+          '10.0.0.1',
+          'X-Forwarded-Proto',
+          'https',
+          'Content-Length',
+          '3',
+        ],
         remoteAddress: '127.0.0.1',
         clientContentLength: '3',
       }),
     );
-    expect(out).toEqual({ 'X-Forwarded-Proto': 'https', 'content-length': '3', 'x-forwarded-for': '10.0.0.1, 127.0.0.1' });
+    expect(out).toEqual({
+      'X-Forwarded-Proto': 'https',
+      'content-length': '3',
+      'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+    });
   });
 
   it('never drops the body length even when Connection names it', () => {
-    const out = pairs(upstreamRequestHeaders({ rawHeaders: ['Connection', 'content-length'], connection: 'content-length', bodyLength: 3 }));
+    const out = pairs(
+      upstreamRequestHeaders({
+        rawHeaders: ['Connection', 'content-length'],
+        connection: 'content-length',
+        bodyLength: 3,
+      }),
+    );
     expect(out['content-length']).toBe('3');
   });
 });
@@ -63,25 +99,39 @@ describe('clientResponseHeaders', () => {
   it("strips the backend's CORS and hop-by-hop headers and sets the configured response headers", () => {
     const out = clientResponseHeaders(
       raw([
-        'Content-Type', 'text/event-stream',
-        'Transfer-Encoding', 'chunked',
-        'Connection', 'close',
-        'Keep-Alive', 'timeout=5, max=100',
-        'Access-Control-Allow-Origin', '*',
-        'access-control-allow-credentials', 'true',
-        'X-Served-By', 'backend',
-        'Set-Cookie', 'a=1',
-        'Set-Cookie', 'b=2',
+        'Content-Type',
+        'text/event-stream',
+        'Transfer-Encoding',
+        'chunked',
+        'Connection',
+        'close',
+        'Keep-Alive',
+        'timeout=5, max=100',
+        'Access-Control-Allow-Origin',
+        '*',
+        'access-control-allow-credentials',
+        'true',
+        'X-Served-By',
+        'backend',
+        'Set-Cookie',
+        'a=1',
+        'Set-Cookie',
+        'b=2',
       ]),
       { 'X-Served-By': 'llamactl', 'Cache-Control': 'no-store' },
     );
     expect(out).toEqual({
       headers: [
-        'content-type', 'text/event-stream',
-        'set-cookie', 'a=1',
-        'set-cookie', 'b=2',
-        'x-served-by', 'llamactl',
-        'cache-control', 'no-store',
+        'content-type',
+        'text/event-stream',
+        'set-cookie',
+        'a=1',
+        'set-cookie',
+        'b=2',
+        'x-served-by',
+        'llamactl',
+        'cache-control',
+        'no-store',
       ],
       hasLength: false,
     });
@@ -89,12 +139,25 @@ describe('clientResponseHeaders', () => {
 
   it('drops the headers the Connection header names, keeps Content-Length, and keeps bytes beyond ASCII as sent', () => {
     const out = clientResponseHeaders(
-      [Buffer.from('X-Trace'), Buffer.from('1'), Buffer.from('Connection'), Buffer.from('X-Trace, keep-alive'),
-        Buffer.from('Content-Length'), Buffer.from('2'), Buffer.from('X-Name'), Buffer.from('café', 'utf8')],
+      [
+        Buffer.from('X-Trace'),
+        Buffer.from('1'),
+        Buffer.from('Connection'),
+        Buffer.from('X-Trace, keep-alive'),
+        Buffer.from('Content-Length'),
+        Buffer.from('2'),
+        Buffer.from('X-Name'),
+        Buffer.from('café', 'utf8'),
+      ],
       undefined,
     );
     expect(out.hasLength).toBe(true);
-    expect(out.headers).toEqual(['content-length', '2', 'x-name', Buffer.from('café', 'utf8').toString('latin1')]);
+    expect(out.headers).toEqual([
+      'content-length',
+      '2',
+      'x-name',
+      Buffer.from('café', 'utf8').toString('latin1'),
+    ]);
   });
 });
 

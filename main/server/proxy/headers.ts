@@ -92,7 +92,8 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
   }
   if (input.backendKey) out.push('authorization', `Bearer ${input.backendKey}`);
   if (input.bodyLength !== undefined) out.push('content-length', String(input.bodyLength));
-  else if (input.clientContentLength !== undefined) out.push('content-length', input.clientContentLength);
+  else if (input.clientContentLength !== undefined)
+    out.push('content-length', input.clientContentLength);
   const ip = input.remoteAddress ?? '';
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${ip}` : ip);
   if (!hasForwardedHost && host) out.push('x-forwarded-host', host);

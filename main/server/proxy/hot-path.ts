@@ -8,7 +8,10 @@ import type { RoutingDeps } from './types';
  * The latency-critical routes, dispatched on the raw URL before Express: `/v1/*` and
  * `/llama-cpp/*`. Returns true when the request was taken.
  */
-export function createHotPath(deps: RoutingDeps, proxy: ReverseProxy): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createHotPath(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const openai = createOpenAIHandler(deps, proxy);
   const llamaCpp = createLlamaCppHandler(deps, proxy);
   return (req, res) => {

@@ -21,10 +21,17 @@ export function authenticateInference(deps: RoutingDeps, req: IncomingMessage): 
 }
 
 /** 403 unless the key may use the instance (management keys and open mode may use all). */
-export function assertCanAccess(deps: RoutingDeps, ctx: RoutingAuthContext, instance: Instance): void {
+export function assertCanAccess(
+  deps: RoutingDeps,
+  ctx: RoutingAuthContext,
+  instance: Instance,
+): void {
   if (ctx.kind !== 'inference') return;
   if (!deps.auth.canAccessInstance(ctx, instance.id)) {
-    throw new AppError('permission_denied', `This API key does not have access to instance "${instance.name}"`);
+    throw new AppError(
+      'permission_denied',
+      `This API key does not have access to instance "${instance.name}"`,
+    );
   }
 }
 

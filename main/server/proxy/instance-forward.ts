@@ -6,7 +6,11 @@ import { writeError, type ErrorStyle } from './errors';
 import type { ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
 
-const CONFIG_KEY: Record<BackendType, BackendConfigKey> = { llama_cpp: 'llama-cpp', vllm: 'vllm', mlx_lm: 'mlx' };
+const CONFIG_KEY: Record<BackendType, BackendConfigKey> = {
+  llama_cpp: 'llama-cpp',
+  vllm: 'vllm',
+  mlx_lm: 'mlx',
+};
 
 export interface InstanceForward {
   instance: Instance;
@@ -32,7 +36,10 @@ export async function forwardToInstance(
   const { instance } = f;
   if (deps.remote?.isRemote(instance)) {
     // The node applies its own state checks, on-demand start and bookkeeping.
-    deps.remote.forward(req, res, instance, { body: f.body, onError: (err) => writeError(res, err, f.style, deps.log) });
+    deps.remote.forward(req, res, instance, {
+      body: f.body,
+      onError: (err) => writeError(res, err, f.style, deps.log),
+    });
     return;
   }
   if (instance.status === 'shutting_down') {
@@ -63,7 +70,8 @@ export async function forwardToInstance(
     path: f.path,
     body: f.body,
     backendKey: typeof backendKey === 'string' && backendKey ? backendKey : undefined,
-    responseHeaders: deps.config.backends[CONFIG_KEY[instance.options.backend_type]]?.response_headers,
+    responseHeaders:
+      deps.config.backends[CONFIG_KEY[instance.options.backend_type]]?.response_headers,
     style: f.style,
     onEnd,
   });

@@ -6,7 +6,10 @@ const buf = (s: string) => Buffer.from(s, 'utf8');
 
 describe('splitModel', () => {
   it('splits instance/model at the first slash only', () => {
-    expect(splitModel('router/org/model-7b')).toEqual({ instance: 'router', upstream: 'org/model-7b' });
+    expect(splitModel('router/org/model-7b')).toEqual({
+      instance: 'router',
+      upstream: 'org/model-7b',
+    });
   });
   it('treats a bare name as the instance', () => {
     expect(splitModel('qwen')).toEqual({ instance: 'qwen', upstream: null });
@@ -50,7 +53,8 @@ describe('readModel', () => {
 
 describe('findModelSpan', () => {
   it('finds the top-level model, not one nested in messages or tools', () => {
-    const text = '{"messages":[{"role":"user","content":"x","model":"nested"}],"tools":{"model":"n2"},"model":"top"}';
+    const text =
+      '{"messages":[{"role":"user","content":"x","model":"nested"}],"tools":{"model":"n2"},"model":"top"}';
     const span = findModelSpan(buf(text));
     expect(span && text.slice(span.start, span.end)).toBe('"top"');
   });
@@ -79,9 +83,12 @@ describe('findModelSpan', () => {
 
 describe('replaceModel', () => {
   it('changes only the model bytes: key order, spacing and big integers survive', () => {
-    const text = '{ "seed": 12345678901234567890,\n  "model": "inst",  "z": [1.50, {"model":"keep"}], "a": "é" }';
+    const text =
+      '{ "seed": 12345678901234567890,\n  "model": "inst",  "z": [1.50, {"model":"keep"}], "a": "é" }';
     const out = replaceModel(buf(text), '/models/qwen.gguf').toString('utf8');
-    expect(out).toBe('{ "seed": 12345678901234567890,\n  "model": "/models/qwen.gguf",  "z": [1.50, {"model":"keep"}], "a": "é" }');
+    expect(out).toBe(
+      '{ "seed": 12345678901234567890,\n  "model": "/models/qwen.gguf",  "z": [1.50, {"model":"keep"}], "a": "é" }',
+    );
   });
   it('escapes the new model as a JSON string', () => {
     const out = replaceModel(buf('{"model":"x"}'), 'a"b\\c');

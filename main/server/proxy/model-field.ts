@@ -28,7 +28,10 @@ export function readModel(body: Buffer): string {
 }
 
 /** The `model` of a JSON request body and where its value sits (for replaceModel). */
-export function locateModel(body: Buffer): { model: string; span: { start: number; end: number } | null } {
+export function locateModel(body: Buffer): {
+  model: string;
+  span: { start: number; end: number } | null;
+} {
   const span = findModelSpan(body);
   if (span && body[span.start] === QUOTE) {
     try {
@@ -49,7 +52,10 @@ export function locateModel(body: Buffer): { model: string; span: { start: numbe
   }
   const model = (parsed as { model?: unknown }).model;
   if (typeof model !== 'string' || model.length === 0) {
-    throw new AppError('invalid_request', 'Model name is required: `model` must be a non-empty string');
+    throw new AppError(
+      'invalid_request',
+      'Model name is required: `model` must be a non-empty string',
+    );
   }
   return { model, span: null };
 }
@@ -110,7 +116,11 @@ function endOfValue(b: Buffer, i: number): number {
 const MODEL_KEY = Buffer.from('"model"');
 
 function isModelKey(b: Buffer, start: number, end: number): boolean {
-  if (end - start === MODEL_KEY.length && b.compare(MODEL_KEY, 0, MODEL_KEY.length, start, end) === 0) return true;
+  if (
+    end - start === MODEL_KEY.length &&
+    b.compare(MODEL_KEY, 0, MODEL_KEY.length, start, end) === 0
+  )
+    return true;
   // An escaped spelling such as "mod\u0065l" is the same key to JSON.parse.
   const bs = b.indexOf(BACKSLASH, start);
   if (bs < 0 || bs >= end) return false;
@@ -158,7 +168,11 @@ export function findModelSpan(b: Buffer): { start: number; end: number } | null 
  * and integers beyond 2^53 reach the backend exactly as the client sent them (llamactl
  * re-serialises the whole object, §12 item 27).
  */
-export function replaceModel(body: Buffer, model: string, knownSpan?: { start: number; end: number } | null): Buffer {
+export function replaceModel(
+  body: Buffer,
+  model: string,
+  knownSpan?: { start: number; end: number } | null,
+): Buffer {
   const span = knownSpan ?? findModelSpan(body);
   const value = Buffer.from(JSON.stringify(model));
   if (!span) {

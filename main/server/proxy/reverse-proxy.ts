@@ -56,12 +56,19 @@ export class ReverseProxy {
     const body: Dispatcher.DispatchOptions['body'] = opts.body ?? (streamed ? req : null);
     const exchange = new Exchange(this, res, opts);
     res.once('close', exchange.onClientClose);
-    this.poolFor(opts.target).dispatch({ path: stripApiKeyParam(opts.path), method: req.method ?? 'GET', headers, body }, exchange);
+    this.poolFor(opts.target).dispatch(
+      { path: stripApiKeyParam(opts.path), method: req.method ?? 'GET', headers, body },
+      exchange,
+    );
   }
 
   /** 502 for a backend that could not be reached or reset before answering. */
   unreachable(res: ServerResponse, opts: ForwardOptions, err: Error & { code?: string }): void {
-    this.log.warn('backend unreachable', { instance: opts.instance, code: err.code, message: err.message });
+    this.log.warn('backend unreachable', {
+      instance: opts.instance,
+      code: err.code,
+      message: err.message,
+    });
     writeError(
       res,
       new AppError(
@@ -74,7 +81,12 @@ export class ReverseProxy {
   }
 
   /** GET a small JSON document from a backend (router-mode /models), with a deadline. */
-  async getJson(target: { host: string; port: number }, path: string, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+  async getJson(
+    target: { host: string; port: number },
+    path: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const res = await this.poolFor(target).request({
       path,
       method: 'GET',
@@ -156,7 +168,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     this.resume = resume;
     const res = this.res;
-    const { headers, hasLength } = clientResponseHeaders(rawHeaders, this.opts.responseHeaders, !res.hasHeader('vary'));
+    const { headers, hasLength } = clientResponseHeaders(
+      rawHeaders,
+      this.opts.responseHeaders,
+      !res.hasHeader('vary'),
+    );
     res.writeHead(statusCode, headers);
     // Headers go out at once: a stream that starts slowly must not look like a dead backend.
     if (!hasLength) res.flushHeaders();

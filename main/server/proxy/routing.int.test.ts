@@ -5,11 +5,17 @@ import type { Instance } from '../../../shared/api/instances';
 import { createInstance, getInstance, testPortRange } from '../../instances/test-helpers';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 
-const PROBE_BACKEND = fileURLToPath(new URL('../../../e2e/fixtures/probe-backend.mjs', import.meta.url));
+const PROBE_BACKEND = fileURLToPath(
+  new URL('../../../e2e/fixtures/probe-backend.mjs', import.meta.url),
+);
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 async function createKey(s: TestServer, body: Record<string, unknown>): Promise<string> {
-  const res = await s.api('/api/v1/auth/keys', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const res = await s.api('/api/v1/auth/keys', {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`create key: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
@@ -27,7 +33,12 @@ async function start(s: TestServer, name: string): Promise<Instance> {
   );
 }
 
-function chat(s: TestServer, key: string, body: Record<string, unknown>, path = '/v1/chat/completions') {
+function chat(
+  s: TestServer,
+  key: string,
+  body: Record<string, unknown>,
+  path = '/v1/chat/completions',
+) {
   return fetch(s.url + path, {
     method: 'POST',
     headers: { ...JSON_HEADERS, Authorization: `Bearer ${key}` },
@@ -67,15 +78,28 @@ describe('routing through the real server', () => {
     });
     await createInstance(s, 'alpha', { backend_options: { model: '/models/alpha.gguf' } });
     await createInstance(s, 'router', { environment: { FAKE_MODELS: 'm1,m2' } });
-    await createInstance(s, 'probe', { command_override: `node ${PROBE_BACKEND}`, backend_options: { model: 'probe-model' } });
-    await createInstance(s, 'cold', { backend_options: { model: 'cold.gguf' }, environment: { FAKE_HEALTH_503_MS: '300' } });
+    await createInstance(s, 'probe', {
+      command_override: `node ${PROBE_BACKEND}`,
+      backend_options: { model: 'probe-model' },
+    });
+    await createInstance(s, 'cold', {
+      backend_options: { model: 'cold.gguf' },
+      environment: { FAKE_HEALTH_503_MS: '300' },
+    });
     await createInstance(s, 'manual', { on_demand_start: false });
-    await createInstance(s, 'broken', { auto_restart: false, environment: { FAKE_CRASH_AFTER_MS: '0', FAKE_EXIT_CODE: '7' } });
+    await createInstance(s, 'broken', {
+      auto_restart: false,
+      environment: { FAKE_CRASH_AFTER_MS: '0', FAKE_EXIT_CODE: '7' },
+    });
     await createInstance(s, 'slowstream', { environment: { FAKE_STREAM_DELAY_MS: '60' } });
     alpha = await start(s, 'alpha');
     await start(s, 'router');
     await start(s, 'probe');
-    alphaKey = await createKey(s, { name: 'alpha-only', permission_mode: 'per_instance', instance_ids: [alpha.id] });
+    alphaKey = await createKey(s, {
+      name: 'alpha-only',
+      permission_mode: 'per_instance',
+      instance_ids: [alpha.id],
+    });
   });
   afterAll(async () => {
     await s?.close();
@@ -86,7 +110,10 @@ describe('routing through the real server', () => {
       const res = await chat(s, s.mgmtKey, { model: 'alpha' });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-fake-port')).toBe(String(alpha.options.backend_options.port));
-      const body = (await res.json()) as { model: string; choices: Array<{ message: { content: string } }> };
+      const body = (await res.json()) as {
+        model: string;
+        choices: Array<{ message: { content: string } }>;
+      };
       expect(body.model).toBe('/models/alpha.gguf');
     });
 
@@ -96,15 +123,20 @@ describe('routing through the real server', () => {
       expect(((await res.json()) as { model: string }).model).toBe('m1');
     });
 
-    it.each(['/v1/embeddings', '/v1/rerank', '/v1/responses', '/v1/messages', '/v1/messages/count_tokens'])(
-      'forwards %s with its path unchanged',
-      async (path) => {
-        const res = await chat(s, s.mgmtKey, { model: 'probe' }, path);
-        // The probe backend answers unknown paths with a 404 naming the path: proof it arrived as is.
-        expect(res.status).toBe(404);
-        expect(((await res.json()) as { error: { message: string } }).error.message).toBe(`File Not Found: ${path}`);
-      },
-    );
+    it.each([
+      '/v1/embeddings',
+      '/v1/rerank',
+      '/v1/responses',
+      '/v1/messages',
+      '/v1/messages/count_tokens',
+    ])('forwards %s with its path unchanged', async (path) => {
+      const res = await chat(s, s.mgmtKey, { model: 'probe' }, path);
+      // The probe backend answers unknown paths with a 404 naming the path: proof it arrived as is.
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        `File Not Found: ${path}`,
+      );
+    });
 
     it("answers an unknown model with a 404 in OpenAI's shape naming it", async () => {
       const res = await chat(s, s.mgmtKey, { model: 'gpt-4o' });
@@ -125,7 +157,9 @@ describe('routing through the real server', () => {
       expect(notJson.status).toBe(400);
       const big = await chat(s, s.mgmtKey, { model: 'alpha', pad: 'x'.repeat(70 * 1024) });
       expect(big.status).toBe(413);
-      expect(((await big.json()) as { error: { message: string } }).error.message).toContain('max_body_bytes');
+      expect(((await big.json()) as { error: { message: string } }).error.message).toContain(
+        'max_body_bytes',
+      );
     });
 
     it("sends the body byte for byte except the model, and never the client's key", async () => {
@@ -136,7 +170,11 @@ describe('routing through the real server', () => {
         body: raw,
       });
       expect(res.status).toBe(200);
-      const echo = (await res.json()) as { url: string; headers: Record<string, string>; body: string };
+      const echo = (await res.json()) as {
+        url: string;
+        headers: Record<string, string>;
+        body: string;
+      };
       expect(echo.body).toBe('{ "seed": 12345678901234567890, "model":"probe-model" ,"z":[1.50]}');
       expect(echo.headers['x-api-key']).toBeUndefined();
       expect(echo.headers.authorization).toBeUndefined();
@@ -174,29 +212,48 @@ describe('routing through the real server', () => {
 
   describe('GET /v1/models', () => {
     it("lists every instance for a management key, plus a running router-mode instance's models", async () => {
-      const res = await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${s.mgmtKey}` } });
+      const res = await fetch(`${s.url}/v1/models`, {
+        headers: { Authorization: `Bearer ${s.mgmtKey}` },
+      });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { object: string; data: Array<{ id: string; owned_by: string }> };
+      const body = (await res.json()) as {
+        object: string;
+        data: Array<{ id: string; owned_by: string }>;
+      };
       expect(body.object).toBe('list');
       const ids = body.data.map((m) => m.id);
-      expect(ids).toEqual(expect.arrayContaining(['alpha', 'router', 'router/m1', 'router/m2', 'cold', 'manual']));
+      expect(ids).toEqual(
+        expect.arrayContaining(['alpha', 'router', 'router/m1', 'router/m2', 'cold', 'manual']),
+      );
       expect(ids.filter((id) => id.startsWith('alpha'))).toEqual(['alpha']);
       expect(body.data.find((m) => m.id === 'router/m1')?.owned_by).toBe('router');
     });
 
     it('lists only the instances a per-instance key may use', async () => {
-      const res = await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${alphaKey}` } });
+      const res = await fetch(`${s.url}/v1/models`, {
+        headers: { Authorization: `Bearer ${alphaKey}` },
+      });
       const body = (await res.json()) as { data: Array<{ id: string }> };
       expect(body.data.map((m) => m.id)).toEqual(['alpha']);
     });
 
     it('answers data: [] (not null) when the key may use none of the instances', async () => {
       const temp = await createInstance(s, 'temp', {});
-      const key = await createKey(s, { name: 'temp-only', permission_mode: 'per_instance', instance_ids: [temp.id] });
-      const before = await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
-      expect(((await before.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['temp']);
+      const key = await createKey(s, {
+        name: 'temp-only',
+        permission_mode: 'per_instance',
+        instance_ids: [temp.id],
+      });
+      const before = await fetch(`${s.url}/v1/models`, {
+        headers: { Authorization: `Bearer ${key}` },
+      });
+      expect(
+        ((await before.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id),
+      ).toEqual(['temp']);
       expect((await s.api('/api/v1/instances/temp', { method: 'DELETE' })).status).toBe(204);
-      const after = await fetch(`${s.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+      const after = await fetch(`${s.url}/v1/models`, {
+        headers: { Authorization: `Bearer ${key}` },
+      });
       expect(await after.json()).toEqual({ object: 'list', data: [] });
     });
   });
@@ -204,7 +261,9 @@ describe('routing through the real server', () => {
   describe('on-demand start', () => {
     it('starts a stopped instance once for 20 concurrent requests and serves them all', async () => {
       expect((await getInstance(s, 'cold')).status).toBe('stopped');
-      const results = await Promise.all(Array.from({ length: 20 }, () => chat(s, s.mgmtKey, { model: 'cold' })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => chat(s, s.mgmtKey, { model: 'cold' })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(startsIn(s, 'cold')).toBe(1);
       expect((await getInstance(s, 'cold')).health).toBe('ready');
@@ -213,7 +272,9 @@ describe('routing through the real server', () => {
     it('refuses an instance without on_demand_start with 503 instance_not_running', async () => {
       const res = await chat(s, s.mgmtKey, { model: 'manual' });
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('instance_not_running');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'instance_not_running',
+      );
     });
 
     it('explains a start that fails, with the log tail', async () => {
@@ -241,11 +302,19 @@ describe('routing through the real server', () => {
       const n = 64;
       const results = await Promise.all(
         Array.from({ length: n }, async (_, i) => {
-          const res = await chat(s, s.mgmtKey, { model: 'probe', stream: true, user: `client-${i}`, n_chunks: 20, chunk_gap_ms: 2 });
+          const res = await chat(s, s.mgmtKey, {
+            model: 'probe',
+            stream: true,
+            user: `client-${i}`,
+            n_chunks: 20,
+            chunk_gap_ms: 2,
+          });
           const text = (await readChunks(res)).join('');
           const events = text.split('\n\n').filter(Boolean);
           expect(events.pop()).toBe('data: [DONE]');
-          return events.map((e) => JSON.parse(e.slice('data: '.length)) as { tag: string; seq: number });
+          return events.map(
+            (e) => JSON.parse(e.slice('data: '.length)) as { tag: string; seq: number },
+          );
         }),
       );
       results.forEach((events, i) => {
@@ -256,7 +325,11 @@ describe('routing through the real server', () => {
 
     it('aborts the upstream request when the client disconnects mid-stream', async () => {
       const aborted = async () =>
-        ((await (await s.api('/api/v1/instances/probe/proxy/probe/stats')).json()) as { aborted: number }).aborted;
+        (
+          (await (await s.api('/api/v1/instances/probe/proxy/probe/stats')).json()) as {
+            aborted: number;
+          }
+        ).aborted;
       const before = await aborted();
       const ac = new AbortController();
       const res = await fetch(`${s.url}/v1/chat/completions`, {
@@ -278,12 +351,20 @@ describe('routing through the real server', () => {
       const auth = { Authorization: `Bearer ${s.mgmtKey}` };
       const props = await fetch(`${s.url}/llama-cpp/alpha/props`, { headers: auth });
       expect(props.status).toBe(200);
-      expect(((await props.json()) as { model_path: string }).model_path).toBe('/models/alpha.gguf');
+      expect(((await props.json()) as { model_path: string }).model_path).toBe(
+        '/models/alpha.gguf',
+      );
       const models = await fetch(`${s.url}/llama-cpp/alpha/v1/models`, { headers: auth });
-      expect(((await models.json()) as { data: Array<{ id: string }> }).data[0].id).toBe('/models/alpha.gguf');
+      expect(((await models.json()) as { data: Array<{ id: string }> }).data[0].id).toBe(
+        '/models/alpha.gguf',
+      );
       expect((await fetch(`${s.url}/llama-cpp/alpha/health`, { headers: auth })).status).toBe(200);
-      expect((await fetch(`${s.url}/llama-cpp/alpha/completion`, { headers: auth })).status).toBe(405);
-      expect((await fetch(`${s.url}/llama-cpp/alpha/not-a-route`, { headers: auth })).status).toBe(404);
+      expect((await fetch(`${s.url}/llama-cpp/alpha/completion`, { headers: auth })).status).toBe(
+        405,
+      );
+      expect((await fetch(`${s.url}/llama-cpp/alpha/not-a-route`, { headers: auth })).status).toBe(
+        404,
+      );
       expect((await fetch(`${s.url}/llama-cpp/nope/props`, { headers: auth })).status).toBe(404);
     });
 
@@ -308,8 +389,17 @@ describe('routing through the real server', () => {
         body: '{"n": 12345678901234567890}',
       });
       expect(res.status).toBe(200);
-      const echo = (await res.json()) as { method: string; url: string; body: string; headers: Record<string, string> };
-      expect(echo).toMatchObject({ method: 'PUT', url: '/probe/echo?x=1', body: '{"n": 12345678901234567890}' });
+      const echo = (await res.json()) as {
+        method: string;
+        url: string;
+        body: string;
+        headers: Record<string, string>;
+      };
+      expect(echo).toMatchObject({
+        method: 'PUT',
+        url: '/probe/echo?x=1',
+        body: '{"n": 12345678901234567890}',
+      });
       expect(echo.headers.authorization).toBeUndefined();
       expect(echo.headers['x-forwarded-host']).toBe(new URL(s.url).host);
     });
@@ -317,30 +407,43 @@ describe('routing through the real server', () => {
     it('answers 503 instance_not_running for a stopped instance and does not start it', async () => {
       const res = await s.api('/api/v1/instances/manual/proxy/health');
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ error: 'instance_not_running', details: 'Instance is not running' });
+      expect(await res.json()).toEqual({
+        error: 'instance_not_running',
+        details: 'Instance is not running',
+      });
       expect((await s.api('/api/v1/instances/nope/proxy/health')).status).toBe(404);
     });
 
     it('manages router-mode models with the model taken from the path', async () => {
       const list = await s.api('/api/v1/llama-cpp/router/models');
-      expect(((await list.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['m1', 'm2']);
+      expect(
+        ((await list.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id),
+      ).toEqual(['m1', 'm2']);
       const load = await s.api('/api/v1/llama-cpp/router/models/m2/load', { method: 'POST' });
       expect(await load.json()).toEqual({ success: true });
       const after = (await (await s.api('/api/v1/llama-cpp/router/models')).json()) as {
         data: Array<{ id: string; status: { value: string } }>;
       };
       expect(after.data.find((m) => m.id === 'm2')?.status.value).toBe('loaded');
-      const unload = await s.api('/api/v1/llama-cpp/router/models/m2/unload', { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+      const unload = await s.api('/api/v1/llama-cpp/router/models/m2/unload', {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: '{}',
+      });
       expect(unload.status).toBe(200);
       await createInstance(s, 'vl', { backend_type: 'vllm', backend_options: { model: 'org/m' } });
       const notLlama = await s.api('/api/v1/llama-cpp/vl/models');
       expect(notLlama.status).toBe(400);
-      expect(((await notLlama.json()) as { details: string }).details).toContain('not a llama.cpp server');
+      expect(((await notLlama.json()) as { details: string }).details).toContain(
+        'not a llama.cpp server',
+      );
       expect((await getInstance(s, 'vl')).status).toBe('stopped');
     });
 
     it('needs the management key', async () => {
-      const res = await fetch(`${s.url}/api/v1/instances/probe/proxy/health`, { headers: { Authorization: `Bearer ${alphaKey}` } });
+      const res = await fetch(`${s.url}/api/v1/instances/probe/proxy/health`, {
+        headers: { Authorization: `Bearer ${alphaKey}` },
+      });
       expect(res.status).toBe(401);
     });
   });
@@ -349,7 +452,10 @@ describe('routing through the real server', () => {
     it('gives 502 with a JSON body', async () => {
       await createInstance(s, 'gone', { command_override: `node ${PROBE_BACKEND}` });
       await start(s, 'gone');
-      expect((await s.api('/api/v1/instances/gone/proxy/probe/stop-listening', { method: 'POST' })).status).toBe(200);
+      expect(
+        (await s.api('/api/v1/instances/gone/proxy/probe/stop-listening', { method: 'POST' }))
+          .status,
+      ).toBe(200);
       const res = await chat(s, s.mgmtKey, { model: 'gone' });
       expect(res.status).toBe(502);
       const body = (await res.json()) as { error: { code: string; message: string } };
@@ -366,13 +472,22 @@ describe('routing through the real server', () => {
       expect(models).toEqual(['alpha']);
       expect((await client.models.retrieve('alpha')).id).toBe('alpha');
       await expect(client.models.retrieve('router')).rejects.toMatchObject({ status: 404 });
-      const reply = await client.chat.completions.create({ model: 'alpha', messages: [{ role: 'user', content: 'hi' }] });
+      const reply = await client.chat.completions.create({
+        model: 'alpha',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(reply.choices[0].message.content).toContain('fake reply from /models/alpha.gguf');
-      const stream = await client.chat.completions.create({ model: 'alpha', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'alpha',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       expect(text).toBe(reply.choices[0].message.content);
-      await expect(client.chat.completions.create({ model: 'router/m1', messages: [] })).rejects.toMatchObject({ status: 403 });
+      await expect(
+        client.chat.completions.create({ model: 'router/m1', messages: [] }),
+      ).rejects.toMatchObject({ status: 403 });
     });
   });
 });
@@ -380,7 +495,9 @@ describe('routing through the real server', () => {
 describe('on-demand start timeout', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer({ config: { instances: { port_range: testPortRange(42), on_demand_start_timeout: 1 } } });
+    s = await startTestServer({
+      config: { instances: { port_range: testPortRange(42), on_demand_start_timeout: 1 } },
+    });
     await createInstance(s, 'sleepy', { environment: { FAKE_HEALTH_503_MS: '60000' } });
   });
   afterAll(async () => {

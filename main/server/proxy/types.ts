@@ -19,7 +19,12 @@ export interface RoutingInstances {
 
 export type RoutingAuthContext =
   | { kind: 'management' }
-  | { kind: 'inference'; keyId: number; mode: 'allow_all' | 'per_instance'; instanceIds: ReadonlySet<number> }
+  | {
+      kind: 'inference';
+      keyId: number;
+      mode: 'allow_all' | 'per_instance';
+      instanceIds: ReadonlySet<number>;
+    }
   | { kind: 'open' };
 
 export interface RoutingAuth {
@@ -30,7 +35,12 @@ export interface RoutingAuth {
 /** Forwarding to instances that live on other nodes (main/nodes); absent in unit tests. */
 export interface RemoteRouting {
   isRemote(instance: Instance): boolean;
-  forward(req: IncomingMessage, res: ServerResponse, instance: Instance, f: { body?: Buffer; onError: (err: AppError) => void }): void;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    instance: Instance,
+    f: { body?: Buffer; onError: (err: AppError) => void },
+  ): void;
   routerModelIds(instance: Instance, timeoutMs: number): Promise<string[]>;
 }
 

@@ -22,7 +22,11 @@ export function upstreamPathOf(originalUrl: string): string {
  * on-demand start: 503 `instance_not_running`). Management auth comes from the `api` router;
  * must be registered before the JSON body parser so bodies stream through untouched.
  */
-export function registerInstanceProxyRoutes(api: Router, deps: RoutingDeps, proxy: ReverseProxy): void {
+export function registerInstanceProxyRoutes(
+  api: Router,
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+): void {
   api.all('/instances/:name/proxy{/*rest}', async (req, res) => {
     const instance = deps.instances.get(req.params.name as string);
     await forwardToInstance(deps, proxy, req, res, {

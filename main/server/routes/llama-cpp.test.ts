@@ -31,7 +31,9 @@ describe('classifyLlamaCppPath', () => {
 
 describe('modelActionBody', () => {
   it('builds {"model"} from the path when the body is empty', () => {
-    expect(JSON.parse(modelActionBody(Buffer.alloc(0), 'alpha').toString())).toEqual({ model: 'alpha' });
+    expect(JSON.parse(modelActionBody(Buffer.alloc(0), 'alpha').toString())).toEqual({
+      model: 'alpha',
+    });
   });
   it("lets the path's model win over the body's and keeps other fields", () => {
     const body = modelActionBody(Buffer.from('{"model":"beta","extra":1}'), 'alpha');

@@ -14,7 +14,14 @@ import type { RoutingDeps } from '../proxy/types';
  * the instance on demand. llamactl's list plus the GETs it forgot (§12 item 18): /metrics,
  * /health, /v1/*, /slots/{id}, /lora-adapters, router-mode /models.
  */
-const PRIVATE_GET = new Set(['/props', '/slots', '/metrics', '/health', '/models', '/lora-adapters']);
+const PRIVATE_GET = new Set([
+  '/props',
+  '/slots',
+  '/metrics',
+  '/health',
+  '/models',
+  '/lora-adapters',
+]);
 const PRIVATE_POST = new Set([
   '/props',
   '/apply-template',
@@ -32,7 +39,8 @@ const PRIVATE_POST = new Set([
 ]);
 
 /** Static files of llama-server's web UI: served without a key and without starting anything. */
-const UI_ASSET = /^\/[A-Za-z0-9._\-/]*\.(?:html|js|mjs|css|map|ico|svg|png|jpe?g|gif|webp|woff2?|ttf|txt|webmanifest)$/;
+const UI_ASSET =
+  /^\/[A-Za-z0-9._\-/]*\.(?:html|js|mjs|css|map|ico|svg|png|jpe?g|gif|webp|woff2?|ttf|txt|webmanifest)$/;
 
 export type LlamaCppRouteKind = 'ui' | 'private' | 'wrong-method' | 'unknown';
 
@@ -50,7 +58,9 @@ export function classifyLlamaCppPath(method: string, rest: string): LlamaCppRout
     if (PRIVATE_POST.has(rest) || isV1 || isSlot) return 'private';
     return PRIVATE_GET.has(rest) || rest === '/' ? 'wrong-method' : 'unknown';
   }
-  return PRIVATE_GET.has(rest) || PRIVATE_POST.has(rest) || isV1 || isSlot || rest === '/' ? 'wrong-method' : 'unknown';
+  return PRIVATE_GET.has(rest) || PRIVATE_POST.has(rest) || isV1 || isSlot || rest === '/'
+    ? 'wrong-method'
+    : 'unknown';
 }
 
 function llamaInstance(deps: RoutingDeps, name: string): Instance {
@@ -98,7 +108,12 @@ export function createLlamaCppHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     if (kind === 'wrong-method') {
       try {
         authenticateInference(deps, req);
-        fail(new AppError('method_not_allowed', `${method} is not allowed on /llama-cpp/${name}${rest}`));
+        fail(
+          new AppError(
+            'method_not_allowed',
+            `${method} is not allowed on /llama-cpp/${name}${rest}`,
+          ),
+        );
       } catch (err) {
         fail(err);
       }
@@ -122,8 +137,14 @@ async function serveUi(
   path: string,
 ): Promise<void> {
   const instance = llamaInstance(deps, name);
-  if (instance.status !== 'running') throw new AppError('instance is not running', 'Instance is not running');
-  await forwardToInstance(deps, proxy, req, res, { instance, autostart: false, path, style: 'openai' });
+  if (instance.status !== 'running')
+    throw new AppError('instance is not running', 'Instance is not running');
+  await forwardToInstance(deps, proxy, req, res, {
+    instance,
+    autostart: false,
+    path,
+    style: 'openai',
+  });
 }
 
 async function servePrivate(
@@ -137,7 +158,12 @@ async function servePrivate(
   const auth = authenticateInference(deps, req);
   const instance = llamaInstance(deps, name);
   assertCanAccess(deps, auth, instance);
-  await forwardToInstance(deps, proxy, req, res, { instance, autostart: true, path, style: 'openai' });
+  await forwardToInstance(deps, proxy, req, res, {
+    instance,
+    autostart: true,
+    path,
+    style: 'openai',
+  });
 }
 
 /**
@@ -146,7 +172,11 @@ async function servePrivate(
  * taken from the path (llamactl ignores the path and needs `{"model"}` in the body). Must be
  * registered before the JSON body parser: the body is read here, bounded.
  */
-export function registerLlamaCppModelRoutes(api: Router, deps: RoutingDeps, proxy: ReverseProxy): void {
+export function registerLlamaCppModelRoutes(
+  api: Router,
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+): void {
   api.get('/llama-cpp/:name/models', async (req, res) => {
     const instance = llamaInstance(deps, req.params.name);
     const q = req.originalUrl.indexOf('?');

@@ -12,7 +12,10 @@ import type { Services } from '../../services';
 function servedLocally(services: Services, req: Request): boolean {
   const target = modelRequestTarget(services.config, req.query.node);
   if (target.local) return true;
-  throw new AppError('node_forwarding_unavailable', `forwarding model requests to node '${target.node}' is not available yet`);
+  throw new AppError(
+    'node_forwarding_unavailable',
+    `forwarding model requests to node '${target.node}' is not available yet`,
+  );
 }
 
 /** Model downloads, jobs and the cache: `/api/v1/models*` (reference Part A). */

@@ -23,13 +23,23 @@ export function registerNodeRoutes(api: Router, services: Services): void {
   api.use(async (req, res, next) => {
     if (req.path !== '/models' && !req.path.startsWith('/models/')) return next();
     const target = modelRequestTarget(services.config, req.query.node);
-    if (!target.local) return relay(res, await nodes.forwardModels(target.node, req.method, req.originalUrl, req.body));
+    if (!target.local)
+      return relay(
+        res,
+        await nodes.forwardModels(target.node, req.method, req.originalUrl, req.body),
+      );
     // Aggregate only for a client's own request: `?node=<local>` and forwarded requests (a node
     // asking us) list this server alone, so nodes configured both ways never recurse.
     const aggregate =
-      req.method === 'GET' && (req.path === '/models' || req.path === '/models/') && req.query.node === undefined && !req.headers[FORWARDED_HEADER];
+      req.method === 'GET' &&
+      (req.path === '/models' || req.path === '/models/') &&
+      req.query.node === undefined &&
+      !req.headers[FORWARDED_HEADER];
     if (!aggregate) return next();
-    const [local, remote] = await Promise.all([services.models.listModels(services.config.local_node), nodes.remoteModels()]);
+    const [local, remote] = await Promise.all([
+      services.models.listModels(services.config.local_node),
+      nodes.remoteModels(),
+    ]);
     res.json([...local, ...remote]);
   });
 }

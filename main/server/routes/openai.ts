@@ -35,7 +35,10 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
       routeByModel(deps, proxy, req, res).catch((err) => writeError(res, err, 'openai', deps.log));
       return true;
     }
-    if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/v1/models' || path === '/v1/models/')) {
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      (path === '/v1/models' || path === '/v1/models/')
+    ) {
       listModels(deps, proxy, req)
         .then((data) => writeJson(res, 200, { object: 'list', data }))
         .catch((err) => writeError(res, err, 'openai', deps.log));
@@ -50,7 +53,10 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     }
     try {
       authenticateInference(deps, req);
-      throw new AppError('method_not_allowed', `${req.method} ${path} is not served; the OpenAI endpoint takes POST (and GET /v1/models)`);
+      throw new AppError(
+        'method_not_allowed',
+        `${req.method} ${path} is not served; the OpenAI endpoint takes POST (and GET /v1/models)`,
+      );
     } catch (err) {
       res.setHeader('allow', 'POST');
       writeError(res, err, 'openai', deps.log);
@@ -59,17 +65,27 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
   };
 }
 
-async function routeByModel(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage, res: ServerResponse) {
+async function routeByModel(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const auth = authenticateInference(deps, req);
   let body = await readBody(req, deps.config.server.max_body_bytes);
   const { model, span } = locateModel(body);
   const instance = findInstance(deps, splitModel(model).instance);
   if (!instance) {
-    throw new AppError('model_not_found', `The model '${model}' does not exist: no instance is named '${splitModel(model).instance}'`);
+    throw new AppError(
+      'model_not_found',
+      `The model '${model}' does not exist: no instance is named '${splitModel(model).instance}'`,
+    );
   }
   assertCanAccess(deps, auth, instance);
   // A remote instance gets the model exactly as sent: its node resolves it like we would.
-  const upstream = deps.remote?.isRemote(instance) ? model : upstreamModel(model, backendModel(instance.options));
+  const upstream = deps.remote?.isRemote(instance)
+    ? model
+    : upstreamModel(model, backendModel(instance.options));
   if (upstream !== model) body = replaceModel(body, upstream, span);
   await forwardToInstance(deps, proxy, req, res, {
     instance,
@@ -94,7 +110,11 @@ function findInstance(deps: RoutingDeps, name: string): Instance | undefined {
  * llama.cpp instances (asked with a short timeout; a backend that does not answer in time
  * only loses its extra entries, never the listing).
  */
-export async function listModels(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage): Promise<ModelEntry[]> {
+export async function listModels(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+): Promise<ModelEntry[]> {
   const auth = authenticateInference(deps, req);
   const visible = deps.instances.list().filter((i) => canAccess(deps, auth, i));
   const perInstance = await Promise.all(
@@ -102,17 +122,31 @@ export async function listModels(deps: RoutingDeps, proxy: ReverseProxy, req: In
       const created = inst.created ?? 0;
       const own: ModelEntry = { id: inst.name, object: 'model', created, owned_by: 'llamactl' };
       if (!isRouterMode(inst) || inst.status !== 'running') return [own];
-      const ids = await (deps.remote?.isRemote(inst)
-        ? deps.remote.routerModelIds(inst, ROUTER_MODELS_TIMEOUT_MS)
-        : routerModelIds(deps, proxy, inst)
+      const ids = await (
+        deps.remote?.isRemote(inst)
+          ? deps.remote.routerModelIds(inst, ROUTER_MODELS_TIMEOUT_MS)
+          : routerModelIds(deps, proxy, inst)
       ).catch(() => [] as string[]);
-      return [own, ...ids.map((id): ModelEntry => ({ id: `${inst.name}/${id}`, object: 'model', created, owned_by: inst.name }))];
+      return [
+        own,
+        ...ids.map((id): ModelEntry => ({
+          id: `${inst.name}/${id}`,
+          object: 'model',
+          created,
+          owned_by: inst.name,
+        })),
+      ];
     }),
   );
   return perInstance.flat();
 }
 
-async function retrieveModel(deps: RoutingDeps, proxy: ReverseProxy, req: IncomingMessage, rawId: string): Promise<ModelEntry> {
+async function retrieveModel(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  rawId: string,
+): Promise<ModelEntry> {
   let id: string;
   try {
     id = decodeURIComponent(rawId);
@@ -129,10 +163,20 @@ export function isRouterMode(inst: Instance): boolean {
   return inst.options.backend_type === 'llama_cpp' && !backendModel(inst.options);
 }
 
-async function routerModelIds(deps: RoutingDeps, proxy: ReverseProxy, inst: Instance): Promise<string[]> {
+async function routerModelIds(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  inst: Instance,
+): Promise<string[]> {
   const apiKey = inst.options.backend_options?.api_key;
-  const headers: Record<string, string> = typeof apiKey === 'string' && apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const parsed = (await proxy.getJson(deps.instances.target(inst.name), '/models', headers, ROUTER_MODELS_TIMEOUT_MS)) as {
+  const headers: Record<string, string> =
+    typeof apiKey === 'string' && apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const parsed = (await proxy.getJson(
+    deps.instances.target(inst.name),
+    '/models',
+    headers,
+    ROUTER_MODELS_TIMEOUT_MS,
+  )) as {
     data?: unknown;
   };
   const data = Array.isArray(parsed?.data) ? parsed.data : [];
