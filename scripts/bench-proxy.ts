@@ -4,7 +4,9 @@
 // through nginx from Debian (installed here when missing) as the reference reverse proxy.
 // Small non-streaming chat requests at concurrency 1 and 64 (bounded counts, loopback only),
 // then streamed responses with timestamped chunks. Prints figures against the issue's targets;
-// it never fails on them (figures on a shared 2-core machine are noisy).
+// it never fails on them (figures on a shared 2-core machine are noisy). Two references run in the
+// same rounds: node-floor (node:http + undici and nothing else: the least CPU per request a Node
+// forwarder of our design spends) and a bare http-proxy (scripts/bench-proxy-floor.mjs).
 //
 // Our server runs as its own process from an esbuild bundle, as `npm run serve` runs it (tsx's
 // on-the-fly transform adds per-closure helpers that production code does not have).
@@ -17,7 +19,8 @@
 //
 // Knobs: BENCH_SECONDS (wrk: seconds per target, concurrency and round, default 2),
 // BENCH_REQUESTS (Node client: requests per target and concurrency, default 2000),
-// BENCH_STREAMS (default 40), BENCH_CLIENT=node to force the Node client.
+// BENCH_STREAMS (default 40), BENCH_CLIENT=node to force the Node client, BENCH_NODE_ARGS (extra
+// node flags for our server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -449,7 +452,8 @@ async function main(): Promise<void> {
         js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       },
     });
-    const server = spawn(process.execPath, [bundle, '--serve', configPath], {
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const server = spawn(process.execPath, [...nodeArgs, bundle, '--serve', configPath], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -510,6 +514,31 @@ async function main(): Promise<void> {
         port: nginxPort,
         model: 'bench-model',
         pid: childPid(nginx.pid),
+      });
+    }
+
+    // References that show what forwarding costs in Node before any of our logic: the same
+    // transport with nothing else (node-floor), and a bare http-proxy (the issue's calibration).
+    for (const kind of ['undici', 'http-proxy']) {
+      const port = await freePort();
+      const ref = spawn(
+        process.execPath,
+        [join(ROOT, 'scripts/bench-proxy-floor.mjs'), kind, String(port), String(backendPort)],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      children.push(ref);
+      await waitFor(kind, async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/health`);
+        return r.ok ? true : undefined;
+      });
+      targets.push({
+        name: kind === 'undici' ? 'node-floor' : 'http-proxy',
+        port,
+        model: 'bench-model',
+        pid: ref.pid,
       });
     }
 
@@ -610,6 +639,17 @@ async function main(): Promise<void> {
     }
     console.log(
       `added delay per streamed chunk, median: llamactl ${f(addedChunk('llamactl'))} ms (target <= 1 ms: ${verdict(addedChunk('llamactl') <= 1)})`,
+    );
+    const vs = (a: string, b: string) => f(rps(a) / rps(b), 2);
+    console.log('');
+    console.log(
+      `references at c=64: node-floor (node:http + undici, no logic) ${vs('node-floor', 'nginx')}x nginx, bare http-proxy ${vs('http-proxy', 'nginx')}x nginx`,
+    );
+    console.log(
+      `llamactl vs node-floor ${vs('llamactl', 'node-floor')}x, vs bare http-proxy ${vs('llamactl', 'http-proxy')}x`,
+    );
+    console.log(
+      `CPU per request: llamactl ${f(cpuPerReq('llamactl'), 0)} us, node-floor ${f(cpuPerReq('node-floor'), 0)} us, http-proxy ${f(cpuPerReq('http-proxy'), 0)} us, nginx ${f(cpuPerReq('nginx'), 0)} us`,
     );
   } finally {
     cleanupChildren();
