@@ -31,6 +31,15 @@ describe('Host header check for loopback binds', () => {
     expect(isAllowedHost(host, p!)).toBe(allowed);
   });
 
+  it('gives the same answers when asked again and after more names than it remembers', () => {
+    const q = policy('127.0.0.1')!;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) expect(isAllowedHost(`host${i}.evil.example`, q)).toBe(false);
+      expect(isAllowedHost('localhost:8080', q)).toBe(true);
+      expect(isAllowedHost('evil.example', q)).toBe(false);
+    }
+  });
+
   it('accepts the bound name itself for ::1 and localhost binds', () => {
     expect(isAllowedHost('[::1]:7000', policy('::1')!)).toBe(true);
     expect(isAllowedHost('localhost:7000', policy('localhost')!)).toBe(true);

@@ -14,7 +14,12 @@ export interface HostPolicy {
   /** `server.allowed_hosts` entries: bare names accept any port, `name:port` one port */
   extraAnyPort: Set<string>;
   extraWithPort: Set<string>;
+  /** answers for Host values seen before (a client sends the same one on every request) */
+  seen: Map<string, boolean>;
 }
+
+/** Distinct Host values remembered; past it the memo starts over (a flood of names costs a re-check, nothing more). */
+const SEEN_MAX = 256;
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -39,7 +44,7 @@ export function hostPolicy(config: AppConfig): HostPolicy | null {
     if (port) extraWithPort.add(`${name}:${port}`);
     else extraAnyPort.add(name);
   }
-  return { names, extraAnyPort, extraWithPort };
+  return { names, extraAnyPort, extraWithPort, seen: new Map() };
 }
 
 /** Splits a Host header into hostname and port (port '' when absent). */
@@ -58,9 +63,16 @@ export function splitHost(host: string): { name: string; port: string } {
 export function isAllowedHost(hostHeader: string | undefined, policy: HostPolicy): boolean {
   // HTTP/1.1 requires Host; an HTTP/1.0 client without one is not a browser being rebound.
   if (hostHeader === undefined) return true;
+  const known = policy.seen.get(hostHeader);
+  if (known !== undefined) return known;
   const { name, port } = splitHost(hostHeader);
-  if (policy.names.has(name) || policy.extraAnyPort.has(name)) return true;
-  return port !== '' && policy.extraWithPort.has(`${name}:${port}`);
+  const allowed =
+    policy.names.has(name) ||
+    policy.extraAnyPort.has(name) ||
+    (port !== '' && policy.extraWithPort.has(`${name}:${port}`));
+  if (policy.seen.size >= SEEN_MAX) policy.seen.clear();
+  policy.seen.set(hostHeader, allowed);
+  return allowed;
 }
 
 /**

@@ -133,7 +133,7 @@ describe('clientResponseHeaders', () => {
         'cache-control',
         'no-store',
       ],
-      hasLength: false,
+      length: null,
     });
   });
 
@@ -151,7 +151,7 @@ describe('clientResponseHeaders', () => {
       ],
       undefined,
     );
-    expect(out.hasLength).toBe(true);
+    expect(out.length).toBe(2);
     expect(out.headers).toEqual([
       'content-length',
       '2',

@@ -107,16 +107,16 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
  * repeated headers such as Set-Cookie stay repeated): hop-by-hop headers and the framing go
  * (Node frames the response itself), the backend's CORS headers go, and the backend config's
  * `response_headers` are set over whatever the backend sent; `varyOrigin` adds `Vary: Origin`
- * (see http-server.ts). `hasLength` tells whether the backend framed the body with
- * Content-Length.
+ * (see http-server.ts). `length` is the backend's Content-Length (null when it framed the body
+ * otherwise: chunked, or until the connection closes).
  */
 export function clientResponseHeaders(
   raw: readonly (Buffer | string)[],
   extra: Readonly<Record<string, string>> | undefined,
   varyOrigin = false,
-): { headers: string[]; hasLength: boolean } {
+): { headers: string[]; length: number | null } {
   const out: string[] = [];
-  let hasLength = false;
+  let length: number | null = null;
   let connection: string | undefined;
   let overridden: Set<string> | null = null;
   if (extra) {
@@ -124,19 +124,21 @@ export function clientResponseHeaders(
     for (const k in extra) overridden.add(k.toLowerCase());
   }
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1');
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') hasLength = true;
-    else if (lower === 'connection') connection = raw[i + 1].toString('latin1');
+    const lower = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    if (lower === 'content-length') {
+      const n = Number(value);
+      length = Number.isSafeInteger(n) && n >= 0 ? n : null;
+    } else if (lower === 'connection') connection = value;
     if (RESPONSE_DROP.has(lower) || (overridden !== null && overridden.has(lower))) continue;
-    out.push(lower, raw[i + 1].toString('latin1'));
+    out.push(lower, value);
   }
   const named = connectionTokens(connection);
   const headers = named === null ? out : out.filter((_, i) => !named.has(out[i - (i % 2)]));
   if (extra) for (const k in extra) headers.push(k.toLowerCase(), extra[k]);
   // A second Vary line adds to the backend's own (RFC 9110 §5.3).
   if (varyOrigin) headers.push('vary', 'Origin');
-  return { headers, hasLength };
+  return { headers, length };
 }
 
 /**

@@ -24,15 +24,18 @@ export interface InstanceForward {
 /**
  * Everything between "this request is for that instance" and the bytes leaving: on-demand
  * start (or 503 when not running), the target address, bookkeeping (last use, in-flight),
- * then the reverse proxy. Rejects with AppError; the caller writes it in its route's style.
+ * then the reverse proxy. Throws (or, while an on-demand start is awaited, rejects) with
+ * AppError; the caller writes it in its route's style. A running instance is forwarded
+ * synchronously: the common case costs no promise; a promise is returned only while an
+ * on-demand start is awaited.
  */
-export async function forwardToInstance(
+export function forwardToInstance(
   deps: RoutingDeps,
   proxy: ReverseProxy,
   req: IncomingMessage,
   res: ServerResponse,
   f: InstanceForward,
-): Promise<void> {
+): Promise<void> | undefined {
   const { instance } = f;
   if (deps.remote?.isRemote(instance)) {
     // The node applies its own state checks, on-demand start and bookkeeping.
@@ -40,27 +43,49 @@ export async function forwardToInstance(
       body: f.body,
       onError: (err) => writeError(res, err, f.style, deps.log),
     });
-    return;
+    return undefined;
   }
   if (instance.status === 'shutting_down') {
     throw new AppError('instance_shutting_down', 'Instance is shutting down');
   }
   if (f.autostart) {
-    if (instance.status !== 'running' || instance.health !== 'ready') {
-      // A client that gives up stops waiting; the start itself is shared and carries on.
-      const ac = new AbortController();
-      const onClose = () => ac.abort();
-      res.once('close', onClose);
-      try {
-        await deps.instances.ensureReady(instance.name, { signal: ac.signal });
-      } finally {
-        res.off('close', onClose);
-      }
-      if (res.destroyed) return;
-    }
+    if (instance.status !== 'running' || instance.health !== 'ready')
+      return startThenSend(deps, proxy, req, res, f);
   } else if (instance.status !== 'running') {
     throw new AppError('instance_not_running', 'Instance is not running');
   }
+  send(deps, proxy, req, res, f);
+  return undefined;
+}
+
+async function startThenSend(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  f: InstanceForward,
+) {
+  // A client that gives up stops waiting; the start itself is shared and carries on.
+  const ac = new AbortController();
+  const onClose = () => ac.abort();
+  res.once('close', onClose);
+  try {
+    await deps.instances.ensureReady(f.instance.name, { signal: ac.signal });
+  } finally {
+    res.off('close', onClose);
+  }
+  if (res.destroyed) return;
+  send(deps, proxy, req, res, f);
+}
+
+function send(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  f: InstanceForward,
+): void {
+  const { instance } = f;
   const target = deps.instances.target(instance.name);
   const onEnd = deps.instances.beginRequest(instance.name);
   const backendKey = instance.options.backend_options?.api_key;

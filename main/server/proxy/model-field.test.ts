@@ -32,6 +32,13 @@ describe('readModel', () => {
   it('returns the model of a JSON object body', () => {
     expect(readModel(buf('{"messages":[],"model":"a/b"}'))).toBe('a/b');
   });
+  it('decodes escapes and multi-byte text in the model as JSON.parse does', () => {
+    expect(readModel(buf(String.raw`{"model":"caf\u00e9/\\x\"y"}`))).toBe('café/\\x"y');
+    expect(readModel(buf('{"model":"café-模型"}'))).toBe('café-模型');
+  });
+  it('rejects a model holding a raw control character (invalid JSON)', () => {
+    expect(() => readModel(buf('{"model":"a\tb"}'))).toThrow(/not valid JSON/);
+  });
   it.each([
     ['not JSON', 'model=x', /not valid JSON/],
     ['an array', '[{"model":"x"}]', /must be a JSON object/],

@@ -34,6 +34,9 @@ export function locateModel(body: Buffer): {
 } {
   const span = findModelSpan(body);
   if (span && body[span.start] === QUOTE) {
+    // A string without escapes or control characters is its own UTF-8 bytes between the quotes.
+    const plain = plainStringValue(body, span.start, span.end);
+    if (plain) return { model: plain, span };
     try {
       const model = JSON.parse(body.toString('utf8', span.start, span.end)) as unknown;
       if (typeof model === 'string' && model.length > 0) return { model, span };
@@ -62,6 +65,15 @@ export function locateModel(body: Buffer): {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+
+/** The text of the JSON string at [start, end) when it has no escapes or control characters, else ''. */
+function plainStringValue(b: Buffer, start: number, end: number): string {
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = b[i];
+    if (c === BACKSLASH || c < 0x20) return '';
+  }
+  return end - start > 2 ? b.toString('utf8', start + 1, end - 1) : '';
+}
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -174,11 +186,29 @@ export function replaceModel(
   knownSpan?: { start: number; end: number } | null,
 ): Buffer {
   const span = knownSpan ?? findModelSpan(body);
-  const value = Buffer.from(JSON.stringify(model));
   if (!span) {
     // Unreachable for bodies readModel accepted; kept so a scanner gap degrades to llamactl's way.
     const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     return Buffer.from(JSON.stringify({ ...parsed, model }));
   }
-  return Buffer.concat([body.subarray(0, span.start), value, body.subarray(span.end)]);
+  const value = encodedModel(model);
+  const out = Buffer.allocUnsafe(body.length - (span.end - span.start) + value.length);
+  body.copy(out, 0, 0, span.start);
+  value.copy(out, span.start);
+  body.copy(out, span.start + value.length, span.end);
+  return out;
+}
+
+/** JSON encodings of the upstream model names in use (a handful per server), memoised. */
+const encoded = new Map<string, Buffer>();
+const ENCODED_MAX = 256;
+
+function encodedModel(model: string): Buffer {
+  let value = encoded.get(model);
+  if (!value) {
+    value = Buffer.from(JSON.stringify(model));
+    if (encoded.size >= ENCODED_MAX) encoded.clear();
+    encoded.set(model, value);
+  }
+  return value;
 }

@@ -38,7 +38,8 @@ function hasBody(req: IncomingMessage): boolean {
  * request (docs/routing.md has the measurements).
  */
 export class ReverseProxy {
-  private readonly pools = new Map<string, Pool>();
+  /** host -> port -> pool (two lookups, no key string built per request) */
+  private readonly pools = new Map<string, Map<number, Pool>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -104,8 +105,12 @@ export class ReverseProxy {
 
   /** The keep-alive pool of a backend address. */
   private poolFor(target: { host: string; port: number }): Pool {
-    const key = `${target.host}:${target.port}`;
-    let pool = this.pools.get(key);
+    let byPort = this.pools.get(target.host);
+    if (!byPort) {
+      byPort = new Map();
+      this.pools.set(target.host, byPort);
+    }
+    let pool = byPort.get(target.port);
     if (!pool) {
       const host = target.host.includes(':') ? `[${target.host}]` : target.host;
       pool = new Pool(`http://${host}:${target.port}`, {
@@ -116,14 +121,14 @@ export class ReverseProxy {
         bodyTimeout: 0,
         keepAliveTimeout: 4_000,
       });
-      this.pools.set(key, pool);
+      byPort.set(target.port, pool);
     }
     return pool;
   }
 
   /** Closes pooled backend connections (server shutdown). */
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].flatMap((byPort) => [...byPort.values()]);
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
@@ -140,6 +145,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private abort: ((err?: Error) => void) | null = null;
   private resume: (() => void) | null = null;
   private ended = false;
+  /** body bytes still to come when the backend sent Content-Length, else null */
+  private remaining: number | null = null;
+  /** the body's final chunk, held back to go out with end() (one write less per response) */
+  private last: Buffer | null = null;
 
   constructor(
     private readonly proxy: ReverseProxy,
@@ -168,18 +177,28 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     this.resume = resume;
     const res = this.res;
-    const { headers, hasLength } = clientResponseHeaders(
+    const { headers, length } = clientResponseHeaders(
       rawHeaders,
       this.opts.responseHeaders,
       !res.hasHeader('vary'),
     );
     res.writeHead(statusCode, headers);
+    this.remaining = length;
     // Headers go out at once: a stream that starts slowly must not look like a dead backend.
-    if (!hasLength) res.flushHeaders();
+    if (length === null) res.flushHeaders();
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.remaining !== null) {
+      this.remaining -= chunk.length;
+      // The bytes that complete a Content-Length body: onComplete follows in the same parse,
+      // so nothing waits; a stream (no length) is never held.
+      if (this.remaining === 0) {
+        this.last = chunk;
+        return true;
+      }
+    }
     if (this.res.write(chunk)) return true;
     // A slow client pauses the upstream read until its socket drains.
     this.res.once('drain', this.onDrain);
@@ -187,7 +206,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.res.end();
+    const last = this.last;
+    this.last = null;
+    if (last) this.res.end(last);
+    else this.res.end();
   }
 
   onError(err: Error & { code?: string }): void {

@@ -191,6 +191,22 @@ describe('routing through the real server', () => {
     });
   });
 
+  it('passes a large response that arrives in many chunks through intact, with its Content-Length', async () => {
+    // The echo answers with the whole body: well over one socket read, framed by Content-Length.
+    const pad = 'abcdefghij'.repeat(6 * 1024);
+    const res = await fetch(`${s.url}/v1/probe/echo`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Authorization: `Bearer ${s.mgmtKey}` },
+      body: JSON.stringify({ model: 'probe', pad }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect((JSON.parse(text) as { body: string }).body).toBe(
+      JSON.stringify({ model: 'probe-model', pad }),
+    );
+  });
+
   describe('permissions', () => {
     it('lets a key limited to one instance use it but not reach another (403) on every inference route', async () => {
       expect((await chat(s, alphaKey, { model: 'alpha' })).status).toBe(200);

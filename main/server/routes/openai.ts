@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { backendModel } from '../../backends';
-import { readBody } from '../proxy/body';
+import { readBodyThen } from '../proxy/body';
 import { writeError, writeJson } from '../proxy/errors';
 import { assertCanAccess, authenticateInference, canAccess } from '../proxy/inference-auth';
 import { forwardToInstance } from '../proxy/instance-forward';
 import { locateModel, replaceModel, splitModel, upstreamModel } from '../proxy/model-field';
 import type { ReverseProxy } from '../proxy/reverse-proxy';
-import type { RoutingDeps } from '../proxy/types';
+import type { RoutingAuthContext, RoutingDeps } from '../proxy/types';
 
 /** How long GET /v1/models waits for a router-mode backend's model list before leaving it out. */
 export const ROUTER_MODELS_TIMEOUT_MS = 1_500;
@@ -32,7 +32,11 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'OPTIONS') return false; // CORS preflights belong to the Express CORS layer
     if (req.method === 'POST') {
-      routeByModel(deps, proxy, req, res).catch((err) => writeError(res, err, 'openai', deps.log));
+      try {
+        routeByModel(deps, proxy, req, res);
+      } catch (err) {
+        writeError(res, err, 'openai', deps.log);
+      }
       return true;
     }
     if (
@@ -65,14 +69,39 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
   };
 }
 
-async function routeByModel(
+/**
+ * POST /v1/*: read the body, find `model`, check the key, forward. Callback-driven: a request
+ * for a running instance reaches the backend without a promise or a microtask turn (the
+ * on-demand start path is the only asynchronous one).
+ */
+function routeByModel(
   deps: RoutingDeps,
   proxy: ReverseProxy,
   req: IncomingMessage,
   res: ServerResponse,
-) {
+): void {
   const auth = authenticateInference(deps, req);
-  let body = await readBody(req, deps.config.server.max_body_bytes);
+  readBodyThen(req, deps.config.server.max_body_bytes, (err, body) => {
+    try {
+      if (err) throw err;
+      forwardByModel(deps, proxy, req, res, auth, body!)?.catch((e: unknown) =>
+        writeError(res, e, 'openai', deps.log),
+      );
+    } catch (e) {
+      writeError(res, e, 'openai', deps.log);
+    }
+  });
+}
+
+function forwardByModel(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: RoutingAuthContext,
+  raw: Buffer,
+): Promise<void> | undefined {
+  let body = raw;
   const { model, span } = locateModel(body);
   const instance = findInstance(deps, splitModel(model).instance);
   if (!instance) {
@@ -87,7 +116,7 @@ async function routeByModel(
     ? model
     : upstreamModel(model, backendModel(instance.options));
   if (upstream !== model) body = replaceModel(body, upstream, span);
-  await forwardToInstance(deps, proxy, req, res, {
+  return forwardToInstance(deps, proxy, req, res, {
     instance,
     autostart: true,
     path: req.url ?? '/',
