@@ -84,4 +84,45 @@ describe('downloadBlob on large files', () => {
     hub.releaseStall();
     expect(statSync(partialPath(t.blobPath)).size).toBe(5 << 20);
   });
+
+  it('follows the hub to its CDN on another origin, sending the token to the hub only', async () => {
+    const small = randomBytes(3 << 20);
+    const privateCommit = hub.addRepo(
+      'org/Private-GGUF',
+      [{ path: 'p-Q4_K_M.gguf', content: small }],
+      { private: true },
+    );
+    hub.switches.cdn = true;
+    const from = hub.requests.length;
+    try {
+      const t = {
+        url: `${hub.url}/org/Private-GGUF/resolve/${privateCommit}/p-Q4_K_M.gguf`,
+        blobPath: join(dir, 'cdn'),
+        size: small.length,
+        sha256: hub.fileSha256('org/Private-GGUF', 'p-Q4_K_M.gguf'),
+        label: 'p-Q4_K_M.gguf',
+      };
+      await downloadBlob({ url: hub.url, token: hub.switches.token }, t, {
+        signal: new AbortController().signal,
+        settings,
+      });
+      expect(readFileSync(t.blobPath).equals(small)).toBe(true);
+    } finally {
+      hub.switches.cdn = false;
+    }
+    const seen = hub.requests.slice(from);
+    expect(seen.map((r) => [Boolean(r.cdn), Boolean(r.authorization)])).toEqual([
+      [false, true],
+      [true, false],
+    ]);
+  });
+
+  it('fails at once, without retrying, when the partial file cannot be written', async () => {
+    const t = { ...target('unwritable'), blobPath: join(dir, 'no-such-dir', 'blob') };
+    const from = hub.requests.length;
+    await expect(
+      downloadBlob(ep, t, { signal: new AbortController().signal, settings }),
+    ).rejects.toThrow(/could not write .*no-such-dir/);
+    expect(hub.requests.length - from).toBe(1);
+  });
 });

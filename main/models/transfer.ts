@@ -403,7 +403,17 @@ async function attempt(
     }
     if (!res.body) throw new RetryableError('empty response body');
     ws = createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
-    const wsError = new Promise<never>((_, reject) => ws!.once('error', reject));
+    // A disk that refuses the file (missing folder, no space, no permission) is not a network
+    // problem: the download fails at once with what the system said, rather than retrying.
+    let diskError: Error | undefined;
+    const wsError = new Promise<never>((_, reject) =>
+      ws!.once('error', (err) => {
+        diskError = new Error(`${target.label}: could not write ${partial}: ${err.message}`, {
+          cause: err,
+        });
+        reject(diskError);
+      }),
+    );
     wsError.catch(() => {});
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -419,6 +429,7 @@ async function attempt(
         opts.onProgress?.(offset);
       }
     } catch (err) {
+      if (diskError) throw diskError;
       if (opts.signal.aborted) throw abortError(opts.signal);
       if (err instanceof Error && err.message.includes('sent more bytes')) throw err;
       throw new RetryableError(
@@ -427,6 +438,8 @@ async function attempt(
     }
     if (offset < target.size)
       throw new RetryableError(`connection closed after ${offset} of ${target.size} bytes`);
+    await closeStream(ws);
+    if (diskError) throw diskError;
     return offset;
   } finally {
     clearTimeout(stallTimer);
