@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../../main/testing/test-server';
 import {
@@ -37,7 +38,8 @@ describe('a single-model instance of the real llama-server', () => {
     const created = await createLlamaInstance(
       server,
       name,
-      { model: tiny },
+      // Embeddings on (mean pooling) so /v1/embeddings is served too; chat works alongside.
+      { model: tiny, embedding: true, pooling: 'mean' },
       { auto_restart: false, idle_timeout: 0 },
     );
     expect(created.status).toBe('stopped');
@@ -101,6 +103,90 @@ describe('a single-model instance of the real llama-server', () => {
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+  });
+
+  it('serves completions, embeddings and Anthropic messages through /v1, routed by model', async () => {
+    const completion = await json(
+      infer('/v1/completions', {
+        method: 'POST',
+        body: JSON.stringify({ model: name, prompt: 'hello', max_tokens: 4, temperature: 0 }),
+      }),
+    );
+    expect(completion.status, JSON.stringify(completion.body)).toBe(200);
+    expect(completion.body.object).toBe('text_completion');
+    expect(typeof completion.body.choices[0].text).toBe('string');
+
+    const embedding = await json(
+      infer('/v1/embeddings', {
+        method: 'POST',
+        body: JSON.stringify({ model: name, input: 'hello' }),
+      }),
+    );
+    expect(embedding.status, JSON.stringify(embedding.body)).toBe(200);
+    expect(embedding.body.data[0].embedding.length).toBeGreaterThan(0);
+
+    const message = await json(
+      infer('/v1/messages', {
+        method: 'POST',
+        body: JSON.stringify({
+          model: name,
+          max_tokens: 4,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      }),
+    );
+    expect(message.status, JSON.stringify(message.body)).toBe(200);
+    expect(message.body.type).toBe('message');
+    expect(message.body.role).toBe('assistant');
+    expect(message.body.usage.output_tokens).toBeGreaterThan(0);
+
+    const counted = await json(
+      infer('/v1/messages/count_tokens', {
+        method: 'POST',
+        body: JSON.stringify({ model: name, messages: [{ role: 'user', content: 'hi' }] }),
+      }),
+    );
+    expect(counted.status, JSON.stringify(counted.body)).toBe(200);
+    expect(counted.body.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('streams an Anthropic message through /v1 as server-sent events', async () => {
+    const res = await infer('/v1/messages', {
+      method: 'POST',
+      body: JSON.stringify({
+        model: name,
+        max_tokens: 4,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await res.text();
+    expect(text).toContain('event: message_start');
+    expect(text).toContain('event: message_stop');
+  });
+
+  it('works with the official openai client: models, a chat and a stream', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key });
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids).toContain(name);
+    const reply = await client.chat.completions.create({
+      model: name,
+      max_tokens: 4,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(reply.choices[0].message.role).toBe('assistant');
+    const stream = await client.chat.completions.create({
+      model: name,
+      max_tokens: 4,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let chunks = 0;
+    for await (const chunk of stream) if (chunk.object === 'chat.completion.chunk') chunks++;
+    expect(chunks).toBeGreaterThan(1);
   });
 
   it('refuses /v1 without a key', async () => {
