@@ -216,6 +216,58 @@ describe('GGUF downloads', () => {
     expect(Number(/bytes=(\d+)-/.exec(ranged[0].range!)![1])).toBeGreaterThan(0);
   });
 
+  it('completes and verifies a split model and a safetensors repo when the hub, sending files from its CDN, drops a connection half way', async () => {
+    hub.switches.cdn = true; // as the real hub: LFS files come from another origin
+    try {
+      const parts = [randomBytes(256 << 10), randomBytes(256 << 10)];
+      const splitCommit = hub.addRepo(
+        'org/CutSplit-GGUF',
+        parts.map((content, i) => ({
+          path: `CutSplit-Q4_K_M-0000${i + 1}-of-00002.gguf`,
+          content,
+        })),
+      );
+      hub.switches.cut = {
+        path: 'CutSplit-Q4_K_M-00002-of-00002.gguf',
+        atByte: 128 << 10,
+        times: 1,
+      };
+      await download('org/CutSplit-GGUF');
+      parts.forEach((content, i) => {
+        const p = snapshotFile(
+          'org/CutSplit-GGUF',
+          splitCommit,
+          `CutSplit-Q4_K_M-0000${i + 1}-of-00002.gguf`,
+        );
+        expect(readFileSync(p).equals(content)).toBe(true);
+      });
+
+      const weights = randomBytes(256 << 10);
+      const stCommit = hub.addRepo('org/Cut-ST', [
+        { path: 'model.safetensors', content: weights },
+        { path: 'config.json', content: Buffer.from('{"model_type":"llama"}') },
+      ]);
+      hub.switches.cut = { path: 'model.safetensors', atByte: 100_000, times: 1 };
+      await download('org/Cut-ST', 'safetensors');
+      expect(
+        readFileSync(snapshotFile('org/Cut-ST', stCommit, 'model.safetensors')).equals(weights),
+      ).toBe(true);
+    } finally {
+      hub.switches.cdn = false;
+    }
+    // Each cut file was resumed from where it stopped, at the CDN.
+    for (const [file, at] of [
+      ['CutSplit-Q4_K_M-00002-of-00002.gguf', 128 << 10],
+      ['model.safetensors', 100_000],
+    ] as const) {
+      const resumed = hub.requests.filter((r) => r.cdn && r.url.includes(file) && r.range);
+      expect(resumed).toHaveLength(1);
+      const from = Number(/^bytes=(\d+)-$/.exec(resumed[0].range!)![1]);
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(at);
+    }
+  });
+
   it('restarts cleanly when the hub ignores Range and answers 200 with the whole file', async () => {
     const content = randomBytes(2 << 20);
     const commit = hub.addRepo('org/NoRange-GGUF', [{ path: 'NoRange-Q4_K_M.gguf', content }]);
