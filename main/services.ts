@@ -4,7 +4,7 @@ import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
 import { InstanceManager, type ManagerTuning } from './instances/manager';
 import { createLogger, type Logger } from './logger';
-import { ModelService } from './models/model-service';
+import { ModelService, type ModelServiceDeps } from './models/model-service';
 import { InstanceDirectory } from './nodes/instance-directory';
 import { NodeService } from './nodes/node-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
@@ -31,12 +31,21 @@ export interface CreateServicesOptions {
   log?: Logger;
   /** supervision timings (health poll periods, stop grace); benchmarks and tests only */
   instanceTuning?: Partial<ManagerTuning>;
+  /** the free-space probe of downloads; tests only */
+  freeBytes?: ModelServiceDeps['freeBytes'];
 }
 
-export async function createServices(config: AppConfig, opts: CreateServicesOptions = {}): Promise<Services> {
+export async function createServices(
+  config: AppConfig,
+  opts: CreateServicesOptions = {},
+): Promise<Services> {
   const log = opts.log ?? createLogger();
   if (config.instances.auto_create_dirs) {
-    for (const dir of [config.data_dir, config.instances.logs_dir, config.instances.instances_dir]) {
+    for (const dir of [
+      config.data_dir,
+      config.instances.logs_dir,
+      config.instances.instances_dir,
+    ]) {
       mkdirSync(dir, { recursive: true });
     }
   }
@@ -49,16 +58,28 @@ export async function createServices(config: AppConfig, opts: CreateServicesOpti
     closeDatabase(db);
     throw err;
   }
-  const instances = new InstanceManager(config, db, events, log.child('instances'), opts.instanceTuning);
+  const instances = new InstanceManager(
+    config,
+    db,
+    events,
+    log.child('instances'),
+    opts.instanceTuning,
+  );
   try {
     await instances.init();
   } catch (err) {
     closeDatabase(db);
     throw err;
   }
-  const models = new ModelService({ config, db, events, log });
+  const models = new ModelService({ config, db, events, log, freeBytes: opts.freeBytes });
   await models.init();
-  const nodes = new NodeService({ config, db, events, log: log.child('nodes'), localExists: (name) => instances.find(name) !== undefined });
+  const nodes = new NodeService({
+    config,
+    db,
+    events,
+    log: log.child('nodes'),
+    localExists: (name) => instances.find(name) !== undefined,
+  });
   nodes.init();
   const directory = new InstanceDirectory(instances, nodes);
   return { config, log, db, events, auth, instances, models, nodes, directory };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import {
@@ -47,7 +47,12 @@ import {
   planSafetensors,
   type PlannedFile,
 } from './select-files';
-import { DEFAULT_TRANSFER_SETTINGS, downloadBlob, type TransferSettings } from './transfer';
+import {
+  DEFAULT_TRANSFER_SETTINGS,
+  downloadBlob,
+  partialPath,
+  type TransferSettings,
+} from './transfer';
 
 /** Files of one job downloaded at the same time (llamactl: 5). */
 const FILES_IN_PARALLEL = 3;
@@ -64,6 +69,22 @@ export interface ModelServiceDeps {
   log: Logger;
   /** environment for HF_ENDPOINT, HF_TOKEN, cache variables; read at each job start */
   env?: NodeJS.ProcessEnv;
+  /** free bytes for unprivileged writes in a folder, null when unknown (tests pass a fake) */
+  freeBytes?: (dir: string) => Promise<number | null>;
+}
+
+/** Free space a normal user may fill in `dir` (statfs), or null when the system cannot say. */
+export async function freeBytesOf(dir: string): Promise<number | null> {
+  try {
+    const fs = await statfs(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
+  }
+}
+
+function humanBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 /** Why a running job was aborted: the user cancelled it, or the server is shutting down. */
@@ -451,6 +472,7 @@ export class ModelService {
     const dir = repoDir(hubRoot, job.repo);
     await mkdir(join(dir, 'blobs'), { recursive: true });
     await mkdir(snapshotDir(hubRoot, job.repo, commit), { recursive: true });
+    await this.assertRoomFor(job, hubRoot, tasks);
 
     const perFile = new Map<string, number>();
     const p = job.progress;
@@ -511,6 +533,34 @@ export class ModelService {
     const snap = snapshotDir(hubRoot, job.repo, commit);
     job.model_path = main ? join(snap, ...main.split('/')) : snap;
     p.current_file = '';
+  }
+
+  /**
+   * Fails the job before the first byte when the disk cannot hold what is still to come (blobs
+   * not yet in the cache, minus partial files already there), rather than at ENOSPC after hours.
+   */
+  private async assertRoomFor(
+    job: DownloadJob,
+    hubRoot: string,
+    tasks: readonly { oid: string; size: number }[],
+  ): Promise<void> {
+    let needed = 0;
+    for (const t of tasks) {
+      const blob = blobPath(hubRoot, job.repo, t.oid);
+      if (await hasBlob(blob, t.size)) continue;
+      const partial = await stat(partialPath(blob)).then(
+        (st) => Math.min(st.size, t.size),
+        () => 0,
+      );
+      needed += t.size - partial;
+    }
+    const dir = join(repoDir(hubRoot, job.repo), 'blobs');
+    const free = await (this.deps.freeBytes ?? freeBytesOf)(dir);
+    if (free !== null && needed > free) {
+      throw new Error(
+        `not enough disk space for ${job.repo}: ${humanBytes(needed)} still to download, ${humanBytes(free)} free in ${hubRoot}`,
+      );
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHub, tinyGguf } from '../../e2e/fixtures/fake-hub';
 import type { CachedModel, DownloadJob } from '../../shared/api/models';
 import { startTestServer, type TestServer } from '../testing/test-server';
+import { freeBytesOf } from './model-service';
 
 const hub = new FakeHub();
 let cacheRoot: string;
@@ -642,6 +644,35 @@ describe('queue and restarts', () => {
       hub.releaseStall();
       await waitForStatus(s, idA, 'completed');
       await waitForStatus(s, idB, 'completed');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads free space with statfs, and says "unknown" (null) for a folder that does not exist', async () => {
+    expect(await freeBytesOf(tmpdir())).toBeGreaterThan(0);
+    expect(await freeBytesOf(join(tmpdir(), 'no-such-folder-for-llamactl'))).toBeNull();
+  });
+
+  it('fails before the first byte when the disk cannot hold what is left, counting partial files', async () => {
+    const content = randomBytes(2 << 20);
+    hub.addRepo('org/Full-GGUF', [{ path: 'Full-Q4_K_M.gguf', content }]);
+    let free = 1 << 20;
+    const s = await startTestServer({ freeBytes: async () => free });
+    try {
+      const from = hub.requests.length;
+      const failed = await waitForStatus(s, await startDownload(s, 'org/Full-GGUF'), 'failed');
+      expect(failed.error).toMatch(
+        /not enough disk space for org\/Full-GGUF: 2\.1 MB still to download, 1\.0 MB free/,
+      );
+      expect(hub.requests.slice(from).some((r) => r.url.includes('/resolve/'))).toBe(false);
+
+      // Half the file already on disk as a partial download: 1 MiB is left, and 1.5 MiB is free.
+      const oid = hub.fileSha256('org/Full-GGUF', 'Full-Q4_K_M.gguf');
+      const blobs = join(repoDir('org/Full-GGUF'), 'blobs');
+      writeFileSync(join(blobs, `${oid}.incomplete`), content.subarray(0, 1 << 20));
+      free = (3 << 20) / 2;
+      await waitForStatus(s, await startDownload(s, 'org/Full-GGUF'), 'completed');
     } finally {
       await s.close();
     }

@@ -5,9 +5,15 @@ import { deepMerge, loadConfig } from '../config/load-config';
 import type { AppConfig } from '../config/schema';
 import { silentLogger, type Logger } from '../logger';
 import { listen, type RunningServer } from '../server/http-server';
-import { closeServices, createServices, type CreateServicesOptions, type Services } from '../services';
+import {
+  closeServices,
+  createServices,
+  type CreateServicesOptions,
+  type Services,
+} from '../services';
 
-export const TEST_MGMT_KEY = 'llamactl-mgmt-test-0000000000000000000000000000000000000000000000000000';
+export const TEST_MGMT_KEY =
+  'llamactl-mgmt-test-0000000000000000000000000000000000000000000000000000';
 
 export interface TestServer {
   url: string;
@@ -29,6 +35,8 @@ export interface TestServerOptions {
   log?: Logger;
   /** supervision timings (short stop grace etc.) */
   instanceTuning?: CreateServicesOptions['instanceTuning'];
+  /** the free-space probe of downloads (disk-full tests) */
+  freeBytes?: CreateServicesOptions['freeBytes'];
 }
 
 /**
@@ -42,8 +50,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     auth: { management_keys: [TEST_MGMT_KEY] },
   };
   // Hermetic: no config file, .env or LLAMACTL_* variable of the machine leaks into a test.
-  const config = loadConfig({ env: {}, files: false, overrides: deepMerge(base, opts.config ?? {}) });
-  const services = await createServices(config, { log: opts.log ?? silentLogger, instanceTuning: opts.instanceTuning });
+  const config = loadConfig({
+    env: {},
+    files: false,
+    overrides: deepMerge(base, opts.config ?? {}),
+  });
+  const services = await createServices(config, {
+    log: opts.log ?? silentLogger,
+    instanceTuning: opts.instanceTuning,
+    freeBytes: opts.freeBytes,
+  });
   let running: RunningServer;
   try {
     running = await listen(services, '127.0.0.1', 0);
@@ -61,7 +77,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     api: (path, init = {}) =>
       fetch(running.url + path, {
         ...init,
-        headers: { Authorization: `Bearer ${TEST_MGMT_KEY}`, ...(init.headers as Record<string, string>) },
+        headers: {
+          Authorization: `Bearer ${TEST_MGMT_KEY}`,
+          ...(init.headers as Record<string, string>),
+        },
       }),
     close: async ({ keepData = false } = {}) => {
       await running.close();
