@@ -5,6 +5,7 @@ import type { DownloadJob } from '../../shared/api/models';
 import type { Instance } from '../../shared/api/instances';
 import type { InstanceEvent, JobEvent } from '../../shared/api/events';
 import { apiJson, apiUrl } from './api-client';
+import { instanceOverlay, jobOverlay } from './live-lists';
 import { useAuthStore } from './auth-store';
 import { instanceKeys } from '../features/instances/queries';
 import { modelKeys } from '../features/models/queries';
@@ -24,18 +25,8 @@ export function jobSpeed(job: DownloadJob): number {
   return lastSample.get(job.id)?.bps ?? 0;
 }
 
-/**
- * A list already on its way may have been read before the event being applied (e.g. the refetch
- * after an action, answered after the change it caused) and would overwrite it with an older
- * state for good: drop that answer and ask again.
- */
-function refetchIfInFlight(qc: QueryClient, queryKey: readonly unknown[]): void {
-  if (qc.isFetching({ queryKey }) === 0) return;
-  void qc.cancelQueries({ queryKey }).then(() => qc.invalidateQueries({ queryKey }));
-}
-
 export function applyInstanceEvent(qc: QueryClient, ev: InstanceEvent): void {
-  refetchIfInFlight(qc, instanceKeys.list());
+  instanceOverlay.note(ev.name, ev.change === 'deleted' ? null : ev.instance);
   qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => {
     if (!old) return old;
     const rest = old.filter((i) => i.name !== ev.name);
@@ -55,7 +46,7 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
     lastSample.set(job.id, { t: now, bytes, bps: prev.bps ? prev.bps * 0.7 + inst * 0.3 : inst });
   } else if (!prev) lastSample.set(job.id, { t: now, bytes, bps: 0 });
   let known = false;
-  refetchIfInFlight(qc, modelKeys.jobs());
+  jobOverlay.note(job.id, job);
   qc.setQueryData<DownloadJob[]>(modelKeys.jobs(), (old) => {
     const list = old ?? [];
     known = list.some((j) => j.id === job.id);

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { instanceOverlay } from '../../lib/live-lists';
 import { instancesApi } from './api';
 
 export const instanceKeys = {
@@ -14,7 +15,9 @@ export const instanceKeys = {
 export function useInstances() {
   return useQuery({
     queryKey: instanceKeys.list(),
-    queryFn: ({ signal }) => instancesApi.list(signal),
+    // Events that arrive while the list is on its way are laid over its answer (lib/event-overlay).
+    queryFn: ({ signal }) =>
+      instanceOverlay.fetch(async () => (await instancesApi.list(signal)) ?? []),
     staleTime: Infinity,
     select: (list) => [...(list ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
   });

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { jobOverlay } from '../../lib/live-lists';
 import { modelsApi } from './api';
 
 export const modelKeys = {
@@ -19,7 +20,8 @@ export function useCachedModels() {
 export function useDownloadJobs() {
   return useQuery({
     queryKey: modelKeys.jobs(),
-    queryFn: ({ signal }) => modelsApi.jobs(signal),
+    // Events that arrive while the list is on its way are laid over its answer (lib/event-overlay).
+    queryFn: ({ signal }) => jobOverlay.fetch(async () => (await modelsApi.jobs(signal)) ?? []),
     staleTime: Infinity,
     select: (jobs) => [...jobs].sort((a, b) => b.created_at - a.created_at),
   });
