@@ -28,7 +28,7 @@ export function readBodyThen(
   new BodyReader(req, limit, done).listen();
 }
 
-/** The listeners of one body read, as methods bound once (no closures per chunk). */
+/** The four listeners of one body read and the state they share; removed together when it ends. */
 class BodyReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;

@@ -21,7 +21,7 @@ export function useDownloadJobs() {
   return useQuery({
     queryKey: modelKeys.jobs(),
     // Events that arrive while the list is on its way are laid over its answer (lib/event-overlay).
-    queryFn: ({ signal }) => jobOverlay.fetch(async () => (await modelsApi.jobs(signal)) ?? []),
+    queryFn: ({ signal }) => jobOverlay.fetch(() => modelsApi.jobs(signal)),
     staleTime: Infinity,
     select: (jobs) => [...jobs].sort((a, b) => b.created_at - a.created_at),
   });
