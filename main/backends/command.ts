@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parse as shellParse } from 'shell-quote';
+import { shellWords } from './shell-words';
 import type { BackendType, InstanceOptions } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import type { AppConfig, BackendConfig, BackendConfigKey } from '../config/schema';
@@ -59,18 +59,12 @@ export function usesDocker(
 export function splitCommandOverride(override: string): string[] {
   const text = override.trim();
   if (!/[\s'"]/.test(text)) return [text];
-  const DOLLAR = '\uE000';
-  const out: string[] = [];
-  for (const t of shellParse(text.replace(/\$/g, DOLLAR))) {
-    if (typeof t === 'string') out.push(t.replace(/\uE000/g, '$'));
-    else if ('pattern' in t) out.push(t.pattern.replace(/\uE000/g, '$'));
-    else if ('comment' in t) break;
-    else
-      throw new AppError(
-        'validation_error',
-        `command_override: shell operator '${t.op}' is not allowed (no shell is used)`,
-      );
-  }
+  const out = shellWords(text, (op) => {
+    throw new AppError(
+      'validation_error',
+      `command_override: shell operator '${op}' is not allowed (no shell is used)`,
+    );
+  });
   if (out.length === 0) throw new AppError('validation_error', 'command_override: cannot be empty');
   return out;
 }
@@ -121,7 +115,11 @@ export function buildCommand(
     // A name given in the configured docker args wins; otherwise we name the container.
     const named = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
     const container =
-      named === -1 ? dockerContainerName(name) : args[named].startsWith('--name=') ? args[named].slice(7) : args[named + 1];
+      named === -1
+        ? dockerContainerName(name)
+        : args[named].startsWith('--name=')
+          ? args[named].slice(7)
+          : args[named + 1];
     if (named === -1 && args[0] === 'run') args.splice(1, 0, '--name', container);
     for (const k of Object.keys(passed)) args.push('-e', k);
     // the preset file lives on the host: mount it read-only at the same path

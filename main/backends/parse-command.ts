@@ -1,12 +1,11 @@
-import { parse as shellParse } from 'shell-quote';
 import type { BackendType } from '../../shared/api/instances';
 import { BACKEND_EXECUTABLES, fieldIndex, type BackendOptionField } from '../../shared/backends';
 import { AppError, isAppError } from '../../shared/errors';
 import { normalizeBackendOptions } from './normalize';
+import { shellWords } from './shell-words';
 
 const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const DOLLAR = '\uE000';
 
 function parseError(message: string): never {
   throw new AppError('parse_error', message);
@@ -38,17 +37,11 @@ function checkQuotes(text: string): void {
 /** Shell-like words: quotes group, backslashes escape, `$VAR` stays literal, operators are refused. */
 function tokenize(text: string): string[] {
   checkQuotes(text);
-  const out: string[] = [];
-  for (const t of shellParse(text.replace(/\$/g, DOLLAR))) {
-    if (typeof t === 'string') out.push(t.replace(/\uE000/g, '$'));
-    else if ('pattern' in t) out.push(t.pattern.replace(/\uE000/g, '$'));
-    else if ('comment' in t) break;
-    else
-      parseError(
-        `shell operator '${t.op}' cannot be parsed: give one command only, and quote values that contain ${t.op}`,
-      );
-  }
-  return out;
+  return shellWords(text, (op) =>
+    parseError(
+      `shell operator '${op}' cannot be parsed: give one command only, and quote values that contain ${op}`,
+    ),
+  );
 }
 
 function doubleBackslashesOutsideSingleQuotes(text: string): string {
