@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { serveForBench } from './bench-serve';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,26 +39,6 @@ const MGMT_KEY = 'llamactl-mgmt-bench-000000000000000000000000000000000000000000
 const SIZE = Number(process.env.BENCH_DOWNLOAD_BYTES ?? 1 << 30);
 const REPO = 'bench/big-GGUF';
 const FILE = 'big-Q4_K_M.gguf';
-
-// ---- server mode: our server as its own process, as in production ----------------------------
-
-async function serve(configPath: string): Promise<void> {
-  const { loadConfig } = await import('../main/config/load-config');
-  const { createLogger } = await import('../main/logger');
-  const { listen } = await import('../main/server/http-server');
-  const { closeServices, createServices } = await import('../main/services');
-  const config = loadConfig({ overrides: JSON.parse(readFileSync(configPath, 'utf8')) });
-  const services = await createServices(config, { log: createLogger('warn') });
-  const running = await listen(services, '127.0.0.1', 0);
-  process.stdout.write(`BENCH_SERVER ${running.url} ${process.pid}\n`);
-  const stop = async () => {
-    await running.close();
-    await closeServices(services);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-}
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -364,7 +345,7 @@ async function main(): Promise<void> {
 
 const serveAt = process.argv.indexOf('--serve');
 if (serveAt >= 0) {
-  void serve(process.argv[serveAt + 1]);
+  void serveForBench(process.argv[serveAt + 1]);
 } else {
   main().then(
     () => process.exit(0),

@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { serveForBench } from './bench-serve';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,30 +39,6 @@ const MGMT_KEY = 'llamactl-mgmt-bench-000000000000000000000000000000000000000000
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-
-// ---- server mode: our server as its own process, as in production ----------------------------
-
-async function serve(configPath: string): Promise<void> {
-  const { loadConfig } = await import('../main/config/load-config');
-  const { createLogger } = await import('../main/logger');
-  const { listen } = await import('../main/server/http-server');
-  const { closeServices, createServices } = await import('../main/services');
-  const config = loadConfig({
-    env: {},
-    files: false,
-    overrides: JSON.parse(readFileSync(configPath, 'utf8')),
-  });
-  const services = await createServices(config, { log: createLogger('warn') });
-  const running = await listen(services, '127.0.0.1', 0);
-  process.stdout.write(`BENCH_SERVER ${running.url}\n`);
-  const stop = async () => {
-    await running.close();
-    await closeServices(services);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-}
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -675,7 +652,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--serve') {
-  void serve(process.argv[3]);
+  void serveForBench(process.argv[3]);
 } else {
   main().catch((err) => {
     console.error(err);
