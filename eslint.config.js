@@ -4,18 +4,29 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 const electronOnly = {
-  paths: [{ name: 'electron', message: 'Only main/electron/** may import electron (it downloads a binary outside Electron).' }],
+  paths: [
+    {
+      name: 'electron',
+      message:
+        'Only main/electron/** may import electron (it downloads a binary outside Electron).',
+    },
+  ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-output/**', 'playwright-report/**'] },
+  {
+    ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-output/**', 'playwright-report/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': ['error', electronOnly],
     },
   },
@@ -29,8 +40,14 @@ export default tseslint.config(
         {
           ...electronOnly,
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'crypto'], message: 'shared/ must not use Node APIs.' },
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**', 'express', 'react'], message: 'shared/ imports nothing from other folders.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'crypto'],
+              message: 'shared/ must not use Node APIs.',
+            },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**', 'express', 'react'],
+              message: 'shared/ imports nothing from other folders.',
+            },
           ],
         },
       ],
@@ -44,7 +61,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { ...electronOnly, patterns: [{ group: ['express', '**/server/**'], message: 'Services never import Express or the server layer.' }] },
+        {
+          ...electronOnly,
+          patterns: [
+            {
+              group: ['express', '**/server/**'],
+              message: 'Services never import Express or the server layer.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -61,7 +86,15 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': [
         'error',
-        { ...electronOnly, patterns: [{ group: ['**/main/**', 'node:*'], message: 'The renderer uses the HTTP API, not main-process code.' }] },
+        {
+          ...electronOnly,
+          patterns: [
+            {
+              group: ['**/main/**', 'node:*'],
+              message: 'The renderer uses the HTTP API, not main-process code.',
+            },
+          ],
+        },
       ],
     },
   },

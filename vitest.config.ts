@@ -18,7 +18,12 @@ export default defineConfig({
           name: 'unit',
           globals: true,
           environment: 'node',
-          include: ['main/**/*.test.ts', 'shared/**/*.test.ts', 'e2e/fixtures/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'main/**/*.test.ts',
+            'shared/**/*.test.ts',
+            'e2e/fixtures/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
         },
       },

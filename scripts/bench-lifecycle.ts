@@ -31,7 +31,11 @@ const median = (xs: number[]) => {
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} (n=${xs.length})`;
 
-async function withServices<T>(portBase: number, tuning: Partial<ManagerTuning>, fn: (s: Services) => Promise<T>): Promise<T> {
+async function withServices<T>(
+  portBase: number,
+  tuning: Partial<ManagerTuning>,
+  fn: (s: Services) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'llamactl-bench-'));
   const config = loadConfig({
     env: {},
@@ -52,7 +56,12 @@ async function withServices<T>(portBase: number, tuning: Partial<ManagerTuning>,
   }
 }
 
-function waitHealth(s: Services, name: string, health: string, timeoutMs = 20_000): Promise<number> {
+function waitHealth(
+  s: Services,
+  name: string,
+  health: string,
+  timeoutMs = 20_000,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       off();
@@ -77,13 +86,17 @@ async function readinessDelays(s: Services, runs: number): Promise<number[]> {
     // either poll period, so the two figures compare fairly.
     const loadMs = 300 + Math.round(((i * 0.618034) % 1) * 1000);
     await s.instances.create(name, {
-      backend_type: 'llama_cpp', command_override: FAKE, environment: { FAKE_HEALTH_503_MS: String(loadMs) },
+      backend_type: 'llama_cpp',
+      command_override: FAKE,
+      environment: { FAKE_HEALTH_503_MS: String(loadMs) },
     });
     const ready = waitHealth(s, name, 'ready');
     await s.instances.start(name);
     const reportedAt = await ready;
     const { host, port } = s.instances.target(name);
-    const state = (await (await fetch(`http://${host}:${port}/fake/state`)).json()) as { ready_at: number };
+    const state = (await (await fetch(`http://${host}:${port}/fake/state`)).json()) as {
+      ready_at: number;
+    };
     out.push(reportedAt - state.ready_at);
     await s.instances.stop(name);
     await s.instances.delete(name);
@@ -91,7 +104,10 @@ async function readinessDelays(s: Services, runs: number): Promise<number[]> {
   return out;
 }
 
-async function startToReady(s: Services, runs: number): Promise<{ total: number[]; listen: number[] }> {
+async function startToReady(
+  s: Services,
+  runs: number,
+): Promise<{ total: number[]; listen: number[] }> {
   const total: number[] = [];
   const listen: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -103,7 +119,9 @@ async function startToReady(s: Services, runs: number): Promise<{ total: number[
     const at = await ready;
     total.push(at - t0);
     const { host, port } = s.instances.target(name);
-    const state = (await (await fetch(`http://${host}:${port}/fake/state`)).json()) as { listening_at: number };
+    const state = (await (await fetch(`http://${host}:${port}/fake/state`)).json()) as {
+      listening_at: number;
+    };
     listen.push(state.listening_at - t0);
     await s.instances.stop(name);
     await s.instances.delete(name);
@@ -116,12 +134,23 @@ function rssKb(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
-async function serverRss(portBase: number): Promise<{ idleMb: number; loadedMb: number; backendsMb: number }> {
+async function serverRss(
+  portBase: number,
+): Promise<{ idleMb: number; loadedMb: number; backendsMb: number }> {
   const outDir = join(ROOT, 'test-output', 'bench-lifecycle');
   await build({
-    entryPoints: { cli: join(ROOT, 'main/cli.ts') }, bundle: true, platform: 'node', target: 'node20', format: 'esm',
-    outdir: outDir, packages: 'external', outExtension: { '.js': '.mjs' }, logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    entryPoints: { cli: join(ROOT, 'main/cli.ts') },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outdir: outDir,
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'llamactl-bench-rss-'));
   const configPath = join(dataDir, 'config.yaml');
@@ -131,7 +160,12 @@ async function serverRss(portBase: number): Promise<{ idleMb: number; loadedMb: 
       `instances:\n  port_range: [${portBase}, ${portBase + 199}]\n`,
   );
   const child = spawn(process.execPath, [join(outDir, 'cli.mjs')], {
-    env: { ...process.env, HOME: dataDir, LLAMACTL_CONFIG_PATH: configPath, LLAMACTL_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      HOME: dataDir,
+      LLAMACTL_CONFIG_PATH: configPath,
+      LLAMACTL_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -149,17 +183,25 @@ async function serverRss(portBase: number): Promise<{ idleMb: number; loadedMb: 
     });
     const api = (path: string, method = 'GET', body?: unknown) =>
       fetch(url + path, {
-        method, headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+        method,
+        headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     await new Promise((r) => setTimeout(r, 500));
     const idleMb = rssKb(child.pid!) / 1024;
     for (let i = 0; i < 100; i++) {
-      const res = await api(`/api/v1/instances/m${i}`, 'POST', { backend_type: 'llama_cpp', command_override: FAKE });
+      const res = await api(`/api/v1/instances/m${i}`, 'POST', {
+        backend_type: 'llama_cpp',
+        command_override: FAKE,
+      });
       if (res.status !== 201) throw new Error(`create m${i}: ${res.status} ${await res.text()}`);
     }
     const pids: number[] = [];
-    for (let i = 0; i < 10; i++) pids.push(((await (await api(`/api/v1/instances/m${i}/start`, 'POST')).json()) as { pid: number }).pid);
+    for (let i = 0; i < 10; i++)
+      pids.push(
+        ((await (await api(`/api/v1/instances/m${i}/start`, 'POST')).json()) as { pid: number })
+          .pid,
+      );
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const list = (await (await api('/api/v1/instances')).json()) as { health: string }[];
@@ -185,11 +227,22 @@ async function main(): Promise<void> {
 
   const ours = await withServices(base, {}, (s) => readinessDelays(s, runs));
   console.log(`readiness delay, 25 ms polling:         ${fmt(ours)}`);
-  const baseline = await withServices(base, { health: { startingIntervalMs: 1000, readyIntervalMs: 1000, requestTimeoutMs: 5000, unhealthyAfter: 1 } }, (s) =>
-    readinessDelays(s, Math.min(runs, 10)),
+  const baseline = await withServices(
+    base,
+    {
+      health: {
+        startingIntervalMs: 1000,
+        readyIntervalMs: 1000,
+        requestTimeoutMs: 5000,
+        unhealthyAfter: 1,
+      },
+    },
+    (s) => readinessDelays(s, Math.min(runs, 10)),
   );
   console.log(`readiness delay, 1 s polling baseline:  ${fmt(baseline)}`);
-  console.log(`  -> ${(median(baseline) / Math.max(median(ours), 0.1)).toFixed(1)}x faster; target: median under 100 ms`);
+  console.log(
+    `  -> ${(median(baseline) / Math.max(median(ours), 0.1)).toFixed(1)}x faster; target: median under 100 ms`,
+  );
 
   const cold = await withServices(base, {}, (s) => startToReady(s, runs));
   console.log(`start-to-ready, no start delay:         ${fmt(cold.total)}`);
@@ -197,8 +250,12 @@ async function main(): Promise<void> {
 
   const rss = await serverRss(base);
   console.log(`server RSS, idle:                       ${rss.idleMb.toFixed(1)} MB`);
-  console.log(`server RSS, 100 defined / 10 running:   ${rss.loadedMb.toFixed(1)} MB (+${(rss.loadedMb - rss.idleMb).toFixed(1)} MB)`);
-  console.log(`  (the 10 fake backends themselves:     ${rss.backendsMb.toFixed(1)} MB, not included)`);
+  console.log(
+    `server RSS, 100 defined / 10 running:   ${rss.loadedMb.toFixed(1)} MB (+${(rss.loadedMb - rss.idleMb).toFixed(1)} MB)`,
+  );
+  console.log(
+    `  (the 10 fake backends themselves:     ${rss.backendsMb.toFixed(1)} MB, not included)`,
+  );
 }
 
 main().catch((err) => {

@@ -66,14 +66,22 @@ async function main(): Promise<void> {
     const res = await main.api(`/api/v1/instances/remote-${i}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, nodes: ['worker'] }),
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+        nodes: ['worker'],
+      }),
     });
     if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
   }
   summary(`node up: ${REMOTE} remote instances`, await timeListings(main));
 
   // Move half of the records to the hung node, as if they had been created there.
-  main.services.db.prepare("UPDATE instances SET options_json = replace(options_json, '\"worker\"', '\"hung\"') WHERE name LIKE 'remote-1%'").run();
+  main.services.db
+    .prepare(
+      "UPDATE instances SET options_json = replace(options_json, '\"worker\"', '\"hung\"') WHERE name LIKE 'remote-1%'",
+    )
+    .run();
   await main.close({ keepData: true });
   const main2 = await startTestServer({
     dataDir: main.dataDir,
@@ -98,7 +106,9 @@ async function main(): Promise<void> {
   rmSync(main.dataDir, { recursive: true, force: true });
   for (const s of sockets) s.destroy();
   hung.close();
-  console.log("(llamactl: one sequential GET per remote instance with a 30 s timeout each: 11 x 30 s = 330 s per listing for the hung node's 11 instances)");
+  console.log(
+    "(llamactl: one sequential GET per remote instance with a 30 s timeout each: 11 x 30 s = 330 s per listing for the hung node's 11 instances)",
+  );
 }
 
 main().catch((err) => {

@@ -9,7 +9,14 @@ const define = {
   __APP_COMMIT__: JSON.stringify(process.env.LLAMACTL_COMMIT ?? 'unknown'),
   __APP_BUILD_TIME__: JSON.stringify(new Date().toISOString()),
 };
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, define, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  define,
+  logLevel: 'warning',
+};
 
 await build({
   ...common,
@@ -27,11 +34,12 @@ await build({
   },
 });
 // Sandboxed preloads must be CommonJS and cannot require anything but electron.
-if (existsSync('preload/index.ts')) await build({
-  ...common,
-  entryPoints: { 'preload/index': 'preload/index.ts' },
-  outdir: 'dist',
-  format: 'cjs',
-  external: ['electron'],
-});
+if (existsSync('preload/index.ts'))
+  await build({
+    ...common,
+    entryPoints: { 'preload/index': 'preload/index.ts' },
+    outdir: 'dist',
+    format: 'cjs',
+    external: ['electron'],
+  });
 console.log('built main-process bundles into dist/');

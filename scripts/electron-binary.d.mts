@@ -1,3 +1,7 @@
 export function findElectronBinary(root: string, env?: NodeJS.ProcessEnv): string | null;
 export function displayAvailable(platform?: NodeJS.Platform, env?: NodeJS.ProcessEnv): boolean;
-export function headlessReason(root: string, platform?: NodeJS.Platform, env?: NodeJS.ProcessEnv): string | null;
+export function headlessReason(
+  root: string,
+  platform?: NodeJS.Platform,
+  env?: NodeJS.ProcessEnv,
+): string | null;

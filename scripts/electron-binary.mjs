@@ -27,7 +27,8 @@ export function displayAvailable(platform = process.platform, env = process.env)
 /** Why the desktop app cannot start here (a sentence), or null when it can. */
 export function headlessReason(root, platform = process.platform, env = process.env) {
   if (env.LLAMACTL_HEADLESS === '1') return 'LLAMACTL_HEADLESS=1 is set';
-  if (!displayAvailable(platform, env)) return 'no display is available (neither DISPLAY nor WAYLAND_DISPLAY is set)';
+  if (!displayAvailable(platform, env))
+    return 'no display is available (neither DISPLAY nor WAYLAND_DISPLAY is set)';
   if (!findElectronBinary(root, env)) {
     return 'the Electron binary is not installed (node_modules/electron/dist is missing; it is downloaded by `npm install` where the network allows it)';
   }

@@ -25,7 +25,9 @@ describe('npm start launch decision', () => {
 
   it('finds the binary the electron package would run', () => {
     installBinary();
-    expect(findElectronBinary(root, {})).toBe(join(root, 'node_modules', 'electron', 'dist', 'electron'));
+    expect(findElectronBinary(root, {})).toBe(
+      join(root, 'node_modules', 'electron', 'dist', 'electron'),
+    );
   });
 
   it('needs DISPLAY or WAYLAND_DISPLAY on Linux but not on macOS', () => {
@@ -37,9 +39,13 @@ describe('npm start launch decision', () => {
 
   it('names the reason for running headless, display first', () => {
     expect(headlessReason(root, 'linux', {})).toMatch(/no display is available/);
-    expect(headlessReason(root, 'linux', { DISPLAY: ':0' })).toMatch(/Electron binary is not installed/);
+    expect(headlessReason(root, 'linux', { DISPLAY: ':0' })).toMatch(
+      /Electron binary is not installed/,
+    );
     installBinary();
     expect(headlessReason(root, 'linux', { DISPLAY: ':0' })).toBeNull();
-    expect(headlessReason(root, 'linux', { DISPLAY: ':0', LLAMACTL_HEADLESS: '1' })).toMatch(/LLAMACTL_HEADLESS/);
+    expect(headlessReason(root, 'linux', { DISPLAY: ':0', LLAMACTL_HEADLESS: '1' })).toMatch(
+      /LLAMACTL_HEADLESS/,
+    );
   });
 });

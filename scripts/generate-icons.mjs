@@ -55,14 +55,24 @@ const roundedRect = (cx, cy, half, r) => (x, y) => {
 };
 const circle = (cx, cy, r) => (x, y) => Math.hypot(x - cx, y - cy) - r;
 const capsule = (ax, ay, bx, by, r) => (x, y) => {
-  const px = x - ax, py = y - ay, dx = bx - ax, dy = by - ay;
+  const px = x - ax,
+    py = y - ay,
+    dx = bx - ax,
+    dy = by - ay;
   const h = Math.max(0, Math.min(1, (px * dx + py * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - dx * h, py - dy * h) - r;
 };
-const union = (...fs) => (x, y) => Math.min(...fs.map((f) => f(x, y)));
+const union =
+  (...fs) =>
+  (x, y) =>
+    Math.min(...fs.map((f) => f(x, y)));
 const ring = (cx, cy, r, w) => (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - r) - w / 2;
 
-const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
+const hex = (h) => [
+  parseInt(h.slice(1, 3), 16),
+  parseInt(h.slice(3, 5), 16),
+  parseInt(h.slice(5, 7), 16),
+];
 const mix = (a, b, t) => a.map((v, i) => v + (b[i] - v) * t);
 
 /**
@@ -75,7 +85,10 @@ function render(size, layers) {
     for (let px = 0; px < size; px++) {
       const x = (px + 0.5) / size;
       const y = (py + 0.5) / size;
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (const layer of layers) {
         // feather (unit coords) softens an edge beyond one pixel, for shadows
         const d = layer.feather ? layer.sdf(x, y) / layer.feather : layer.sdf(x, y) * size;
@@ -127,11 +140,22 @@ function appIcon(size) {
   const white = [255, 255, 255];
   return render(size, [
     // soft shadow under the body
-    { sdf: roundedRect(0.5, 0.512, 0.405, 0.185), feather: 0.03, color: () => [15, 23, 42], alpha: 0.35 },
-    { sdf: body, color: (x, y) => mix(top, bottom, Math.max(0, Math.min(1, (x * 0.35 + y) / 1.35))) },
+    {
+      sdf: roundedRect(0.5, 0.512, 0.405, 0.185),
+      feather: 0.03,
+      color: () => [15, 23, 42],
+      alpha: 0.35,
+    },
+    {
+      sdf: body,
+      color: (x, y) => mix(top, bottom, Math.max(0, Math.min(1, (x * 0.35 + y) / 1.35))),
+    },
     // the inner ring of the hub reads as "the endpoint"
     { sdf: hubGlyph(APP_GLYPH), color: () => white, alpha: 0.96 },
-    { sdf: ring(APP_GLYPH.hub[0], APP_GLYPH.hub[1], 0.048, 0.022), color: (x, y) => mix(top, bottom, (x * 0.35 + y) / 1.35) },
+    {
+      sdf: ring(APP_GLYPH.hub[0], APP_GLYPH.hub[1], 0.048, 0.022),
+      color: (x, y) => mix(top, bottom, (x * 0.35 + y) / 1.35),
+    },
   ]);
 }
 
@@ -188,10 +212,12 @@ function ico(images) {
 // ---- output -------------------------------------------------------------------------------
 mkdirSync(join(OUT, 'icons'), { recursive: true });
 const app = new Map();
-for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024]) app.set(size, encodePng(size, appIcon(size)));
+for (const size of [16, 24, 32, 48, 64, 128, 256, 512, 1024])
+  app.set(size, encodePng(size, appIcon(size)));
 
 writeFileSync(join(OUT, 'icon.png'), app.get(512));
-for (const size of [16, 32, 48, 64, 128, 256, 512]) writeFileSync(join(OUT, 'icons', `${size}x${size}.png`), app.get(size));
+for (const size of [16, 32, 48, 64, 128, 256, 512])
+  writeFileSync(join(OUT, 'icons', `${size}x${size}.png`), app.get(size));
 writeFileSync(
   join(OUT, 'icon.icns'),
   icns([
@@ -208,7 +234,10 @@ writeFileSync(
     ['ic10', app.get(1024)],
   ]),
 );
-writeFileSync(join(OUT, 'icon.ico'), ico([16, 24, 32, 48, 64, 128, 256].map((s) => [s, app.get(s)])));
+writeFileSync(
+  join(OUT, 'icon.ico'),
+  ico([16, 24, 32, 48, 64, 128, 256].map((s) => [s, app.get(s)])),
+);
 
 // macOS menu bar: black + alpha "Template" images, tinted by the system; idle is dimmed.
 const black = [0, 0, 0];

@@ -15,12 +15,19 @@ if (reason) {
     `llamactl: not starting the desktop app: ${reason}.\n` +
       'llamactl: running the same server headless instead (as `npm run serve`); open the dashboard URL below in a browser.\n',
   );
-  child = spawn(process.execPath, [join(root, 'dist', 'main', 'cli.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  child = spawn(
+    process.execPath,
+    [join(root, 'dist', 'main', 'cli.js'), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
 } else {
   const env = { ...process.env };
   // Set by some tools (and VS Code tasks); it would make Electron behave as plain Node.
   delete env.ELECTRON_RUN_AS_NODE;
-  child = spawn(findElectronBinary(root), [root, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  child = spawn(findElectronBinary(root), [root, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env,
+  });
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

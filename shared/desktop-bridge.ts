@@ -49,6 +49,7 @@ export function bridgeArguments(b: BridgeBootstrap): string[] {
 }
 
 export function readBridgeArguments(argv: readonly string[]): BridgeBootstrap {
-  const find = (prefix: string) => argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? '';
+  const find = (prefix: string) =>
+    argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? '';
   return { serverUrl: find(ARG_PREFIX.serverUrl), version: find(ARG_PREFIX.version) };
 }

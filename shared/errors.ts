@@ -78,7 +78,11 @@ export class AppError extends Error {
   readonly details: string;
   /** Extra response headers (e.g. Retry-After) */
   readonly headers?: Record<string, string>;
-  constructor(code: ErrorCode, details: string, opts?: { headers?: Record<string, string>; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    details: string,
+    opts?: { headers?: Record<string, string>; cause?: unknown },
+  ) {
     super(details, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'AppError';
     this.code = code;

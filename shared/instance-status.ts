@@ -16,6 +16,7 @@ export function canTransition(from: InstanceStatus, to: InstanceStatus): boolean
   return from === to || STATUS_TRANSITIONS[from].includes(to);
 }
 
-export const canStart = (s: InstanceStatus) => s === 'stopped' || s === 'failed' || s === 'restarting';
+export const canStart = (s: InstanceStatus) =>
+  s === 'stopped' || s === 'failed' || s === 'restarting';
 export const canStop = (s: InstanceStatus) => s === 'running' || s === 'restarting';
 export const canDelete = (s: InstanceStatus) => s !== 'running' && s !== 'shutting_down';

@@ -50,12 +50,23 @@ test.describe('desktop app', () => {
     const origin = new URL(page.url()).origin;
 
     const members = await page.evaluate(() => Object.keys(window.llamactlDesktop ?? {}).sort());
-    expect(members).toEqual(['managementKey', 'openExternal', 'revealDataFolder', 'revealLogsFolder', 'serverUrl', 'version']);
+    expect(members).toEqual([
+      'managementKey',
+      'openExternal',
+      'revealDataFolder',
+      'revealLogsFolder',
+      'serverUrl',
+      'version',
+    ]);
     expect(await page.evaluate(() => window.llamactlDesktop!.serverUrl)).toBe(origin);
-    expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
+    expect(
+      await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require),
+    ).toBe('undefined');
     const key = await page.evaluate(() => window.llamactlDesktop!.managementKey());
     const res = await page.evaluate(
-      async ([url, k]) => (await fetch(`${url}/api/v1/version`, { headers: { Authorization: `Bearer ${k}` } })).status,
+      async ([url, k]) =>
+        (await fetch(`${url}/api/v1/version`, { headers: { Authorization: `Bearer ${k}` } }))
+          .status,
       [origin, key] as const,
     );
     expect(res).toBe(200);

@@ -77,7 +77,10 @@ describe('the llama_cpp option schema against the real llama-server --help', () 
     expect(listed.length).toBeGreaterThan(150);
     const known = knownFlags();
     const unknown = listed.filter((flag) => !known.has(flag) && !(flag in EXCLUDED_FLAGS));
-    expect(unknown, `flags of llama-server --help missing from shared/backends/llama-cpp.ts: ${unknown.join(' ')}`).toEqual([]);
+    expect(
+      unknown,
+      `flags of llama-server --help missing from shared/backends/llama-cpp.ts: ${unknown.join(' ')}`,
+    ).toEqual([]);
   });
 
   it('keeps no exclusion for a flag the real llama-server no longer lists', () => {

@@ -11,6 +11,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<void> {
   const server = await ensureLlamaServer();
-  process.stderr.write(`[real] llama-server: ${server.path} (${server.source}, ${server.seconds} s)\n`);
+  process.stderr.write(
+    `[real] llama-server: ${server.path} (${server.source}, ${server.seconds} s)\n`,
+  );
   project.provide('llamaServer', server.path);
 }

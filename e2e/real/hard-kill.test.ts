@@ -62,7 +62,11 @@ class ServerProcess {
   api(path: string, init: RequestInit = {}): Promise<Response> {
     return fetch(this.url + path, {
       ...init,
-      headers: { Authorization: `Bearer ${TEST_MGMT_KEY}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string>) },
+      headers: {
+        Authorization: `Bearer ${TEST_MGMT_KEY}`,
+        'Content-Type': 'application/json',
+        ...(init.headers as Record<string, string>),
+      },
     });
   }
 
@@ -70,8 +74,12 @@ class ServerProcess {
     await expect
       .poll(
         async () => {
-          if (this.child.exitCode !== null) throw new Error(`the server exited early:\n${this.output}`);
-          return this.api('/api/v1/version').then((r) => r.status, () => 0);
+          if (this.child.exitCode !== null)
+            throw new Error(`the server exited early:\n${this.output}`);
+          return this.api('/api/v1/version').then(
+            (r) => r.status,
+            () => 0,
+          );
         },
         { timeout: 60_000, interval: 200 },
       )
@@ -131,7 +139,11 @@ describe('our server killed with SIGKILL and started again', () => {
       const r = await json<Instance>(
         first.api(`/api/v1/instances/${name}`, {
           method: 'POST',
-          body: JSON.stringify({ backend_type: 'llama_cpp', backend_options: { host: '127.0.0.1', ...LIGHT_OPTIONS, ...backend_options }, idle_timeout: 0 }),
+          body: JSON.stringify({
+            backend_type: 'llama_cpp',
+            backend_options: { host: '127.0.0.1', ...LIGHT_OPTIONS, ...backend_options },
+            idle_timeout: 0,
+          }),
         }),
       );
       expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -139,12 +151,20 @@ describe('our server killed with SIGKILL and started again', () => {
     await create('solo', { model: join(work, 'solo.gguf') });
     await create('router', { models_dir: join(work, 'models') });
     for (const name of ['solo', 'router']) {
-      expect((await first.api(`/api/v1/instances/${name}/start`, { method: 'POST' })).status).toBe(200);
+      expect((await first.api(`/api/v1/instances/${name}/start`, { method: 'POST' })).status).toBe(
+        200,
+      );
       await expect
-        .poll(async () => (await json<Instance>(first.api(`/api/v1/instances/${name}`))).body.health, { timeout: 60_000, interval: 200 })
+        .poll(
+          async () => (await json<Instance>(first.api(`/api/v1/instances/${name}`))).body.health,
+          { timeout: 60_000, interval: 200 },
+        )
         .toBe('ready');
     }
-    const load = await first.api('/api/v1/llama-cpp/router/models/alpha/load', { method: 'POST', body: JSON.stringify({ model: 'alpha' }) });
+    const load = await first.api('/api/v1/llama-cpp/router/models/alpha/load', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'alpha' }),
+    });
     expect(load.status, await load.text()).toBe(200);
     // solo, the router and the router's child for alpha
     await expect.poll(() => llamaServers(work).length, { timeout: 60_000 }).toBe(3);
@@ -156,7 +176,9 @@ describe('our server killed with SIGKILL and started again', () => {
     const second = await start();
     // Every llama-server of the first server is gone; whatever runs now belongs to the second one
     // (instances that were running come back, as llamactl does for auto_restart instances).
-    await expect.poll(() => before.filter(pidAlive), { timeout: 60_000, interval: 200 }).toEqual([]);
+    await expect
+      .poll(() => before.filter(pidAlive), { timeout: 60_000, interval: 200 })
+      .toEqual([]);
     await expect
       .poll(
         () => {

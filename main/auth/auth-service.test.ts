@@ -239,7 +239,9 @@ describe('API keys', () => {
 
   it('still refuses wrong keys and keeps working past the bound on remembered keys', () => {
     const auth = service();
-    const keys = Array.from({ length: 1030 }, (_, i) => auth.createKey({ name: `k${i}`, permission_mode: 'allow_all' }));
+    const keys = Array.from({ length: 1030 }, (_, i) =>
+      auth.createKey({ name: `k${i}`, permission_mode: 'allow_all' }),
+    );
     for (const k of keys) expect(auth.verifyInference(k.key)).toMatchObject({ keyId: k.id });
     for (const k of keys) expect(auth.verifyInference(k.key)).toMatchObject({ keyId: k.id });
     expect(auth.verifyInference(keys[0].key + 'x')).toBeNull();

@@ -128,7 +128,8 @@ export class AuthService {
   }
 
   private remember(key: string, entry: CachedKey | typeof MANAGEMENT): void {
-    if (this.recent.size >= RECENT_KEYS_MAX) this.recent.delete(this.recent.keys().next().value as string);
+    if (this.recent.size >= RECENT_KEYS_MAX)
+      this.recent.delete(this.recent.keys().next().value as string);
     this.recent.set(key, entry);
   }
 

@@ -199,9 +199,17 @@ describe('buildCommand', () => {
 
   it('keeps a container name given in the configured docker args', () => {
     const cfg = config({
-      backends: { 'llama-cpp': { docker: { enabled: true, image: 'img:1', args: ['run', '--name=mine', '--rm'] } } },
+      backends: {
+        'llama-cpp': {
+          docker: { enabled: true, image: 'img:1', args: ['run', '--name=mine', '--rm'] },
+        },
+      },
     });
-    const cmd = buildCommand({ name: 'a', options: opts({ backend_type: 'llama_cpp' }) }, cfg, BASE_ENV);
+    const cmd = buildCommand(
+      { name: 'a', options: opts({ backend_type: 'llama_cpp' }) },
+      cfg,
+      BASE_ENV,
+    );
     expect(cmd.args.slice(0, 3)).toEqual(['run', '--name=mine', '--rm']);
     expect(cmd.container).toBe('mine');
   });
@@ -261,7 +269,16 @@ describe('buildCommand', () => {
       BASE_ENV,
     );
     const p = '/data/instances/r/preset.ini';
-    expect(cmd.args).toEqual(['run', '--name', 'llamactl-r', '-v', `${p}:${p}:ro`, 'img', '--models-preset', p]);
+    expect(cmd.args).toEqual([
+      'run',
+      '--name',
+      'llamactl-r',
+      '-v',
+      `${p}:${p}:ro`,
+      'img',
+      '--models-preset',
+      p,
+    ]);
   });
 
   it('passes a value like `x; touch pwned` as one literal argv entry', () => {

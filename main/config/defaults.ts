@@ -26,7 +26,8 @@ export function defaultDataDir(p: PlatformInfo): string {
 /** llama.cpp's own cache dir per OS (reference §8.3, `backends.llama-cpp.cache_dir`). */
 export function defaultLlamaCacheDir(p: PlatformInfo): string {
   if (p.platform === 'darwin') return join(p.home, 'Library', 'Caches', 'llama.cpp');
-  if (p.platform === 'win32') return join(p.env.LOCALAPPDATA ?? join(p.home, 'AppData', 'Local'), 'llama.cpp', 'cache');
+  if (p.platform === 'win32')
+    return join(p.env.LOCALAPPDATA ?? join(p.home, 'AppData', 'Local'), 'llama.cpp', 'cache');
   if (p.env.XDG_CACHE_HOME) return join(p.env.XDG_CACHE_HOME, 'llama.cpp');
   return join(p.home, '.cache', 'llama.cpp');
 }
@@ -59,7 +60,16 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
         docker: {
           enabled: false,
           image: 'ghcr.io/ggml-org/llama.cpp:server',
-          args: ['run', '--rm', '--network', 'host', '--gpus', 'all', '-v', `${llamaCache}:/root/.cache/llama.cpp`],
+          args: [
+            'run',
+            '--rm',
+            '--network',
+            'host',
+            '--gpus',
+            'all',
+            '-v',
+            `${llamaCache}:/root/.cache/llama.cpp`,
+          ],
           environment: {},
         },
         cache_dir: llamaCache,
@@ -72,8 +82,16 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
           enabled: false,
           image: 'vllm/vllm-openai:latest',
           args: [
-            'run', '--rm', '--network', 'host', '--gpus', 'all', '--shm-size', '1g',
-            '-v', `${join(dataDir, 'huggingface')}:/root/.cache/huggingface`,
+            'run',
+            '--rm',
+            '--network',
+            'host',
+            '--gpus',
+            'all',
+            '--shm-size',
+            '1g',
+            '-v',
+            `${join(dataDir, 'huggingface')}:/root/.cache/huggingface`,
           ],
           environment: {},
         },

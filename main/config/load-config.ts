@@ -105,7 +105,8 @@ function firstReadable(candidates: string[]): { path: string; text: string } | n
 // Required on first use: most starts have no configuration file, and the parser is one of the
 // heavier modules to load.
 let yamlLibrary: typeof YamlLibrary | undefined;
-const loadYaml = (): typeof YamlLibrary => (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+const loadYaml = (): typeof YamlLibrary =>
+  (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
 
 function parseYamlConfig(
   path: string,

@@ -9,17 +9,30 @@ import { z } from 'zod';
 const stringMap = z.record(z.string(), z.string());
 
 /** Go-style duration ("90s", "5m", "1h30m", "250ms") or a number of seconds; parsed to milliseconds. */
-export const DurationSchema = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v * 1000;
-  const ms = parseGoDuration(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration such as "90s", "5m" or "1h" (got "${v}")` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const DurationSchema = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') return v * 1000;
+    const ms = parseGoDuration(v);
+    if (ms === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as "90s", "5m" or "1h" (got "${v}")`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 export function parseGoDuration(text: string): number | null {
   const s = text.trim();
   if (s === '0') return 0;
@@ -63,75 +76,74 @@ export const NodeConfigSchema = z.object({
   poll_interval: DurationSchema.optional(),
 });
 
-export const AppConfigSchema = z
-  .object({
-    server: z.object({
-      host: z.string().min(1),
-      port: z.number().int().min(0).max(65535),
-      allowed_origins: z.array(z.string()),
-      allowed_headers: z.array(z.string()),
-      /**
-       * Extra Host header values accepted when bound to loopback (besides localhost, 127.0.0.1,
-       * [::1] and the bound host), e.g. a name from /etc/hosts or a reverse proxy's host.
-       */
-      allowed_hosts: z.array(z.string()),
-      enable_swagger: z.boolean(),
-      response_headers: stringMap.optional(),
-      /** request body limit for the management API and /v1 routing, bytes */
-      max_body_bytes: z.number().int().positive(),
+export const AppConfigSchema = z.object({
+  server: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    allowed_origins: z.array(z.string()),
+    allowed_headers: z.array(z.string()),
+    /**
+     * Extra Host header values accepted when bound to loopback (besides localhost, 127.0.0.1,
+     * [::1] and the bound host), e.g. a name from /etc/hosts or a reverse proxy's host.
+     */
+    allowed_hosts: z.array(z.string()),
+    enable_swagger: z.boolean(),
+    response_headers: stringMap.optional(),
+    /** request body limit for the management API and /v1 routing, bytes */
+    max_body_bytes: z.number().int().positive(),
+  }),
+  backends: z.object({
+    'llama-cpp': BackendConfigSchema,
+    vllm: BackendConfigSchema,
+    mlx: BackendConfigSchema,
+  }),
+  data_dir: z.string().min(1),
+  instances: z
+    .object({
+      port_range: z.tuple([port, port]),
+      auto_create_dirs: z.boolean(),
+      max_instances: z.number().int().min(-1),
+      max_running_instances: z.number().int().min(-1),
+      group_limits: z.record(z.string(), z.number().int().min(0)),
+      enable_lru_eviction: z.boolean(),
+      default_idle_timeout: z.number().int().min(0),
+      default_auto_restart: z.boolean(),
+      default_max_restarts: z.number().int().min(0),
+      default_restart_delay: z.number().int().min(0),
+      default_on_demand_start: z.boolean(),
+      /** seconds */
+      on_demand_start_timeout: z.number().int().min(0),
+      /** minutes; fractions allowed so tests can use short intervals */
+      timeout_check_interval: z.number().positive(),
+      logs_dir: z.string().min(1),
+      instances_dir: z.string().min(1),
+      log_rotation_enabled: z.boolean(),
+      log_rotation_max_size: z.number().int().min(1),
+      log_rotation_compress: z.boolean(),
+    })
+    .refine((i) => i.port_range[0] < i.port_range[1], {
+      message: 'port_range must be [low, high] with low < high',
+      path: ['port_range'],
     }),
-    backends: z.object({
-      'llama-cpp': BackendConfigSchema,
-      vllm: BackendConfigSchema,
-      mlx: BackendConfigSchema,
-    }),
-    data_dir: z.string().min(1),
-    instances: z
-      .object({
-        port_range: z.tuple([port, port]),
-        auto_create_dirs: z.boolean(),
-        max_instances: z.number().int().min(-1),
-        max_running_instances: z.number().int().min(-1),
-        group_limits: z.record(z.string(), z.number().int().min(0)),
-        enable_lru_eviction: z.boolean(),
-        default_idle_timeout: z.number().int().min(0),
-        default_auto_restart: z.boolean(),
-        default_max_restarts: z.number().int().min(0),
-        default_restart_delay: z.number().int().min(0),
-        default_on_demand_start: z.boolean(),
-        /** seconds */
-        on_demand_start_timeout: z.number().int().min(0),
-        /** minutes; fractions allowed so tests can use short intervals */
-        timeout_check_interval: z.number().positive(),
-        logs_dir: z.string().min(1),
-        instances_dir: z.string().min(1),
-        log_rotation_enabled: z.boolean(),
-        log_rotation_max_size: z.number().int().min(1),
-        log_rotation_compress: z.boolean(),
-      })
-      .refine((i) => i.port_range[0] < i.port_range[1], {
-        message: 'port_range must be [low, high] with low < high',
-        path: ['port_range'],
-      }),
-    database: z.object({
-      path: z.string().min(1),
-      max_open_connections: z.number().int().min(1),
-      max_idle_connections: z.number().int().min(0),
-      /** milliseconds */
-      connection_max_lifetime: DurationSchema,
-    }),
-    auth: z.object({
-      require_inference_auth: z.boolean(),
-      require_management_auth: z.boolean(),
-      management_keys: z.array(z.string().min(1)),
-    }),
-    local_node: z.string().min(1),
-    nodes: z.record(z.string(), NodeConfigSchema),
-    downloads: z.object({
-      /** how many download jobs run at once; the rest queue */
-      max_concurrent_jobs: z.number().int().min(1),
-    }),
-  });
+  database: z.object({
+    path: z.string().min(1),
+    max_open_connections: z.number().int().min(1),
+    max_idle_connections: z.number().int().min(0),
+    /** milliseconds */
+    connection_max_lifetime: DurationSchema,
+  }),
+  auth: z.object({
+    require_inference_auth: z.boolean(),
+    require_management_auth: z.boolean(),
+    management_keys: z.array(z.string().min(1)),
+  }),
+  local_node: z.string().min(1),
+  nodes: z.record(z.string(), NodeConfigSchema),
+  downloads: z.object({
+    /** how many download jobs run at once; the rest queue */
+    max_concurrent_jobs: z.number().int().min(1),
+  }),
+});
 
 export type AppConfig = z.output<typeof AppConfigSchema>;
 export type BackendConfig = z.output<typeof BackendConfigSchema>;

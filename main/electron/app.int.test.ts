@@ -12,7 +12,16 @@ import { closeServices, createServices } from '../services';
 import { findFreePort } from './port-conflict';
 import { startDesktopApp, type DesktopApp, type DesktopAppDeps } from './app';
 import type { DesktopServices } from './desktop-services';
-import { app, dialog, FakeBrowserWindow, FakeEvent, FakeTray, ipcMain, powerMonitor, resetFakeElectron } from './testing/fake-electron';
+import {
+  app,
+  dialog,
+  FakeBrowserWindow,
+  FakeEvent,
+  FakeTray,
+  ipcMain,
+  powerMonitor,
+  resetFakeElectron,
+} from './testing/fake-electron';
 import { fakeDesktopServices, FAKE_MANAGEMENT_KEY, makeInstance } from './testing/fake-instances';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
@@ -51,14 +60,19 @@ function plainListen(_s: unknown, host: string, port: number) {
           server.close(() => r());
           server.closeAllConnections();
         });
-      cleanups.push(() => (server.listening ? new Promise<void>((r) => server.close(() => r())) : undefined));
+      cleanups.push(() =>
+        server.listening ? new Promise<void>((r) => server.close(() => r())) : undefined,
+      );
       resolve({ url: `http://${host}:${actual}`, port: actual, close });
     });
   });
 }
 
 function fakeDeps(opts: { port?: number; prefs?: Record<string, unknown> } = {}) {
-  const services = fakeDesktopServices([makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')], dir);
+  const services = fakeDesktopServices(
+    [makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')],
+    dir,
+  );
   services.config.server.host = '127.0.0.1';
   services.config.server.port = opts.port ?? 0;
   const stopAll = services.instances.stopAll.bind(services.instances);
@@ -151,7 +165,9 @@ describe('desktop app lifecycle', () => {
     expect(dialog.messageBoxes[0].message).toBe(`Port ${taken} on 127.0.0.1 is already in use.`);
     expect(dialog.messageBoxes[0].buttons[0]).toBe(`Use port ${desktop.server.port}`);
     expect(desktop.server.port).not.toBe(taken);
-    expect(FakeBrowserWindow.instances[0].webContents.url).toBe(`http://127.0.0.1:${desktop.server.port}/`);
+    expect(FakeBrowserWindow.instances[0].webContents.url).toBe(
+      `http://127.0.0.1:${desktop.server.port}/`,
+    );
   });
 
   it('quits cleanly without a window when the port is taken and the user declines', async () => {
@@ -191,14 +207,18 @@ describe('desktop app lifecycle', () => {
     const event = new FakeEvent();
     powerMonitor.emit('shutdown', event);
     expect(event.defaultPrevented).toBe(true);
-    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
+    await vi.waitFor(() =>
+      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+    );
   });
 
   it('runs the quit sequence when the session ends (Windows logoff, reported on the window)', async () => {
     const { deps } = fakeDeps();
     await start(deps);
     FakeBrowserWindow.instances[0].emit('session-end', new FakeEvent());
-    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
+    await vi.waitFor(() =>
+      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+    );
   });
 
   it('exits at the deadline when an instance does not stop', async () => {
@@ -213,7 +233,9 @@ describe('desktop app lifecycle', () => {
     const { deps } = fakeDeps({ prefs: { closeToTray: false } });
     await start(deps);
     FakeBrowserWindow.instances[0].close();
-    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
+    await vi.waitFor(() =>
+      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+    );
   });
 
   it('keeps running in the tray when the window is closed with close-to-tray on', async () => {
@@ -229,8 +251,12 @@ describe('desktop app lifecycle', () => {
     const { services, deps } = fakeDeps();
     await start(deps);
     const menu = () => FakeTray.instances[0].menu!.template;
-    menu().find((m: any) => m.id === 'instance:beta').click();
-    menu().find((m: any) => m.id === 'instance:alpha').click();
+    menu()
+      .find((m: any) => m.id === 'instance:beta')
+      .click();
+    menu()
+      .find((m: any) => m.id === 'instance:alpha')
+      .click();
     await vi.waitFor(() => expect(services.instances.calls).toEqual(['start beta', 'stop alpha']));
   });
 
@@ -238,15 +264,21 @@ describe('desktop app lifecycle', () => {
     const { deps } = fakeDeps();
     await start(deps);
     FakeTray.instances[0].menu!.template.find((m: any) => m.id === 'quit').click();
-    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']));
+    await vi.waitFor(() =>
+      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+    );
   });
 
   it('hands the management key to the dashboard page only', async () => {
     const { deps } = fakeDeps();
     const desktop = await start(deps);
     const handler = ipcMain.handlers.get(DESKTOP_IPC.managementKey)!;
-    await expect(handler({ senderFrame: { url: `${desktop.server.url}/` } })).resolves.toBe(FAKE_MANAGEMENT_KEY);
-    await expect(async () => handler({ senderFrame: { url: 'https://evil.test/' } })).rejects.toThrow();
+    await expect(handler({ senderFrame: { url: `${desktop.server.url}/` } })).resolves.toBe(
+      FAKE_MANAGEMENT_KEY,
+    );
+    await expect(async () =>
+      handler({ senderFrame: { url: 'https://evil.test/' } }),
+    ).rejects.toThrow();
   });
 
   it('writes an XDG autostart entry on Linux when Start at login is ticked', async () => {
@@ -269,7 +301,11 @@ describe('desktop app lifecycle', () => {
 
   it('runs the real server in-process: the same services and listen() as the headless build', async () => {
     const config = loadConfig({
-      overrides: { data_dir: dir, server: { host: '127.0.0.1', port: 0 }, auth: { management_keys: ['desktop-int-key'] } },
+      overrides: {
+        data_dir: dir,
+        server: { host: '127.0.0.1', port: 0 },
+        auth: { management_keys: ['desktop-int-key'] },
+      },
     });
     const closed: string[] = [];
     const desktop = await start({
@@ -280,17 +316,22 @@ describe('desktop app lifecycle', () => {
         closed.push('services');
       },
       listen: (s, host, port) => listen(s, host, port),
-      preferenceStore: () => new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }),
+      preferenceStore: () =>
+        new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }),
       preloadPath: '/p.js',
       assetsDir: '/a',
       version: '9.9.9',
       signals: [],
       platform: 'linux',
     });
-    const res = await fetch(`${desktop.server.url}/api/v1/version`, { headers: { Authorization: 'Bearer desktop-int-key' } });
+    const res = await fetch(`${desktop.server.url}/api/v1/version`, {
+      headers: { Authorization: 'Bearer desktop-int-key' },
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^Version: /);
-    const key = await ipcMain.handlers.get(DESKTOP_IPC.managementKey)!({ senderFrame: { url: `${desktop.server.url}/` } });
+    const key = await ipcMain.handlers.get(DESKTOP_IPC.managementKey)!({
+      senderFrame: { url: `${desktop.server.url}/` },
+    });
     expect(key).toBe('desktop-int-key');
     await desktop.quit();
     expect(closed).toEqual(['services']);

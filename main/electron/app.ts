@@ -54,7 +54,9 @@ export interface DesktopApp<S extends DesktopServices> {
  * a window and a tray, and a quit that always stops the instances first. Resolves null when
  * this process is not going to run the app (second instance, port conflict refused, fatal error).
  */
-export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAppDeps<S>): Promise<DesktopApp<S> | null> {
+export async function startDesktopApp<S extends DesktopServices>(
+  deps: DesktopAppDeps<S>,
+): Promise<DesktopApp<S> | null> {
   const argv = deps.argv ?? process.argv;
   const platform = deps.platform ?? process.platform;
 
@@ -80,7 +82,10 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   try {
     config = deps.loadConfig();
   } catch (err) {
-    dialog.showErrorBox('Llamactl cannot start', `The configuration could not be loaded.\n\n${message(err)}`);
+    dialog.showErrorBox(
+      'Llamactl cannot start',
+      `The configuration could not be loaded.\n\n${message(err)}`,
+    );
     app.exit(2);
     return null;
   }
@@ -114,7 +119,11 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   log.info(`server listening on ${running.url}`);
   const appOrigin = loopbackOrigin(running.url);
 
-  hardenSession(session.defaultSession, appOrigin, contentSecurityPolicy(inlineScriptHashes(deps.dashboardHtml?.() ?? '')));
+  hardenSession(
+    session.defaultSession,
+    appOrigin,
+    contentSecurityPolicy(inlineScriptHashes(deps.dashboardHtml?.() ?? '')),
+  );
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -145,7 +154,8 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
     event?.preventDefault();
     void quit();
   }) as () => void);
-  for (const signal of deps.signals ?? ['SIGTERM', 'SIGINT', 'SIGHUP']) process.once(signal, () => void quit());
+  for (const signal of deps.signals ?? ['SIGTERM', 'SIGINT', 'SIGHUP'])
+    process.once(signal, () => void quit());
 
   const openExternal = (url: string) => void shell.openExternal(url);
   const mainWindow = new MainWindow({
@@ -172,7 +182,13 @@ export async function startDesktopApp<S extends DesktopServices>(deps: DesktopAp
   const applyStartAtLogin = (on: boolean) => {
     // Run unpackaged (`electron .`), the executable is Electron itself and needs the app folder.
     const appArgs = process.defaultApp ? [app.getAppPath()] : [];
-    if (platform === 'linux') setLinuxAutostart(on, { env: process.env, home: os.homedir(), execPath: process.execPath, appArgs });
+    if (platform === 'linux')
+      setLinuxAutostart(on, {
+        env: process.env,
+        home: os.homedir(),
+        execPath: process.execPath,
+        appArgs,
+      });
     // args reach the app on Windows; macOS reports a login launch through wasOpenedAtLogin.
     else app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_ARG] });
   };

@@ -6,7 +6,10 @@ export const HIDDEN_ARG = '--hidden';
 
 /** Where the XDG autostart entry lives ($XDG_CONFIG_HOME/autostart, default ~/.config). */
 export function linuxAutostartPath(env: NodeJS.ProcessEnv, home: string): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(home, '.config');
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/')
+      ? env.XDG_CONFIG_HOME
+      : join(home, '.config');
   return join(base, 'autostart', 'llamactl-desktop.desktop');
 }
 
@@ -45,6 +48,9 @@ export function setLinuxAutostart(
   }
   mkdirSync(join(file, '..'), { recursive: true });
   const exec = opts.env.APPIMAGE || opts.execPath;
-  writeFileSync(file, linuxAutostartEntry(exec, [...(opts.env.APPIMAGE ? [] : (opts.appArgs ?? [])), HIDDEN_ARG]));
+  writeFileSync(
+    file,
+    linuxAutostartEntry(exec, [...(opts.env.APPIMAGE ? [] : (opts.appArgs ?? [])), HIDDEN_ARG]),
+  );
   return file;
 }

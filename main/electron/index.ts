@@ -16,7 +16,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 // A separate profile (preferences, single-instance lock, Chromium data): used by the Electron
 // smoke test and handy for running a second, independent copy of the app.
-if (process.env.LLAMACTL_DESKTOP_USER_DATA) app.setPath('userData', process.env.LLAMACTL_DESKTOP_USER_DATA);
+if (process.env.LLAMACTL_DESKTOP_USER_DATA)
+  app.setPath('userData', process.env.LLAMACTL_DESKTOP_USER_DATA);
 
 startDesktopApp({
   loadConfig: () => loadConfig(),

@@ -14,7 +14,10 @@ function setup() {
   const opened: string[] = [];
   const paths: string[] = [];
   const dispose = registerIpcHandlers(
-    { handle: (ch: string, h: any) => void handlers.set(ch, h), removeHandler: (ch: string) => void handlers.delete(ch) } as never,
+    {
+      handle: (ch: string, h: any) => void handlers.set(ch, h),
+      removeHandler: (ch: string) => void handlers.delete(ch),
+    } as never,
     {
       appOrigin: APP,
       services,
@@ -27,7 +30,15 @@ function setup() {
   );
   const call = (channel: string, frameUrl: string | null, ...args: unknown[]) =>
     handlers.get(channel)!({ senderFrame: frameUrl === null ? null : { url: frameUrl } }, ...args);
-  return { services, handlers, opened, paths, dispose, call, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    services,
+    handlers,
+    opened,
+    paths,
+    dispose,
+    call,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 describe('IPC handlers', () => {
@@ -41,7 +52,9 @@ describe('IPC handlers', () => {
 
   it('hands the management key to the dashboard', async () => {
     const s = setup();
-    await expect(s.call(DESKTOP_IPC.managementKey, `${APP}/instances`)).resolves.toBe(FAKE_MANAGEMENT_KEY);
+    await expect(s.call(DESKTOP_IPC.managementKey, `${APP}/instances`)).resolves.toBe(
+      FAKE_MANAGEMENT_KEY,
+    );
     s.cleanup();
   });
 
@@ -50,7 +63,9 @@ describe('IPC handlers', () => {
     async (frame) => {
       const s = setup();
       for (const channel of Object.values(DESKTOP_IPC)) {
-        await expect(s.call(channel, frame, 'https://example.test/')).rejects.toThrow(/not the llamactl dashboard/);
+        await expect(s.call(channel, frame, 'https://example.test/')).rejects.toThrow(
+          /not the llamactl dashboard/,
+        );
       }
       expect(s.opened).toEqual([]);
       expect(s.paths).toEqual([]);
@@ -62,7 +77,9 @@ describe('IPC handlers', () => {
     const s = setup();
     await s.call(DESKTOP_IPC.openExternal, APP, 'https://github.com/ggml-org/llama.cpp');
     for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 42]) {
-      await expect(s.call(DESKTOP_IPC.openExternal, APP, bad)).rejects.toThrow(/only http and https/);
+      await expect(s.call(DESKTOP_IPC.openExternal, APP, bad)).rejects.toThrow(
+        /only http and https/,
+      );
     }
     expect(s.opened).toEqual(['https://github.com/ggml-org/llama.cpp']);
     s.cleanup();

@@ -17,10 +17,14 @@ export interface IpcDeps {
  * frame of the app's origin: the management key must never reach a page that got into the
  * window some other way.
  */
-export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, deps: IpcDeps): () => void {
+export function registerIpcHandlers(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  deps: IpcDeps,
+): () => void {
   const fromApp = (event: IpcMainInvokeEvent) => {
     const url = event.senderFrame?.url;
-    if (!isTrustedUrl(url, deps.appOrigin)) throw new Error('refused: the caller is not the llamactl dashboard');
+    if (!isTrustedUrl(url, deps.appOrigin))
+      throw new Error('refused: the caller is not the llamactl dashboard');
   };
   const reveal = async (dir: string) => {
     mkdirSync(dir, { recursive: true });
@@ -28,7 +32,10 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     if (error) throw new Error(`could not open ${dir}: ${error}`);
   };
 
-  const handlers: Record<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>> = {
+  const handlers: Record<
+    string,
+    (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>
+  > = {
     [DESKTOP_IPC.managementKey]: async (event) => {
       fromApp(event);
       return deps.services.auth.managementKey();

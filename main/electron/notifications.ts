@@ -47,10 +47,16 @@ export class NotificationTracker {
     if (before === instance.status) return null;
     const exit = describeExit(instance);
     if (instance.status === 'restarting' && before === 'running') {
-      return { title: `${name} crashed`, body: `The instance exited unexpectedly${exit} and is being restarted.` };
+      return {
+        title: `${name} crashed`,
+        body: `The instance exited unexpectedly${exit} and is being restarted.`,
+      };
     }
     if (instance.status === 'failed') {
-      return { title: `${name} failed`, body: `The instance stopped${exit} and will not be restarted automatically.` };
+      return {
+        title: `${name} failed`,
+        body: `The instance stopped${exit} and will not be restarted automatically.`,
+      };
     }
     return null;
   }
@@ -62,9 +68,12 @@ export class NotificationTracker {
     const before = this.jobs.get(job.id);
     this.jobs.set(job.id, job.status);
     if (before === job.status) return null;
-    const what = job.repo ? `${job.repo}${job.tag && job.tag !== 'main' ? `:${job.tag}` : ''}` : `job ${job.id}`;
+    const what = job.repo
+      ? `${job.repo}${job.tag && job.tag !== 'main' ? `:${job.tag}` : ''}`
+      : `job ${job.id}`;
     if (job.status === 'completed') return { title: 'Download complete', body: what };
-    if (job.status === 'failed') return { title: 'Download failed', body: job.error ? `${what}: ${job.error}` : what };
+    if (job.status === 'failed')
+      return { title: 'Download failed', body: job.error ? `${what}: ${job.error}` : what };
     return null;
   }
 }

@@ -16,7 +16,10 @@ describe.skipIf(process.platform !== 'linux')('npm start without a display', () 
 
   beforeAll(() => {
     if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) {
-      const r = spawnSync(process.execPath, ['scripts/build-main.mjs'], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['scripts/build-main.mjs'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
     }
   });
@@ -46,7 +49,11 @@ describe.skipIf(process.platform !== 'linux')('npm start without a display', () 
     delete env.WAYLAND_DISPLAY;
     delete env.LLAMACTL_HEADLESS;
 
-    const proc = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     let stdout = '';
     let stderr = '';
@@ -55,7 +62,8 @@ describe.skipIf(process.platform !== 'linux')('npm start without a display', () 
 
     await vi.waitFor(
       () => {
-        if (proc.exitCode !== null) throw new Error(`start.mjs exited early (${proc.exitCode}): ${stdout}${stderr}`);
+        if (proc.exitCode !== null)
+          throw new Error(`start.mjs exited early (${proc.exitCode}): ${stdout}${stderr}`);
         expect(stdout).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\//);
       },
       { timeout: 30_000, interval: 50 },
@@ -64,7 +72,9 @@ describe.skipIf(process.platform !== 'linux')('npm start without a display', () 
     expect(stdout).toContain('running the same server headless instead');
 
     const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)![1];
-    const res = await fetch(`${url}/api/v1/version`, { headers: { Authorization: `Bearer ${KEY}` } });
+    const res = await fetch(`${url}/api/v1/version`, {
+      headers: { Authorization: `Bearer ${KEY}` },
+    });
     expect(res.status).toBe(200);
 
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -24,7 +24,9 @@ describe('electron-builder.yml', () => {
 
   it('ships the bundles, the dashboard and the assets in the asar, with native modules unpacked', () => {
     expect(builder.asar).toBe(true);
-    expect(builder.files).toEqual(expect.arrayContaining(['package.json', 'dist/**/*', 'assets/**/*']));
+    expect(builder.files).toEqual(
+      expect.arrayContaining(['package.json', 'dist/**/*', 'assets/**/*']),
+    );
     expect(builder.asarUnpack).toContain('**/*.node');
     expect(builder.npmRebuild).toBe(true);
     expect(pkg.main).toBe('dist/electron/index.js');
@@ -41,7 +43,8 @@ describe('electron-builder.yml', () => {
 
   it('has the tray icons the app loads on each platform, with retina variants for macOS', () => {
     for (const platform of ['darwin', 'linux'] as const) {
-      for (const file of Object.values(trayIconFiles(platform))) expect(existsSync(join(root, 'assets', file))).toBe(true);
+      for (const file of Object.values(trayIconFiles(platform)))
+        expect(existsSync(join(root, 'assets', file))).toBe(true);
     }
     for (const file of Object.values(trayIconFiles('darwin'))) {
       expect(existsSync(join(root, 'assets', file.replace('.png', '@2x.png')))).toBe(true);

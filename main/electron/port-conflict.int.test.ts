@@ -1,6 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
-import { findFreePort, listenWithPortChoice, portConflictMessage, type PortConflict } from './port-conflict';
+import {
+  findFreePort,
+  listenWithPortChoice,
+  portConflictMessage,
+  type PortConflict,
+} from './port-conflict';
 
 const servers: Array<net.Server> = [];
 afterEach(async () => {
@@ -29,7 +34,9 @@ describe('listenWithPortChoice', () => {
   it('listens on the configured port without asking when it is free', async () => {
     const port = await findFreePort('127.0.0.1');
     const ask = vi.fn();
-    await expect(listenWithPortChoice({ host: '127.0.0.1', port, listen: listenHttp, ask })).resolves.toBe(port);
+    await expect(
+      listenWithPortChoice({ host: '127.0.0.1', port, listen: listenHttp, ask }),
+    ).resolves.toBe(port);
     expect(ask).not.toHaveBeenCalled();
   });
 
@@ -55,7 +62,14 @@ describe('listenWithPortChoice', () => {
 
   it('resolves null when the user chooses to quit', async () => {
     const taken = await occupy();
-    await expect(listenWithPortChoice({ host: '127.0.0.1', port: taken, listen: listenHttp, ask: async () => 'quit' })).resolves.toBeNull();
+    await expect(
+      listenWithPortChoice({
+        host: '127.0.0.1',
+        port: taken,
+        listen: listenHttp,
+        ask: async () => 'quit',
+      }),
+    ).resolves.toBeNull();
   });
 
   it('rethrows errors other than a taken port', async () => {
@@ -63,7 +77,9 @@ describe('listenWithPortChoice', () => {
     const listen = async () => {
       throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
     };
-    await expect(listenWithPortChoice({ host: '127.0.0.1', port: 80, listen, ask })).rejects.toThrow('permission denied');
+    await expect(
+      listenWithPortChoice({ host: '127.0.0.1', port: 80, listen, ask }),
+    ).rejects.toThrow('permission denied');
     expect(ask).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,9 @@
 import net from 'node:net';
 
 export function isAddressInUse(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  return (
+    typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+  );
 }
 
 /** A port the OS considers free on `host` right now (bind to 0, read it, release it). */

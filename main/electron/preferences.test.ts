@@ -7,7 +7,10 @@ import { DEFAULT_PREFERENCES, PreferencesService, restorableBounds } from './pre
 // electron-store is `conf` plus Electron's default folder; the tests use conf directly on a
 // temporary folder, so the real file format and persistence are exercised without Electron.
 let dir: string;
-const open = () => new PreferencesService(new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }));
+const open = () =>
+  new PreferencesService(
+    new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }),
+  );
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'llamactl-prefs-'));
@@ -41,13 +44,19 @@ describe('PreferencesService', () => {
       closeToTray: false,
       notifications: false,
     });
-    expect(JSON.parse(readFileSync(join(dir, 'preferences.json'), 'utf8'))).toMatchObject({ closeToTray: false });
+    expect(JSON.parse(readFileSync(join(dir, 'preferences.json'), 'utf8'))).toMatchObject({
+      closeToTray: false,
+    });
   });
 
   it('refuses an invalid value with a message naming the preference, and keeps the old one', () => {
     const prefs = open();
-    expect(() => prefs.set('windowBounds', { x: 0, y: 0, width: 5, height: 5 })).toThrow(/preference windowBounds/);
-    expect(() => prefs.set('notifications', 'yes' as unknown as boolean)).toThrow(/preference notifications/);
+    expect(() => prefs.set('windowBounds', { x: 0, y: 0, width: 5, height: 5 })).toThrow(
+      /preference windowBounds/,
+    );
+    expect(() => prefs.set('notifications', 'yes' as unknown as boolean)).toThrow(
+      /preference notifications/,
+    );
     expect(prefs.get().windowBounds).toBeNull();
     expect(prefs.get().notifications).toBe(true);
   });
@@ -81,10 +90,14 @@ describe('restorableBounds', () => {
     expect(restorableBounds(b, [screen])).toEqual(b);
   });
   it('drops bounds left on a display that is no longer connected', () => {
-    expect(restorableBounds({ x: 2500, y: 100, width: 800, height: 600 }, [screen])).toBeUndefined();
+    expect(
+      restorableBounds({ x: 2500, y: 100, width: 800, height: 600 }, [screen]),
+    ).toBeUndefined();
   });
   it('drops bounds when only a sliver would be visible', () => {
-    expect(restorableBounds({ x: 1900, y: 100, width: 800, height: 600 }, [screen])).toBeUndefined();
+    expect(
+      restorableBounds({ x: 1900, y: 100, width: 800, height: 600 }, [screen]),
+    ).toBeUndefined();
   });
   it('restores onto a second display', () => {
     const b = { x: 2500, y: 100, width: 800, height: 600 };

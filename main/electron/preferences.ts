@@ -86,7 +86,11 @@ export class PreferencesService {
  * The saved bounds, if enough of the window would still be on a connected display (monitors
  * get unplugged); otherwise undefined, and the window opens centred at its default size.
  */
-export function restorableBounds(saved: Bounds | null, workAreas: readonly Bounds[], minVisible = 64): Bounds | undefined {
+export function restorableBounds(
+  saved: Bounds | null,
+  workAreas: readonly Bounds[],
+  minVisible = 64,
+): Bounds | undefined {
   if (!saved) return undefined;
   const visible = workAreas.some((a) => {
     const w = Math.min(saved.x + saved.width, a.x + a.width) - Math.max(saved.x, a.x);

@@ -9,7 +9,10 @@ describe('preload bridge', () => {
   beforeAll(async () => {
     resetFakeElectron();
     saved = process.argv;
-    process.argv = [...saved, ...bridgeArguments({ serverUrl: 'http://127.0.0.1:8080', version: '1.2.3' })];
+    process.argv = [
+      ...saved,
+      ...bridgeArguments({ serverUrl: 'http://127.0.0.1:8080', version: '1.2.3' }),
+    ];
     await import('../../preload/index');
   });
   afterAll(() => {
@@ -20,7 +23,14 @@ describe('preload bridge', () => {
     expect(Object.keys(contextBridge.exposed)).toEqual(['llamactlDesktop']);
     const bridge = contextBridge.exposed.llamactlDesktop;
     expect(Object.keys(bridge).sort()).toEqual(
-      ['managementKey', 'openExternal', 'revealDataFolder', 'revealLogsFolder', 'serverUrl', 'version'].sort(),
+      [
+        'managementKey',
+        'openExternal',
+        'revealDataFolder',
+        'revealLogsFolder',
+        'serverUrl',
+        'version',
+      ].sort(),
     );
     expect(bridge.serverUrl).toBe('http://127.0.0.1:8080');
     expect(bridge.version).toBe('1.2.3');

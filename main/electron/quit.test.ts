@@ -34,7 +34,10 @@ describe('createQuitSequence', () => {
   it('exits when the deadline passes even if stopping the instances hangs', async () => {
     vi.useFakeTimers();
     const { order, s } = steps({ stopInstances: () => new Promise(() => {}) });
-    const done = createQuitSequence(s, silentLogger, { instanceStopMs: 10_000, deadlineMs: 15_000 })();
+    const done = createQuitSequence(s, silentLogger, {
+      instanceStopMs: 10_000,
+      deadlineMs: 15_000,
+    })();
     await vi.advanceTimersByTimeAsync(14_999);
     expect(order).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);

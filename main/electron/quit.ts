@@ -28,7 +28,11 @@ export const DEFAULT_QUIT_TIMING: QuitTiming = { instanceStopMs: 10_000, deadlin
  * fire), stops instances before anything else, and calls `exit` exactly once: with 0 when
  * everything finished, with 1 when the deadline cut the sequence short.
  */
-export function createQuitSequence(steps: QuitSteps, log: Logger, timing: QuitTiming = DEFAULT_QUIT_TIMING): () => Promise<void> {
+export function createQuitSequence(
+  steps: QuitSteps,
+  log: Logger,
+  timing: QuitTiming = DEFAULT_QUIT_TIMING,
+): () => Promise<void> {
   let running: Promise<void> | null = null;
 
   const run = async () => {
@@ -46,17 +50,22 @@ export function createQuitSequence(steps: QuitSteps, log: Logger, timing: QuitTi
         work().then(
           () => 'done' as const,
           (err: unknown) => {
-            log.error(`quit: ${name} failed`, { error: err instanceof Error ? err.message : String(err) });
+            log.error(`quit: ${name} failed`, {
+              error: err instanceof Error ? err.message : String(err),
+            });
             return 'done' as const;
           },
         ),
         deadline,
       ]);
-      if (outcome === 'deadline') log.warn(`quit: deadline of ${timing.deadlineMs} ms passed while ${name}; exiting anyway`);
+      if (outcome === 'deadline')
+        log.warn(`quit: deadline of ${timing.deadlineMs} ms passed while ${name}; exiting anyway`);
     };
 
     log.info('quit: stopping every instance');
-    await step('stopping instances', () => steps.stopInstances(Math.min(timing.instanceStopMs, timing.deadlineMs)));
+    await step('stopping instances', () =>
+      steps.stopInstances(Math.min(timing.instanceStopMs, timing.deadlineMs)),
+    );
     await step('closing the server', () => steps.closeServer());
     await step('closing services', () => steps.closeServices());
     clearTimeout(timer);

@@ -9,7 +9,9 @@ import { externalLink, isTrustedUrl } from './trusted-url';
  * component libraries inject <style> tags.
  */
 export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
-  return CSP_DIRECTIVES.map((d) => (d === "script-src 'self'" && scriptHashes.length ? `${d} ${scriptHashes.join(' ')}` : d)).join('; ');
+  return CSP_DIRECTIVES.map((d) =>
+    d === "script-src 'self'" && scriptHashes.length ? `${d} ${scriptHashes.join(' ')}` : d,
+  ).join('; ');
 }
 
 /**
@@ -59,7 +61,11 @@ export function withContentSecurityPolicy(
 }
 
 /** Every permission (camera, notifications, geolocation, HID...) is denied: the dashboard needs none. */
-export function hardenSession(session: Session, appOrigin: string, policy: string = CONTENT_SECURITY_POLICY): void {
+export function hardenSession(
+  session: Session,
+  appOrigin: string,
+  policy: string = CONTENT_SECURITY_POLICY,
+): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onHeadersReceived({ urls: [`${appOrigin}/*`] }, (details, callback) => {
@@ -72,7 +78,11 @@ export function hardenSession(session: Session, appOrigin: string, policy: strin
  * http(s) ones go to the system browser instead; new windows are never created (a same-origin
  * target=_blank link opens in the main window).
  */
-export function hardenWebContents(contents: WebContents, appOrigin: string, openExternal: (url: string) => void): void {
+export function hardenWebContents(
+  contents: WebContents,
+  appOrigin: string,
+  openExternal: (url: string) => void,
+): void {
   const guard = (event: { preventDefault(): void }, url: string, handOver: boolean) => {
     if (isTrustedUrl(url, appOrigin)) return;
     event.preventDefault();

@@ -1,5 +1,12 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import { buildTrayMenu, instanceStateLabel, MAX_TRAY_INSTANCES, trayStatus, type TrayActions, type TrayMenuState } from './tray-menu';
+import {
+  buildTrayMenu,
+  instanceStateLabel,
+  MAX_TRAY_INSTANCES,
+  trayStatus,
+  type TrayActions,
+  type TrayMenuState,
+} from './tray-menu';
 import { makeInstance } from './testing/fake-instances';
 
 function recorder() {
@@ -58,7 +65,14 @@ describe('buildTrayMenu', () => {
   it('stops a running instance and starts a stopped or failed one when its row is clicked', () => {
     const { calls, actions } = recorder();
     const menu = buildTrayMenu(
-      { ...base, instances: [makeInstance('a', 'running'), makeInstance('b', 'stopped'), makeInstance('c', 'failed')] },
+      {
+        ...base,
+        instances: [
+          makeInstance('a', 'running'),
+          makeInstance('b', 'stopped'),
+          makeInstance('c', 'failed'),
+        ],
+      },
       actions,
     );
     click(byId(menu, 'instance:a'));
@@ -96,7 +110,9 @@ describe('buildTrayMenu', () => {
 
   it('caps the list and links the rest to the dashboard', () => {
     const { calls, actions } = recorder();
-    const many = Array.from({ length: MAX_TRAY_INSTANCES + 3 }, (_, n) => makeInstance(`m${String(n).padStart(2, '0')}`));
+    const many = Array.from({ length: MAX_TRAY_INSTANCES + 3 }, (_, n) =>
+      makeInstance(`m${String(n).padStart(2, '0')}`),
+    );
     const menu = buildTrayMenu({ ...base, instances: many }, actions);
     expect(menu.filter((m) => m.id?.startsWith('instance:'))).toHaveLength(MAX_TRAY_INSTANCES);
     const more = byId(menu, 'more-instances');
@@ -107,10 +123,14 @@ describe('buildTrayMenu', () => {
 
   it('wires the fixed items: dashboard, endpoint, stop all, start at login and quit', () => {
     const { calls, actions } = recorder();
-    const menu = buildTrayMenu({ ...base, startAtLogin: true, instances: [makeInstance('a', 'running')] }, actions);
+    const menu = buildTrayMenu(
+      { ...base, startAtLogin: true, instances: [makeInstance('a', 'running')] },
+      actions,
+    );
     expect(byId(menu, 'copy-endpoint').sublabel).toBe('http://127.0.0.1:8080/v1');
     expect(byId(menu, 'start-at-login').checked).toBe(true);
-    for (const id of ['open-dashboard', 'copy-endpoint', 'stop-all', 'start-at-login', 'quit']) click(byId(menu, id));
+    for (const id of ['open-dashboard', 'copy-endpoint', 'stop-all', 'start-at-login', 'quit'])
+      click(byId(menu, id));
     expect(calls).toEqual(['open', 'copy', 'stopAll', 'login false', 'quit']);
   });
 });
@@ -145,8 +165,12 @@ describe('trayStatus', () => {
 
 describe('instanceStateLabel', () => {
   it('prefers readiness to the process status', () => {
-    expect(instanceStateLabel(makeInstance('a', 'running', { health: 'unhealthy' }))).toBe('unhealthy');
-    expect(instanceStateLabel(makeInstance('a', 'running', { health: 'starting' }))).toBe('starting');
+    expect(instanceStateLabel(makeInstance('a', 'running', { health: 'unhealthy' }))).toBe(
+      'unhealthy',
+    );
+    expect(instanceStateLabel(makeInstance('a', 'running', { health: 'starting' }))).toBe(
+      'starting',
+    );
     expect(instanceStateLabel(makeInstance('a', 'shutting_down'))).toBe('stopping');
   });
 });

@@ -50,20 +50,33 @@ export function instanceStateLabel(i: Instance): string {
   }
 }
 
-export function trayStatus(instances: readonly Instance[]): { icon: 'running' | 'idle'; tooltip: string } {
+export function trayStatus(instances: readonly Instance[]): {
+  icon: 'running' | 'idle';
+  tooltip: string;
+} {
   const running = instances.filter(isActive).length;
   if (running === 0) return { icon: 'idle', tooltip: 'Llamactl: no instance running' };
-  return { icon: 'running', tooltip: `Llamactl: ${running} of ${instances.length} instances running` };
+  return {
+    icon: 'running',
+    tooltip: `Llamactl: ${running} of ${instances.length} instances running`,
+  };
 }
 
-export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuItemConstructorOptions[] {
+export function buildTrayMenu(
+  state: TrayMenuState,
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
   const { instances } = state;
   const sorted = [...instances].sort((a, b) => a.name.localeCompare(b.name));
   const shown = sorted.slice(0, MAX_TRAY_INSTANCES);
   const anyActive = instances.some(isActive);
 
   const instanceItems: MenuItemConstructorOptions[] = shown.map((i) => {
-    const action: 'start' | 'stop' | null = canStop(i.status) ? 'stop' : canStart(i.status) ? 'start' : null;
+    const action: 'start' | 'stop' | null = canStop(i.status)
+      ? 'stop'
+      : canStart(i.status)
+        ? 'start'
+        : null;
     const where = i.node && i.node !== state.localNode ? ` @${i.node}` : '';
     return {
       id: `instance:${i.name}`,
@@ -77,7 +90,8 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
       },
     };
   });
-  if (instances.length === 0) instanceItems.push({ id: 'no-instances', label: 'No instances yet', enabled: false });
+  if (instances.length === 0)
+    instanceItems.push({ id: 'no-instances', label: 'No instances yet', enabled: false });
   if (sorted.length > shown.length) {
     instanceItems.push({
       id: 'more-instances',
@@ -88,7 +102,11 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
 
   const running = instances.filter(isActive).length;
   return [
-    { id: 'summary', label: `Instances: ${running} of ${instances.length} running`, enabled: false },
+    {
+      id: 'summary',
+      label: `Instances: ${running} of ${instances.length} running`,
+      enabled: false,
+    },
     { type: 'separator' },
     ...instanceItems,
     { type: 'separator' },
@@ -100,7 +118,12 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
       toolTip: state.endpointUrl,
       click: () => actions.copyEndpoint(),
     },
-    { id: 'stop-all', label: 'Stop all instances', enabled: anyActive, click: () => actions.stopAll() },
+    {
+      id: 'stop-all',
+      label: 'Stop all instances',
+      enabled: anyActive,
+      click: () => actions.stopAll(),
+    },
     { type: 'separator' },
     {
       id: 'start-at-login',
@@ -136,6 +159,7 @@ export function buildTrayMenu(state: TrayMenuState, actions: TrayActions): MenuI
  * bar theme (the @2x sibling is picked up automatically); elsewhere colour icons show state.
  */
 export function trayIconFiles(platform: NodeJS.Platform): { running: string; idle: string } {
-  if (platform === 'darwin') return { running: 'trayRunningTemplate.png', idle: 'trayTemplate.png' };
+  if (platform === 'darwin')
+    return { running: 'trayRunningTemplate.png', idle: 'trayTemplate.png' };
   return { running: 'tray-running.png', idle: 'tray-idle.png' };
 }

@@ -14,7 +14,9 @@ let prefs: PreferencesService;
 beforeEach(() => {
   resetFakeElectron();
   dir = mkdtempSync(join(tmpdir(), 'llamactl-tray-'));
-  prefs = new PreferencesService(new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }));
+  prefs = new PreferencesService(
+    new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }),
+  );
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,7 +36,8 @@ function setup(instances = [makeInstance('alpha', 'running'), makeInstance('beta
   });
   const tray = FakeTray.instances[0];
   const item = (id: string) => tray.menu!.template.find((m: any) => m.id === id);
-  const rows = () => tray.menu!.template.filter((m: any) => m.id?.startsWith('instance:')).map((m: any) => m.label);
+  const rows = () =>
+    tray.menu!.template.filter((m: any) => m.id?.startsWith('instance:')).map((m: any) => m.label);
   return { services, calls, controller, tray, item, rows };
 }
 
@@ -50,7 +53,9 @@ describe('TrayController', () => {
     const { services, tray, rows } = setup();
     services.instances.put(makeInstance('gamma', 'stopped'), 'created');
     services.instances.put(makeInstance('alpha', 'stopped'));
-    await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'beta — stopped', 'gamma — stopped']));
+    await vi.waitFor(() =>
+      expect(rows()).toEqual(['alpha — stopped', 'beta — stopped', 'gamma — stopped']),
+    );
     expect(tray.image).toBe('/assets/tray-idle.png');
     services.instances.put(makeInstance('beta', 'stopped'), 'deleted');
     await vi.waitFor(() => expect(rows()).toEqual(['alpha — stopped', 'gamma — stopped']));
@@ -102,7 +107,11 @@ describe('TrayController', () => {
       throw new Error('port 8001 is already in use');
     };
     item('instance:beta').click();
-    await vi.waitFor(() => expect(FakeNotification.shown).toEqual([{ title: 'Could not start beta', body: 'port 8001 is already in use' }]));
+    await vi.waitFor(() =>
+      expect(FakeNotification.shown).toEqual([
+        { title: 'Could not start beta', body: 'port 8001 is already in use' },
+      ]),
+    );
   });
 
   it('stops every instance, copies the endpoint URL, opens the dashboard and quits from the menu', async () => {
@@ -118,7 +127,8 @@ describe('TrayController', () => {
 
   it('changes and persists a preference from its submenu', () => {
     const { item } = setup();
-    const notifications = () => item('preferences').submenu.find((m: any) => m.id === 'pref:notifications');
+    const notifications = () =>
+      item('preferences').submenu.find((m: any) => m.id === 'pref:notifications');
     notifications().click();
     expect(prefs.get().notifications).toBe(false);
     expect(notifications().checked).toBe(false);
@@ -133,10 +143,18 @@ describe('TrayController', () => {
 
   it('notifies when an instance crashes and when a download completes, unless notifications are off', async () => {
     const { services } = setup();
-    services.instances.put(makeInstance('alpha', 'restarting', { last_exit: { code: 1, signal: null, at: 1 } }));
-    const job = { type: 'job' as const, job: { id: 'j1', repo: 'org/m', tag: 'Q4_K_M', status: 'completed' } };
+    services.instances.put(
+      makeInstance('alpha', 'restarting', { last_exit: { code: 1, signal: null, at: 1 } }),
+    );
+    const job = {
+      type: 'job' as const,
+      job: { id: 'j1', repo: 'org/m', tag: 'Q4_K_M', status: 'completed' },
+    };
     services.events.publish(job as Parameters<typeof services.events.publish>[0]);
-    expect(FakeNotification.shown.map((n) => n.title)).toEqual(['alpha crashed', 'Download complete']);
+    expect(FakeNotification.shown.map((n) => n.title)).toEqual([
+      'alpha crashed',
+      'Download complete',
+    ]);
     prefs.set('notifications', false);
     services.instances.put(makeInstance('alpha', 'failed'));
     expect(FakeNotification.shown).toHaveLength(2);

@@ -59,7 +59,11 @@ export class TrayController {
         instances,
         endpointUrl: this.d.endpointUrl,
         startAtLogin: prefs.startAtLogin,
-        preferences: { startMinimized: prefs.startMinimized, closeToTray: prefs.closeToTray, notifications: prefs.notifications },
+        preferences: {
+          startMinimized: prefs.startMinimized,
+          closeToTray: prefs.closeToTray,
+          notifications: prefs.notifications,
+        },
         localNode: this.d.services.config.local_node,
         busy: this.busy,
       },
@@ -88,7 +92,13 @@ export class TrayController {
       if (action === 'start') await this.all().start(name);
       else await this.all().stop(name);
     } catch (err) {
-      this.notify({ title: `Could not ${action} ${name}`, body: err instanceof Error ? err.message : String(err) }, true);
+      this.notify(
+        {
+          title: `Could not ${action} ${name}`,
+          body: err instanceof Error ? err.message : String(err),
+        },
+        true,
+      );
     } finally {
       this.busy.delete(name);
       this.refresh();
@@ -99,7 +109,13 @@ export class TrayController {
     try {
       await this.d.services.instances.stopAll(this.d.stopAllTimeoutMs);
     } catch (err) {
-      this.notify({ title: 'Could not stop every instance', body: err instanceof Error ? err.message : String(err) }, true);
+      this.notify(
+        {
+          title: 'Could not stop every instance',
+          body: err instanceof Error ? err.message : String(err),
+        },
+        true,
+      );
     }
   }
 

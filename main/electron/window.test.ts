@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBridgeArguments } from '../../shared/desktop-bridge';
 import { PreferencesService } from './preferences';
-import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, hardenSession, inlineScriptHashes, withContentSecurityPolicy } from './security';
+import {
+  CONTENT_SECURITY_POLICY,
+  contentSecurityPolicy,
+  hardenSession,
+  inlineScriptHashes,
+  withContentSecurityPolicy,
+} from './security';
 import { FakeBrowserWindow, FakeEvent, resetFakeElectron, session } from './testing/fake-electron';
 import { MainWindow, mainWindowOptions } from './window';
 
@@ -32,7 +38,9 @@ function makeWindow() {
 beforeEach(() => {
   resetFakeElectron();
   dir = mkdtempSync(join(tmpdir(), 'llamactl-window-'));
-  prefs = new PreferencesService(new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }));
+  prefs = new PreferencesService(
+    new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' }),
+  );
   opened = [];
   closedForGood = 0;
   quitting = false;
@@ -41,7 +49,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('main window options', () => {
   it('are the secure ones: sandbox, context isolation, no node, web security, no webview', () => {
-    const o = mainWindowOptions({ serverUrl: SERVER, version: '1.2.3', preloadPath: '/p.js' }, undefined);
+    const o = mainWindowOptions(
+      { serverUrl: SERVER, version: '1.2.3', preloadPath: '/p.js' },
+      undefined,
+    );
     expect(o.webPreferences).toMatchObject({
       sandbox: true,
       contextIsolation: true,
@@ -58,7 +69,10 @@ describe('main window options', () => {
   });
 
   it('hand the server URL and version to the preload as arguments, and never the key', () => {
-    const o = mainWindowOptions({ serverUrl: SERVER, version: '1.2.3', preloadPath: '/p.js' }, undefined);
+    const o = mainWindowOptions(
+      { serverUrl: SERVER, version: '1.2.3', preloadPath: '/p.js' },
+      undefined,
+    );
     const args = o.webPreferences?.additionalArguments ?? [];
     expect(readBridgeArguments(args)).toEqual({ serverUrl: SERVER, version: '1.2.3' });
     expect(args.join(' ')).not.toMatch(/key/i);
@@ -161,7 +175,12 @@ describe('MainWindow', () => {
     win.close();
     expect(prefs.get().windowBounds).toEqual({ x: 200, y: 150, width: 1100, height: 760 });
     makeWindow().show();
-    expect(FakeBrowserWindow.instances[1].options).toMatchObject({ x: 200, y: 150, width: 1100, height: 760 });
+    expect(FakeBrowserWindow.instances[1].options).toMatchObject({
+      x: 200,
+      y: 150,
+      width: 1100,
+      height: 760,
+    });
   });
 
   it('restores and focuses a minimized window when shown', () => {
@@ -191,10 +210,19 @@ describe('session hardening', () => {
     expect(session.defaultSession.headersFilter).toEqual({ urls: [`${SERVER}/*`] });
     let out: any;
     session.defaultSession.headersListener?.(
-      { url: `${SERVER}/`, responseHeaders: { 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] } },
+      {
+        url: `${SERVER}/`,
+        responseHeaders: {
+          'content-security-policy': ['default-src *'],
+          'Content-Type': ['text/html'],
+        },
+      },
       (r) => (out = r),
     );
-    expect(out.responseHeaders).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+    expect(out.responseHeaders).toEqual({
+      'Content-Type': ['text/html'],
+      'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+    });
   });
 
   it('allows no inline or remote scripts and no framing', () => {
@@ -202,7 +230,9 @@ describe('session hardening', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*unsafe/);
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
-    expect(withContentSecurityPolicy(undefined)).toEqual({ 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+    expect(withContentSecurityPolicy(undefined)).toEqual({
+      'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
+    });
   });
 });
 
@@ -210,17 +240,25 @@ describe('inline script hashes', () => {
   it("allows exactly the dashboard page's inline scripts by their SHA-256", () => {
     const html = `<head><script>alert('Hello, world.');</script><script type="module" src="./a.js"></script></head>`;
     // the example from the CSP specification
-    expect(inlineScriptHashes(html)).toEqual(["'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"]);
+    expect(inlineScriptHashes(html)).toEqual([
+      "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='",
+    ]);
     const policy = contentSecurityPolicy(inlineScriptHashes(html));
-    expect(policy).toContain("script-src 'self' 'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='");
+    expect(policy).toContain(
+      "script-src 'self' 'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='",
+    );
     expect(policy).not.toMatch(/script-src[^;]*unsafe/);
   });
 
   it('hashes the text the browser sees: CRLF line ends count as LF', () => {
-    expect(inlineScriptHashes('<script>a\r\nb</script>')).toEqual(inlineScriptHashes('<script>a\nb</script>'));
+    expect(inlineScriptHashes('<script>a\r\nb</script>')).toEqual(
+      inlineScriptHashes('<script>a\nb</script>'),
+    );
   });
 
   it('keeps the plain policy when the page has no inline script', () => {
-    expect(contentSecurityPolicy(inlineScriptHashes('<script src="x.js"></script>'))).toBe(CONTENT_SECURITY_POLICY);
+    expect(contentSecurityPolicy(inlineScriptHashes('<script src="x.js"></script>'))).toBe(
+      CONTENT_SECURITY_POLICY,
+    );
   });
 });

@@ -1,10 +1,18 @@
-import { BrowserWindow, screen, type BrowserWindowConstructorOptions, type WebPreferences } from 'electron';
+import {
+  BrowserWindow,
+  screen,
+  type BrowserWindowConstructorOptions,
+  type WebPreferences,
+} from 'electron';
 import { bridgeArguments } from '../../shared/desktop-bridge';
 import { restorableBounds, type Bounds, type PreferencesService } from './preferences';
 import { hardenWebContents } from './security';
 
 /** The renderer gets no Node, no Electron internals and Chromium's full sandbox. */
-export function secureWebPreferences(preload: string, additionalArguments: string[]): WebPreferences {
+export function secureWebPreferences(
+  preload: string,
+  additionalArguments: string[],
+): WebPreferences {
   return {
     preload,
     additionalArguments,
@@ -38,7 +46,10 @@ export interface MainWindowOptions {
   onSessionEnd?(): void;
 }
 
-export function mainWindowOptions(o: Pick<MainWindowOptions, 'serverUrl' | 'version' | 'preloadPath' | 'iconPath'>, bounds: Bounds | undefined): BrowserWindowConstructorOptions {
+export function mainWindowOptions(
+  o: Pick<MainWindowOptions, 'serverUrl' | 'version' | 'preloadPath' | 'iconPath'>,
+  bounds: Bounds | undefined,
+): BrowserWindowConstructorOptions {
   return {
     ...(bounds ?? { width: 1280, height: 820 }),
     minWidth: 720,
@@ -48,7 +59,10 @@ export function mainWindowOptions(o: Pick<MainWindowOptions, 'serverUrl' | 'vers
     backgroundColor: '#0f172a',
     icon: o.iconPath,
     autoHideMenuBar: true,
-    webPreferences: secureWebPreferences(o.preloadPath, bridgeArguments({ serverUrl: o.serverUrl, version: o.version })),
+    webPreferences: secureWebPreferences(
+      o.preloadPath,
+      bridgeArguments({ serverUrl: o.serverUrl, version: o.version }),
+    ),
   };
 }
 
@@ -118,7 +132,12 @@ export class MainWindow {
     if (!win || win.isDestroyed() || win.isMinimized() || win.isFullScreen()) return;
     const b = win.getNormalBounds();
     try {
-      this.o.prefs.set('windowBounds', { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) });
+      this.o.prefs.set('windowBounds', {
+        x: Math.round(b.x),
+        y: Math.round(b.y),
+        width: Math.round(b.width),
+        height: Math.round(b.height),
+      });
     } catch {
       // A degenerate size (e.g. mid-animation) is not worth remembering.
     }

@@ -4,18 +4,30 @@ import { action, createInstance, FAKE_BACKEND, testPortRange } from './test-help
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ config: { instances: { port_range: testPortRange(40), max_instances: 6 } } });
+  s = await startTestServer({
+    config: { instances: { port_range: testPortRange(40), max_instances: 6 } },
+  });
 });
 afterAll(async () => {
   await s?.close();
 });
 
 /** Raw request: fetch would normalise `..` and `%2e%2e` segments away before sending. */
-function raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   const u = new URL(s.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, method, path, headers: { Authorization: `Bearer ${s.mgmtKey}`, 'Content-Type': 'application/json' } },
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path,
+        headers: { Authorization: `Bearer ${s.mgmtKey}`, 'Content-Type': 'application/json' },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -28,7 +40,11 @@ function raw(method: string, path: string, body?: unknown): Promise<{ status: nu
 }
 
 const post = (name: string, body: unknown) =>
-  s.api(`/api/v1/instances/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  s.api(`/api/v1/instances/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('instance API input validation', () => {
   it.each([
@@ -46,14 +62,20 @@ describe('instance API input validation', () => {
   });
 
   it('accepts a name of exactly 50 characters', async () => {
-    const res = await post('y'.repeat(50), { backend_type: 'llama_cpp', command_override: FAKE_BACKEND });
+    const res = await post('y'.repeat(50), {
+      backend_type: 'llama_cpp',
+      command_override: FAKE_BACKEND,
+    });
     expect(res.status).toBe(201);
   });
 
   it('refuses an unknown backend_type, naming the field', async () => {
     const res = await post('bt', { backend_type: 'ollama' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'validation_error', details: expect.stringContaining('backend_type') });
+    expect(await res.json()).toMatchObject({
+      error: 'validation_error',
+      details: expect.stringContaining('backend_type'),
+    });
   });
 
   it('refuses a missing backend_type', async () => {
@@ -82,9 +104,19 @@ describe('instance API input validation', () => {
 
   it('answers 404 for an unknown instance on every endpoint', async () => {
     for (const [method, path] of [
-      ['GET', ''], ['PUT', ''], ['DELETE', ''], ['POST', '/start'], ['POST', '/stop'], ['POST', '/restart'], ['GET', '/logs'],
+      ['GET', ''],
+      ['PUT', ''],
+      ['DELETE', ''],
+      ['POST', '/start'],
+      ['POST', '/stop'],
+      ['POST', '/restart'],
+      ['GET', '/logs'],
     ]) {
-      const res = await raw(method, `/api/v1/instances/ghost${path}`, method === 'PUT' ? { backend_type: 'llama_cpp' } : undefined);
+      const res = await raw(
+        method,
+        `/api/v1/instances/ghost${path}`,
+        method === 'PUT' ? { backend_type: 'llama_cpp' } : undefined,
+      );
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(JSON.parse(res.body).error).toBe('instance_not_found');
     }
@@ -104,7 +136,10 @@ describe('instance API input validation', () => {
     for (let i = have; i < 6; i++) await createInstance(s, `fill${i}`, {});
     const res = await post('one-too-many', { backend_type: 'llama_cpp' });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: 'max_instances_reached', details: 'maximum number of instances (6) reached' });
+    expect(await res.json()).toMatchObject({
+      error: 'max_instances_reached',
+      details: 'maximum number of instances (6) reached',
+    });
   });
 });
 
@@ -117,11 +152,14 @@ describe('event and log streams', () => {
     const name = (await (await s.api('/api/v1/instances')).json())[0].name as string;
     await action(s, name, 'start');
     await expect
-      .poll(async () => {
-        const { value } = await reader.read();
-        text += new TextDecoder().decode(value);
-        return text;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const { value } = await reader.read();
+          text += new TextDecoder().decode(value);
+          return text;
+        },
+        { timeout: 10_000 },
+      )
       .toMatch(/event: instance\nid: \d+\ndata: \{[^\n]*"change":"status"/);
     await reader.cancel();
     await action(s, name, 'stop');
@@ -135,11 +173,14 @@ describe('event and log streams', () => {
     await action(s, name, 'start');
     let text = '';
     await expect
-      .poll(async () => {
-        const { value } = await reader.read();
-        text += new TextDecoder().decode(value);
-        return text;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const { value } = await reader.read();
+          text += new TextDecoder().decode(value);
+          return text;
+        },
+        { timeout: 10_000 },
+      )
       .toContain('fake-backend: listening on');
     expect(text).toMatch(/^data: ".*=== Instance .* started at/m);
     await reader.cancel();

@@ -8,6 +8,8 @@ import { execFile } from 'node:child_process';
  */
 export function removeDockerContainer(name: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve) => {
-    execFile('docker', ['rm', '-f', name], { timeout: timeoutMs, windowsHide: true }, () => resolve());
+    execFile('docker', ['rm', '-f', name], { timeout: timeoutMs, windowsHide: true }, () =>
+      resolve(),
+    );
   });
 }

@@ -30,7 +30,9 @@ beforeAll(async () => {
   s = await startTestServer({
     config: {
       instances: { port_range: testPortRange(9) },
-      backends: { 'llama-cpp': { docker: { enabled: true, image: 'img:test', args: ['run', '--rm'] } } },
+      backends: {
+        'llama-cpp': { docker: { enabled: true, image: 'img:test', args: ['run', '--rm'] } },
+      },
     },
     instanceTuning: { stopGraceMs: 300 },
   });
@@ -46,13 +48,20 @@ describe('docker mode', () => {
     const res = await s.api('/api/v1/instances/boxed', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ backend_type: 'llama_cpp', environment: { FAKE_IGNORE_SIGTERM: '1' } }),
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        environment: { FAKE_IGNORE_SIGTERM: '1' },
+      }),
     });
     expect(res.status).toBe(201);
     expect((await action(s, 'boxed', 'start')).status).toBe(200);
-    await vi.waitFor(async () => expect((await getInstance(s, 'boxed')).health).toBe('ready'), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await getInstance(s, 'boxed')).health).toBe('ready'), {
+      timeout: 20_000,
+    });
     expect(calls()[0]).toBe('rm -f llamactl-boxed');
-    expect(calls()[1]).toMatch(/^run --name llamactl-boxed --rm -e FAKE_IGNORE_SIGTERM img:test --port \d+$/);
+    expect(calls()[1]).toMatch(
+      /^run --name llamactl-boxed --rm -e FAKE_IGNORE_SIGTERM img:test --port \d+$/,
+    );
 
     // The backend ignores SIGTERM, so the stop ends in SIGKILL: the container must be removed.
     expect((await action(s, 'boxed', 'stop')).status).toBe(200);

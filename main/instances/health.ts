@@ -22,7 +22,12 @@ export const DEFAULT_HEALTH_TUNING: HealthTuning = {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
 
 /** One GET; true only for a 2xx answer (llama-server answers 503 while the model loads). */
-export function probeHealth(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
+export function probeHealth(
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host, port, path, agent, timeout: timeoutMs }, (res) => {
       res.resume();
@@ -65,7 +70,12 @@ export class HealthMonitor {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    const ok = await probeHealth(this.target.host, this.target.port, this.target.path, this.tuning.requestTimeoutMs);
+    const ok = await probeHealth(
+      this.target.host,
+      this.target.port,
+      this.target.path,
+      this.tuning.requestTimeoutMs,
+    );
     if (this.stopped) return;
     if (ok) {
       this.failures = 0;
@@ -75,7 +85,8 @@ export class HealthMonitor {
       this.failures++;
       if (this.failures >= this.tuning.unhealthyAfter) this.report('unhealthy');
     }
-    const interval = this.state === 'ready' ? this.tuning.readyIntervalMs : this.tuning.startingIntervalMs;
+    const interval =
+      this.state === 'ready' ? this.tuning.readyIntervalMs : this.tuning.startingIntervalMs;
     this.timer = setTimeout(() => void this.tick(), interval);
   }
 

@@ -28,14 +28,24 @@ export class InstanceStore {
   /** Rows that fail to decode are returned in `broken` instead of aborting the boot. */
   loadAll(): { rows: InstanceRow[]; broken: { name: string; error: string }[] } {
     const raw = this.db
-      .prepare('SELECT id, name, status, created_at, options_json FROM instances ORDER BY created_at, id')
-      .all() as { id: number; name: string; status: string; created_at: number; options_json: string }[];
+      .prepare(
+        'SELECT id, name, status, created_at, options_json FROM instances ORDER BY created_at, id',
+      )
+      .all() as {
+      id: number;
+      name: string;
+      status: string;
+      created_at: number;
+      options_json: string;
+    }[];
     const rows: InstanceRow[] = [];
     const broken: { name: string; error: string }[] = [];
     for (const r of raw) {
       try {
         const options = JSON.parse(r.options_json) as InstanceOptions;
-        const status = (INSTANCE_STATUSES as readonly string[]).includes(r.status) ? (r.status as InstanceStatus) : 'stopped';
+        const status = (INSTANCE_STATUSES as readonly string[]).includes(r.status)
+          ? (r.status as InstanceStatus)
+          : 'stopped';
         rows.push({ id: r.id, name: r.name, status, created: r.created_at, options });
       } catch (err) {
         broken.push({ name: r.name, error: String(err) });
@@ -60,7 +70,9 @@ export class InstanceStore {
   }
 
   updateStatus(name: string, status: InstanceStatus): void {
-    this.db.prepare('UPDATE instances SET status = ?, updated_at = ? WHERE name = ?').run(status, nowSec(), name);
+    this.db
+      .prepare('UPDATE instances SET status = ?, updated_at = ? WHERE name = ?')
+      .run(status, nowSec(), name);
   }
 
   delete(name: string): void {
@@ -80,11 +92,16 @@ export class InstanceStore {
 
   /** Forgets the process only if the row still describes that pid (a newer run may have replaced it). */
   forgetProcess(name: string, pid: number): void {
-    this.db.prepare('DELETE FROM instance_processes WHERE instance_name = ? AND pid = ?').run(name, pid);
+    this.db
+      .prepare('DELETE FROM instance_processes WHERE instance_name = ? AND pid = ?')
+      .run(name, pid);
   }
 
   processes(): ProcessRow[] {
-    const raw = this.db.prepare('SELECT * FROM instance_processes').all() as (Omit<ProcessRow, 'command'> & {
+    const raw = this.db.prepare('SELECT * FROM instance_processes').all() as (Omit<
+      ProcessRow,
+      'command'
+    > & {
       command_json: string;
     })[];
     return raw.map((r) => {
@@ -94,7 +111,14 @@ export class InstanceStore {
       } catch {
         // an unreadable row still names a pid worth checking
       }
-      return { instance_name: r.instance_name, pid: r.pid, pgid: r.pgid, port: r.port, started_at: r.started_at, command };
+      return {
+        instance_name: r.instance_name,
+        pid: r.pid,
+        pgid: r.pgid,
+        port: r.port,
+        started_at: r.started_at,
+        command,
+      };
     });
   }
 

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { ServerEvent } from '../../shared/api/events';
 import { startTestServer, type TestServer } from '../testing/test-server';
-import { action, createInstance, FAKE_BACKEND, getInstance, isAlive, testPortRange } from './test-helpers';
+import {
+  action,
+  createInstance,
+  FAKE_BACKEND,
+  getInstance,
+  isAlive,
+  testPortRange,
+} from './test-helpers';
 
 let s: TestServer;
 const events: ServerEvent[] = [];
@@ -22,14 +29,24 @@ describe('instance lifecycle through the API', () => {
     });
     expect(created).toMatchObject({ name: 'life', status: 'stopped', health: 'stopped' });
     expect(typeof created.options.backend_options.port).toBe('number');
-    expect(created.options).toMatchObject({ auto_restart: true, max_restarts: 3, restart_delay: 5, on_demand_start: true, idle_timeout: 30 });
+    expect(created.options).toMatchObject({
+      auto_restart: true,
+      max_restarts: 3,
+      restart_delay: 5,
+      on_demand_start: true,
+      idle_timeout: 30,
+    });
 
     const started = await (await action(s, 'life', 'start')).json();
     expect(started).toMatchObject({ status: 'running', health: 'starting' });
     expect(started.pid).toBeGreaterThan(0);
 
-    await expect.poll(async () => (await getInstance(s, 'life')).health, { timeout: 10_000 }).toBe('ready');
-    const healths = events.filter((e) => e.type === 'instance' && e.name === 'life').map((e) => (e.type === 'instance' ? e.instance?.health : null));
+    await expect
+      .poll(async () => (await getInstance(s, 'life')).health, { timeout: 10_000 })
+      .toBe('ready');
+    const healths = events
+      .filter((e) => e.type === 'instance' && e.name === 'life')
+      .map((e) => (e.type === 'instance' ? e.instance?.health : null));
     expect(healths).toContain('starting');
     expect(healths).toContain('ready');
 
@@ -49,8 +66,18 @@ describe('instance lifecycle through the API', () => {
   it('reports unhealthy when a ready backend stops answering its health check, while staying running', async () => {
     await createInstance(s, 'sick', { environment: { FAKE_UNHEALTHY_AFTER_MS: '200' } });
     await action(s, 'sick', 'start');
-    await expect.poll(() => events.some((e) => e.type === 'instance' && e.name === 'sick' && e.instance?.health === 'ready'), { timeout: 10_000 }).toBe(true);
-    await expect.poll(async () => (await getInstance(s, 'sick')).health, { timeout: 15_000 }).toBe('unhealthy');
+    await expect
+      .poll(
+        () =>
+          events.some(
+            (e) => e.type === 'instance' && e.name === 'sick' && e.instance?.health === 'ready',
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    await expect
+      .poll(async () => (await getInstance(s, 'sick')).health, { timeout: 15_000 })
+      .toBe('unhealthy');
     expect((await getInstance(s, 'sick')).status).toBe('running');
     await action(s, 'sick', 'stop');
   }, 30_000);
@@ -62,7 +89,9 @@ describe('instance lifecycle through the API', () => {
     const n = `be-${backendType.replace('_', '-')}`;
     await createInstance(s, n, { backend_type: backendType, backend_options: backendOptions });
     await action(s, n, 'start');
-    await expect.poll(async () => (await getInstance(s, n)).health, { timeout: 10_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(s, n)).health, { timeout: 10_000 })
+      .toBe('ready');
     const { host, port } = s.services.instances.target(n);
     const state = await (await fetch(`http://${host}:${port}/fake/state`)).json();
     expect(state.argv).toContain(String(port));
@@ -71,9 +100,13 @@ describe('instance lifecycle through the API', () => {
   });
 
   it('passes a hostile value as one literal argv entry, never through a shell', async () => {
-    await createInstance(s, 'argv', { backend_options: { model: 'x; touch pwned', alias: '$(id)' } });
+    await createInstance(s, 'argv', {
+      backend_options: { model: 'x; touch pwned', alias: '$(id)' },
+    });
     await action(s, 'argv', 'start');
-    await expect.poll(async () => (await getInstance(s, 'argv')).health, { timeout: 10_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(s, 'argv')).health, { timeout: 10_000 })
+      .toBe('ready');
     const { host, port } = s.services.instances.target('argv');
     const state = await (await fetch(`http://${host}:${port}/fake/state`)).json();
     expect(state.argv).toContain('x; touch pwned');
@@ -89,29 +122,45 @@ describe('instance lifecycle through the API', () => {
       environment: { FAKE_CRASH_AFTER_MS: '100', FAKE_EXIT_CODE: '3' },
     });
     await action(s, 'crashy', 'start');
-    await expect.poll(async () => (await getInstance(s, 'crashy')).status, { timeout: 20_000 }).toBe('failed');
+    await expect
+      .poll(async () => (await getInstance(s, 'crashy')).status, { timeout: 20_000 })
+      .toBe('failed');
     const inst = await getInstance(s, 'crashy');
     expect(inst.health).toBe('failed');
     expect(inst.last_exit?.code).toBe(3);
     const logs = readFileSync(s.services.instances.logFile('crashy'), 'utf8');
     expect(logs.match(/=== Instance crashy started at/g)).toHaveLength(3);
     expect(logs).toContain('fake-backend: crashing with exit code 3');
-    const restarts = events.filter((e) => e.type === 'instance' && e.name === 'crashy' && e.change === 'restart');
+    const restarts = events.filter(
+      (e) => e.type === 'instance' && e.name === 'crashy' && e.change === 'restart',
+    );
     expect(restarts).toHaveLength(2);
   });
 
   it('kills a backend that ignores SIGTERM, with its whole process group', async () => {
-    await createInstance(s, 'stubborn', { environment: { FAKE_IGNORE_SIGTERM: '1', FAKE_SPAWN_CHILD: '1' } });
+    await createInstance(s, 'stubborn', {
+      environment: { FAKE_IGNORE_SIGTERM: '1', FAKE_SPAWN_CHILD: '1' },
+    });
     const started = await (await action(s, 'stubborn', 'start')).json();
-    await expect.poll(() => readFileSync(s.services.instances.logFile('stubborn'), 'utf8'), { timeout: 10_000 }).toMatch(/grandchild pid (\d+)/);
-    const grandchild = Number(/grandchild pid (\d+)/.exec(readFileSync(s.services.instances.logFile('stubborn'), 'utf8'))![1]);
+    await expect
+      .poll(() => readFileSync(s.services.instances.logFile('stubborn'), 'utf8'), {
+        timeout: 10_000,
+      })
+      .toMatch(/grandchild pid (\d+)/);
+    const grandchild = Number(
+      /grandchild pid (\d+)/.exec(
+        readFileSync(s.services.instances.logFile('stubborn'), 'utf8'),
+      )![1],
+    );
     expect(isAlive(grandchild)).toBe(true);
     const res = await action(s, 'stubborn', 'stop');
     expect(res.status).toBe(200);
     expect((await res.json()).status).toBe('stopped');
     expect(isAlive(started.pid)).toBe(false);
     await expect.poll(() => isAlive(grandchild)).toBe(false);
-    expect(readFileSync(s.services.instances.logFile('stubborn'), 'utf8')).toContain('ignoring SIGTERM');
+    expect(readFileSync(s.services.instances.logFile('stubborn'), 'utf8')).toContain(
+      'ignoring SIGTERM',
+    );
   }, 30_000);
 
   it('reports a missing executable as a start failure, not as max_instances_reached', async () => {
@@ -132,7 +181,11 @@ describe('instance lifecycle through the API', () => {
     const res = await s.api('/api/v1/instances/upd', {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, backend_options: { ctx_size: 2048 } }),
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+        backend_options: { ctx_size: 2048 },
+      }),
     });
     expect(res.status).toBe(200);
     const updated = await res.json();
@@ -156,14 +209,24 @@ describe('instance lifecycle through the API', () => {
   });
 
   it('can stop and delete an instance that waits for an automatic restart', async () => {
-    await createInstance(s, 'waiting', { restart_delay: 3600, environment: { FAKE_CRASH_AFTER_MS: '50' } });
+    await createInstance(s, 'waiting', {
+      restart_delay: 3600,
+      environment: { FAKE_CRASH_AFTER_MS: '50' },
+    });
     await action(s, 'waiting', 'start');
-    await expect.poll(async () => (await getInstance(s, 'waiting')).status, { timeout: 10_000 }).toBe('restarting');
+    await expect
+      .poll(async () => (await getInstance(s, 'waiting')).status, { timeout: 10_000 })
+      .toBe('restarting');
     const stopped = await (await action(s, 'waiting', 'stop')).json();
     expect(stopped.status).toBe('stopped');
-    await createInstance(s, 'waiting2', { restart_delay: 3600, environment: { FAKE_CRASH_AFTER_MS: '50' } });
+    await createInstance(s, 'waiting2', {
+      restart_delay: 3600,
+      environment: { FAKE_CRASH_AFTER_MS: '50' },
+    });
     await action(s, 'waiting2', 'start');
-    await expect.poll(async () => (await getInstance(s, 'waiting2')).status, { timeout: 10_000 }).toBe('restarting');
+    await expect
+      .poll(async () => (await getInstance(s, 'waiting2')).status, { timeout: 10_000 })
+      .toBe('restarting');
     expect((await s.api('/api/v1/instances/waiting2', { method: 'DELETE' })).status).toBe(204);
   });
 });

@@ -22,7 +22,9 @@ describe('InstanceLog', () => {
     b.write('second run\n');
     b.close();
     const text = readFileSync(join(dir, 'm.log'), 'utf8');
-    expect(text.match(/=== Instance m started at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ===/g)).toHaveLength(2);
+    expect(
+      text.match(/=== Instance m started at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ===/g),
+    ).toHaveLength(2);
     expect(text).toMatch(/first run\n=== Instance m stopped at .* \(exited with code 1\) ===\n/);
     expect(text.indexOf('first run')).toBeLessThan(text.indexOf('second run'));
   });
@@ -33,9 +35,12 @@ describe('InstanceLog', () => {
     for (let i = 0; i < 2600; i++) log.write(line);
     log.close();
     const files = readdirSync(dir).sort();
-    expect(files.filter((f) => /^r-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log$/.test(f)).length).toBeGreaterThanOrEqual(1);
+    expect(
+      files.filter((f) => /^r-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}\.log$/.test(f)).length,
+    ).toBeGreaterThanOrEqual(1);
     expect(files).toContain('r.log');
-    for (const f of files) expect(readFileSync(join(dir, f)).length).toBeLessThanOrEqual(1024 * 1024);
+    for (const f of files)
+      expect(readFileSync(join(dir, f)).length).toBeLessThanOrEqual(1024 * 1024);
   });
 
   it('gzips rotated files when log_rotation_compress is on', async () => {

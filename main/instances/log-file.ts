@@ -1,7 +1,17 @@
 import { EventEmitter } from 'node:events';
 import {
-  closeSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync,
-  statSync, unlinkSync, writeSync,
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,7 +106,9 @@ export class InstanceLog {
   }
 
   writeStopMarker(detail?: string): void {
-    this.write(`=== Instance ${this.name} stopped at ${markerTime()}${detail ? ` (${detail})` : ''} ===\n\n`);
+    this.write(
+      `=== Instance ${this.name} stopped at ${markerTime()}${detail ? ` (${detail})` : ''} ===\n\n`,
+    );
   }
 
   /** Keeps every backup (`<name>-<stamp>.log[.gz]`), like llamactl. */

@@ -41,7 +41,11 @@ export class ManagedProcess {
       this.child.once('error', (err: NodeJS.ErrnoException) => {
         // 'error' without a pid means the spawn itself failed and no 'exit' will follow.
         if (this.child.pid === undefined) {
-          this.exitInfo = { code: null, signal: null, error: describeSpawnError(spec.command, err) };
+          this.exitInfo = {
+            code: null,
+            signal: null,
+            error: describeSpawnError(spec.command, err),
+          };
           resolve(this.exitInfo);
         }
       });
@@ -86,7 +90,9 @@ export class ManagedProcess {
     if (this.exitInfo) return this.exitInfo;
     this.killGroup('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
+    const timedOut = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(() => r('timeout'), graceMs)),
+    );
     const first = await Promise.race([this.exited, timedOut]);
     clearTimeout(timer);
     if (first === 'timeout') this.killGroup('SIGKILL');

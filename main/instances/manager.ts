@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceEvent } from '../../shared/api/events';
-import type { Instance, InstanceHealth, InstanceOptions, InstanceStatus } from '../../shared/api/instances';
+import type {
+  Instance,
+  InstanceHealth,
+  InstanceOptions,
+  InstanceStatus,
+} from '../../shared/api/instances';
 import { instanceNameError } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { canTransition } from '../../shared/instance-status';
@@ -106,7 +111,11 @@ export class InstanceManager {
     private readonly log: Logger,
     tuning: Partial<ManagerTuning> = {},
   ) {
-    this.tuning = { ...DEFAULT_MANAGER_TUNING, ...tuning, health: { ...DEFAULT_HEALTH_TUNING, ...tuning.health } };
+    this.tuning = {
+      ...DEFAULT_MANAGER_TUNING,
+      ...tuning,
+      health: { ...DEFAULT_HEALTH_TUNING, ...tuning.health },
+    };
     this.store = new InstanceStore(db);
     this.ports = new PortAllocator(config.instances.port_range);
   }
@@ -119,7 +128,11 @@ export class InstanceManager {
     if (leftovers.length > 0) {
       const results = await reapOrphans(leftovers, this.tuning.reapGraceMs);
       for (const r of results) {
-        if (r.action === 'killed') this.log.warn('stopped a leftover backend from a previous run', { instance: r.instance, pid: r.pid });
+        if (r.action === 'killed')
+          this.log.warn('stopped a leftover backend from a previous run', {
+            instance: r.instance,
+            pid: r.pid,
+          });
         this.store.clearProcess(r.instance);
       }
     }
@@ -136,7 +149,10 @@ export class InstanceManager {
         try {
           this.ports.reserve(row.name, port);
         } catch (err) {
-          this.log.warn('instance port conflicts with another instance', { instance: row.name, error: String(err) });
+          this.log.warn('instance port conflicts with another instance', {
+            instance: row.name,
+            error: String(err),
+          });
         }
       }
       this.recs.set(row.name, rec);
@@ -160,11 +176,15 @@ export class InstanceManager {
         try {
           await this.withLock(rec, () => this.startLocked(rec, 'boot'));
         } catch (err) {
-          this.log.error('could not restore instance at boot', { instance: rec.name, error: errText(err) });
+          this.log.error('could not restore instance at boot', {
+            instance: rec.name,
+            error: errText(err),
+          });
           if (rec.deleted || rec.proc || this.closing) continue;
           rec.log.write(`could not restore the instance at server start: ${errText(err)}\n`);
           // A lowered limit is a policy, not a fault: such an instance simply stays stopped.
-          const status = err instanceof AppError && err.code === 'limit_reached' ? 'stopped' : 'failed';
+          const status =
+            err instanceof AppError && err.code === 'limit_reached' ? 'stopped' : 'failed';
           this.setStatus(rec, status, status);
           this.store.updateStatus(rec.name, status);
         }
@@ -249,7 +269,10 @@ export class InstanceManager {
       else delete options.nodes;
       const oldPort = optionPort(rec.options);
       const wanted = optionPort(options) ?? oldPort;
-      const port = wanted === oldPort && oldPort !== undefined ? oldPort : await this.ports.allocate(name, wanted);
+      const port =
+        wanted === oldPort && oldPort !== undefined
+          ? oldPort
+          : await this.ports.allocate(name, wanted);
       options = withPort(options, port);
       const wasActive = rec.proc !== null || rec.status === 'restarting';
       if (wasActive) await this.stopLocked(rec, { persist: false });
@@ -268,7 +291,10 @@ export class InstanceManager {
     const rec = this.rec(name);
     await this.withLock(rec, async () => {
       if (rec.proc !== null || rec.status === 'running' || rec.status === 'shutting_down') {
-        throw new AppError('instance_running', `instance with name ${name} is still running, stop it before deleting`);
+        throw new AppError(
+          'instance_running',
+          `instance with name ${name} is still running, stop it before deleting`,
+        );
       }
       this.cancelRestart(rec);
       rec.deleted = true;
@@ -302,7 +328,8 @@ export class InstanceManager {
     const rec = this.rec(name);
     this.refuseRemote(rec);
     await this.withLock(rec, async () => {
-      if (rec.proc !== null || rec.status === 'restarting') await this.stopLocked(rec, { persist: false });
+      if (rec.proc !== null || rec.status === 'restarting')
+        await this.stopLocked(rec, { persist: false });
       await this.startAfterStop(rec, 'api');
     });
     return this.toJSON(rec);
@@ -335,17 +362,30 @@ export class InstanceManager {
     }
     if (rec.status !== 'running') {
       if (!rec.options.on_demand_start) {
-        throw new AppError('instance_not_running', `instance ${name} is not running and on-demand start is not enabled`);
+        throw new AppError(
+          'instance_not_running',
+          `instance ${name} is not running and on-demand start is not enabled`,
+        );
       }
       this.refuseRemote(rec);
-      rec.startPromise ??= this.withLock(rec, () => this.startLocked(rec, 'on-demand')).finally(() => {
-        rec.startPromise = null;
-      });
+      rec.startPromise ??= this.withLock(rec, () => this.startLocked(rec, 'on-demand')).finally(
+        () => {
+          rec.startPromise = null;
+        },
+      );
       try {
         await rec.startPromise;
       } catch (err) {
-        if (err instanceof AppError && (err.code === 'limit_reached' || err.code === 'port_unavailable')) throw err;
-        throw new AppError('instance_start_failed', `failed to start instance ${name}: ${errText(err)}`, { cause: err });
+        if (
+          err instanceof AppError &&
+          (err.code === 'limit_reached' || err.code === 'port_unavailable')
+        )
+          throw err;
+        throw new AppError(
+          'instance_start_failed',
+          `failed to start instance ${name}: ${errText(err)}`,
+          { cause: err },
+        );
       }
     }
     await this.waitReady(rec, opts.signal);
@@ -354,7 +394,8 @@ export class InstanceManager {
   target(name: string): { host: string; port: number } {
     const rec = this.rec(name);
     const port = optionPort(rec.options);
-    if (port === undefined) throw new AppError('instance_not_running', `instance ${name} has no port`);
+    if (port === undefined)
+      throw new AppError('instance_not_running', `instance ${name} has no port`);
     return { host: connectHost(rec.options), port };
   }
 
@@ -394,7 +435,8 @@ export class InstanceManager {
         // in memory only: the stored `restarting` brings it back at the next start
         if (!rec.proc) this.setStatus(rec, 'stopped', 'stopped');
       }
-      if (rec.proc) work.push(this.stopProcess(rec, { persist: false, graceMs: grace, drainMs: 0 }));
+      if (rec.proc)
+        work.push(this.stopProcess(rec, { persist: false, graceMs: grace, drainMs: 0 }));
     }
     await Promise.all(work);
   }
@@ -409,7 +451,8 @@ export class InstanceManager {
   private async withLock<T>(rec: Rec, fn: () => Promise<T>): Promise<T> {
     const release = await rec.lock.acquire();
     try {
-      if (rec.deleted) throw new AppError('instance_not_found', `instance with name ${rec.name} not found`);
+      if (rec.deleted)
+        throw new AppError('instance_not_found', `instance with name ${rec.name} not found`);
       return await fn();
     } finally {
       release();
@@ -448,16 +491,28 @@ export class InstanceManager {
     const group = rec.options.group;
     const groupLimit = group !== undefined ? cfg.group_limits[group] : undefined;
     if (groupLimit !== undefined) {
-      await this.makeRoom(rec, groupLimit, (r) => r.options.group === group, `group_limits.${group}`);
+      await this.makeRoom(
+        rec,
+        groupLimit,
+        (r) => r.options.group === group,
+        `group_limits.${group}`,
+      );
     }
     if (cfg.max_running_instances >= 0) {
       await this.makeRoom(rec, cfg.max_running_instances, () => true, 'max_running_instances');
     }
   }
 
-  private async makeRoom(rec: Rec, limit: number, inScope: (r: Rec) => boolean, what: string): Promise<void> {
+  private async makeRoom(
+    rec: Rec,
+    limit: number,
+    inScope: (r: Rec) => boolean,
+    what: string,
+  ): Promise<void> {
     for (;;) {
-      const active = [...this.recs.values()].filter((r) => r !== rec && ACTIVE.has(r.status) && inScope(r));
+      const active = [...this.recs.values()].filter(
+        (r) => r !== rec && ACTIVE.has(r.status) && inScope(r),
+      );
       if (active.length < limit) return;
       if (limit === 0) {
         throw new AppError('limit_reached', `cannot start instance ${rec.name}: ${what} is 0`);
@@ -476,11 +531,15 @@ export class InstanceManager {
       }
       const reasons: string[] = [];
       const candidates = active.filter((r) => {
-        if (r.inFlight > 0) return reasons.push(`${r.name} has ${r.inFlight} request(s) in flight`) && false;
-        if (r.options.idle_timeout <= 0) return reasons.push(`${r.name} has idle_timeout 0 (never evicted)`) && false;
+        if (r.inFlight > 0)
+          return reasons.push(`${r.name} has ${r.inFlight} request(s) in flight`) && false;
+        if (r.options.idle_timeout <= 0)
+          return reasons.push(`${r.name} has idle_timeout 0 (never evicted)`) && false;
         // Requests waiting for it to become ready are about to be in flight.
-        if (r.readyWaiters.size > 0) return reasons.push(`${r.name} has requests waiting for it to become ready`) && false;
-        if (r.lock.locked || r.startPromise) return reasons.push(`${r.name} is busy starting or changing`) && false;
+        if (r.readyWaiters.size > 0)
+          return reasons.push(`${r.name} has requests waiting for it to become ready`) && false;
+        if (r.lock.locked || r.startPromise)
+          return reasons.push(`${r.name} is busy starting or changing`) && false;
         return true;
       });
       candidates.sort((a, b) => a.lastUseAt - b.lastUseAt);
@@ -489,7 +548,11 @@ export class InstanceManager {
         const release = victim.lock.tryAcquire();
         if (!release) continue;
         try {
-          this.log.info('evicting least recently used instance', { instance: victim.name, for: rec.name, limit: what });
+          this.log.info('evicting least recently used instance', {
+            instance: victim.name,
+            for: rec.name,
+            limit: what,
+          });
           await this.stopLocked(victim, { persist: true });
           evicted = true;
         } finally {
@@ -510,14 +573,20 @@ export class InstanceManager {
   private async spawn(rec: Rec): Promise<void> {
     const port = optionPort(rec.options);
     if (port !== undefined && !(await isPortFree(port))) {
-      throw new AppError('port_unavailable', `port ${port} of instance ${rec.name} is in use by another process`);
+      throw new AppError(
+        'port_unavailable',
+        `port ${port} of instance ${rec.name} is in use by another process`,
+      );
     }
     let cmd;
     try {
       cmd = buildCommand({ name: rec.name, options: rec.options }, this.config);
     } catch (err) {
       if (err instanceof AppError) throw err;
-      throw new AppError('start_failed', `failed to build the command for instance ${rec.name}: ${errText(err)}`);
+      throw new AppError(
+        'start_failed',
+        `failed to build the command for instance ${rec.name}: ${errText(err)}`,
+      );
     }
     if (cmd.container) await removeDockerContainer(cmd.container);
     // Checked right before spawning, with no await in between: once stopAll has begun, no new
@@ -526,7 +595,10 @@ export class InstanceManager {
     try {
       rec.log.check();
     } catch (err) {
-      throw new AppError('start_failed', `cannot write the log file ${rec.log.path}: ${errText(err)}`);
+      throw new AppError(
+        'start_failed',
+        `cannot write the log file ${rec.log.path}: ${errText(err)}`,
+      );
     }
     rec.container = cmd.container;
     rec.log.writeStartMarker();
@@ -541,10 +613,17 @@ export class InstanceManager {
       rec.log.write(`${exit.error ?? describeExit(exit)}\n`);
       rec.log.writeStopMarker('start failed');
       rec.lastExit = { code: exit.code, signal: exit.signal, at: Math.floor(Date.now() / 1000) };
-      throw new AppError('start_failed', `failed to start instance ${rec.name}: ${exit.error ?? describeExit(exit)}`);
+      throw new AppError(
+        'start_failed',
+        `failed to start instance ${rec.name}: ${exit.error ?? describeExit(exit)}`,
+      );
     }
     this.store.recordProcess({
-      instance_name: rec.name, pid: proc.pid, pgid: proc.pid, port: port ?? null, started_at: proc.startedAt,
+      instance_name: rec.name,
+      pid: proc.pid,
+      pgid: proc.pid,
+      port: port ?? null,
+      started_at: proc.startedAt,
       command: [cmd.command, ...cmd.args],
     });
     rec.proc = proc;
@@ -554,7 +633,11 @@ export class InstanceManager {
     void proc.exited.then((exit) => this.onExit(rec, proc, exit));
     if (port !== undefined) {
       rec.monitor = new HealthMonitor(
-        { host: connectHost(rec.options), port, path: healthPath(rec.options.backend_type, rec.options.backend_options) },
+        {
+          host: connectHost(rec.options),
+          port,
+          path: healthPath(rec.options.backend_type, rec.options.backend_options),
+        },
         this.tuning.health,
         (state) => {
           if (rec.proc !== proc || rec.status !== 'running') return;
@@ -603,7 +686,12 @@ export class InstanceManager {
       this.store.updateStatus(rec.name, 'failed');
       return;
     }
-    this.log.info('instance exited, restarting', { instance: rec.name, exit: reason, attempt: decision.restarts, delayMs: decision.delayMs });
+    this.log.info('instance exited, restarting', {
+      instance: rec.name,
+      exit: reason,
+      attempt: decision.restarts,
+      delayMs: decision.delayMs,
+    });
     this.setStatus(rec, 'restarting', 'starting');
     this.store.updateStatus(rec.name, 'restarting');
     this.emit(rec, 'restart');
@@ -650,16 +738,26 @@ export class InstanceManager {
       }
       return;
     }
-    await this.stopProcess(rec, { persist: opts.persist, graceMs: this.tuning.stopGraceMs, drainMs: this.tuning.drainMs });
+    await this.stopProcess(rec, {
+      persist: opts.persist,
+      graceMs: this.tuning.stopGraceMs,
+      drainMs: this.tuning.drainMs,
+    });
   }
 
-  private stopProcess(rec: Rec, opts: { persist: boolean; graceMs: number; drainMs: number }): Promise<void> {
+  private stopProcess(
+    rec: Rec,
+    opts: { persist: boolean; graceMs: number; drainMs: number },
+  ): Promise<void> {
     if (rec.stopPromise) return rec.stopPromise;
     const proc = rec.proc;
     if (!proc) return Promise.resolve();
     rec.stopRequested = true;
     this.setStatus(rec, 'shutting_down', 'stopped');
-    this.settleReady(rec, new AppError('instance_start_failed', `instance ${rec.name} was stopped while starting`));
+    this.settleReady(
+      rec,
+      new AppError('instance_start_failed', `instance ${rec.name} was stopped while starting`),
+    );
     rec.stopPromise = (async () => {
       await this.drain(rec, opts.drainMs);
       const exit = await proc.stop(opts.graceMs);
@@ -697,9 +795,14 @@ export class InstanceManager {
       if (now - rec.lastUseAt <= idleMs) continue;
       const release = rec.lock.tryAcquire();
       if (!release) continue;
-      this.log.info('stopping idle instance', { instance: rec.name, idle_timeout: rec.options.idle_timeout });
+      this.log.info('stopping idle instance', {
+        instance: rec.name,
+        idle_timeout: rec.options.idle_timeout,
+      });
       void this.stopLocked(rec, { persist: true })
-        .catch((err) => this.log.error('idle stop failed', { instance: rec.name, error: errText(err) }))
+        .catch((err) =>
+          this.log.error('idle stop failed', { instance: rec.name, error: errText(err) }),
+        )
         .finally(release);
     }
   }
@@ -709,9 +812,14 @@ export class InstanceManager {
   private waitReady(rec: Rec, signal?: AbortSignal): Promise<void> {
     if (rec.status === 'running' && rec.health === 'ready') return Promise.resolve();
     if (!rec.proc) {
-      return Promise.reject(new AppError('instance_start_failed', this.failureText(rec, 'the process is not running')));
+      return Promise.reject(
+        new AppError('instance_start_failed', this.failureText(rec, 'the process is not running')),
+      );
     }
-    const timeoutS = this.config.instances.on_demand_start_timeout > 0 ? this.config.instances.on_demand_start_timeout : 30;
+    const timeoutS =
+      this.config.instances.on_demand_start_timeout > 0
+        ? this.config.instances.on_demand_start_timeout
+        : 30;
     return new Promise<void>((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
@@ -729,13 +837,22 @@ export class InstanceManager {
         },
       };
       const onAbort = () =>
-        waiter.reject(new AppError('instance_start_failed', `waiting for instance ${rec.name} was aborted by the client`));
+        waiter.reject(
+          new AppError(
+            'instance_start_failed',
+            `waiting for instance ${rec.name} was aborted by the client`,
+          ),
+        );
       const timer = setTimeout(
         () =>
           waiter.reject(
-            new AppError('instance_start_timeout', `timeout waiting for instance ${rec.name} to become healthy after ${timeoutS} seconds`, {
-              headers: { 'Retry-After': String(Math.max(1, Math.min(timeoutS, 30))) },
-            }),
+            new AppError(
+              'instance_start_timeout',
+              `timeout waiting for instance ${rec.name} to become healthy after ${timeoutS} seconds`,
+              {
+                headers: { 'Retry-After': String(Math.max(1, Math.min(timeoutS, 30))) },
+              },
+            ),
           ),
         timeoutS * 1000,
       );
@@ -766,9 +883,25 @@ export class InstanceManager {
 
   private newRec(id: number, name: string, created: number, options: InstanceOptions): Rec {
     return {
-      id, name, created, options, status: 'stopped', health: 'stopped', restarts: 0, proc: null, monitor: null,
-      lastUseAt: Date.now(), inFlight: 0, lastExit: null, restartTimer: null, lock: new Mutex(),
-      startPromise: null, stopPromise: null, stopRequested: false, readyWaiters: new Set(), drainWaiters: new Set(),
+      id,
+      name,
+      created,
+      options,
+      status: 'stopped',
+      health: 'stopped',
+      restarts: 0,
+      proc: null,
+      monitor: null,
+      lastUseAt: Date.now(),
+      inFlight: 0,
+      lastExit: null,
+      restartTimer: null,
+      lock: new Mutex(),
+      startPromise: null,
+      stopPromise: null,
+      stopRequested: false,
+      readyWaiters: new Set(),
+      drainWaiters: new Set(),
       log: new InstanceLog(this.config.instances.logs_dir, name, {
         enabled: this.config.instances.log_rotation_enabled,
         maxSizeMb: this.config.instances.log_rotation_max_size,
@@ -785,7 +918,10 @@ export class InstanceManager {
 
   private refuseRemote(rec: Rec): void {
     if (this.isRemote(rec)) {
-      throw new AppError('invalid_request', `instance ${rec.name} lives on node ${rec.options.nodes?.[0]}; it is managed there`);
+      throw new AppError(
+        'invalid_request',
+        `instance ${rec.name} lives on node ${rec.options.nodes?.[0]}; it is managed there`,
+      );
     }
   }
 
@@ -803,7 +939,11 @@ export class InstanceManager {
   private setStatus(rec: Rec, status: InstanceStatus, health: InstanceHealth): void {
     const statusChanged = rec.status !== status;
     if (statusChanged && !canTransition(rec.status, status)) {
-      this.log.debug('unusual status transition', { instance: rec.name, from: rec.status, to: status });
+      this.log.debug('unusual status transition', {
+        instance: rec.name,
+        from: rec.status,
+        to: status,
+      });
     }
     const healthChanged = rec.health !== health;
     rec.status = status;

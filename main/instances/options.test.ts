@@ -1,7 +1,14 @@
 import { loadConfig } from '../config/load-config';
 import { connectHost, parseInstanceOptions } from './options';
 
-const config = loadConfig({ env: {}, files: false, overrides: { data_dir: '/tmp/llamactl-options-test', nodes: { main: {}, gpu2: { address: 'http://10.0.0.2:8080' } } } });
+const config = loadConfig({
+  env: {},
+  files: false,
+  overrides: {
+    data_dir: '/tmp/llamactl-options-test',
+    nodes: { main: {}, gpu2: { address: 'http://10.0.0.2:8080' } },
+  },
+});
 
 describe('parseInstanceOptions', () => {
   it('materialises the config defaults', () => {
@@ -18,29 +25,57 @@ describe('parseInstanceOptions', () => {
 
   it('keeps explicit false and 0 and turns negative counts into 0', () => {
     const o = parseInstanceOptions(
-      { backend_type: 'vllm', auto_restart: false, max_restarts: -2, restart_delay: 0, on_demand_start: false, idle_timeout: -1 },
+      {
+        backend_type: 'vllm',
+        auto_restart: false,
+        max_restarts: -2,
+        restart_delay: 0,
+        on_demand_start: false,
+        idle_timeout: -1,
+      },
       config,
     );
-    expect(o).toMatchObject({ auto_restart: false, max_restarts: 0, restart_delay: 0, on_demand_start: false, idle_timeout: 0 });
+    expect(o).toMatchObject({
+      auto_restart: false,
+      max_restarts: 0,
+      restart_delay: 0,
+      on_demand_start: false,
+      idle_timeout: 0,
+    });
   });
 
   it('treats null as absent', () => {
-    expect(parseInstanceOptions({ backend_type: 'mlx_lm', auto_restart: null, environment: null }, config)).toMatchObject({ auto_restart: true });
+    expect(
+      parseInstanceOptions(
+        { backend_type: 'mlx_lm', auto_restart: null, environment: null },
+        config,
+      ),
+    ).toMatchObject({ auto_restart: true });
   });
 
   it('accepts fractional idle_timeout minutes', () => {
-    expect(parseInstanceOptions({ backend_type: 'llama_cpp', idle_timeout: 0.5 }, config).idle_timeout).toBe(0.5);
+    expect(
+      parseInstanceOptions({ backend_type: 'llama_cpp', idle_timeout: 0.5 }, config).idle_timeout,
+    ).toBe(0.5);
   });
 
   it('never runs mlx_lm in docker and drops command_override when the instance asks for docker', () => {
-    expect(parseInstanceOptions({ backend_type: 'mlx_lm', docker_enabled: true }, config).docker_enabled).toBeUndefined();
-    const o = parseInstanceOptions({ backend_type: 'llama_cpp', docker_enabled: true, command_override: '/bin/x' }, config);
+    expect(
+      parseInstanceOptions({ backend_type: 'mlx_lm', docker_enabled: true }, config).docker_enabled,
+    ).toBeUndefined();
+    const o = parseInstanceOptions(
+      { backend_type: 'llama_cpp', docker_enabled: true, command_override: '/bin/x' },
+      config,
+    );
     expect(o.docker_enabled).toBe(true);
     expect(o.command_override).toBeUndefined();
   });
 
   it('sorts backend_options keys like llamactl', () => {
-    const o = parseInstanceOptions({ backend_type: 'llama_cpp', backend_options: { port: 8001, ctx_size: 10, model: 'm' } }, config);
+    const o = parseInstanceOptions(
+      { backend_type: 'llama_cpp', backend_options: { port: 8001, ctx_size: 10, model: 'm' } },
+      config,
+    );
     expect(Object.keys(o.backend_options)).toEqual(['ctx_size', 'model', 'port']);
   });
 
@@ -58,16 +93,28 @@ describe('parseInstanceOptions', () => {
 
   it('refuses a body that is not an object', () => {
     expect(() => parseInstanceOptions([], config)).toThrow('request body must be a JSON object');
-    expect(() => parseInstanceOptions(undefined, config)).toThrow('request body must be a JSON object');
+    expect(() => parseInstanceOptions(undefined, config)).toThrow(
+      'request body must be a JSON object',
+    );
   });
 
   it('keeps known nodes', () => {
-    expect(parseInstanceOptions({ backend_type: 'llama_cpp', nodes: ['gpu2', 'gpu2'] }, config).nodes).toEqual(['gpu2']);
+    expect(
+      parseInstanceOptions({ backend_type: 'llama_cpp', nodes: ['gpu2', 'gpu2'] }, config).nodes,
+    ).toEqual(['gpu2']);
   });
 });
 
 describe('connectHost', () => {
-  const withHost = (host?: string) => ({ backend_type: 'llama_cpp' as const, backend_options: host === undefined ? {} : { host }, auto_restart: true, max_restarts: 0, restart_delay: 0, on_demand_start: true, idle_timeout: 0 });
+  const withHost = (host?: string) => ({
+    backend_type: 'llama_cpp' as const,
+    backend_options: host === undefined ? {} : { host },
+    auto_restart: true,
+    max_restarts: 0,
+    restart_delay: 0,
+    on_demand_start: true,
+    idle_timeout: 0,
+  });
   it.each([
     [undefined, '127.0.0.1'],
     ['', '127.0.0.1'],

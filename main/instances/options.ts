@@ -1,5 +1,8 @@
 import {
-  BACKEND_TYPES, instanceNameError, type BackendType, type InstanceOptions,
+  BACKEND_TYPES,
+  instanceNameError,
+  type BackendType,
+  type InstanceOptions,
 } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { normalizeBackendOptions } from '../backends/index';
@@ -24,7 +27,8 @@ function optBool(body: Raw, key: string, dflt: boolean): boolean {
 function optInt(body: Raw, key: string, dflt: number): number {
   const v = body[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(key, `must be an integer (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw bad(key, `must be an integer (got ${JSON.stringify(v)})`);
   return Math.max(0, v);
 }
 
@@ -44,12 +48,19 @@ function optString(body: Raw, key: string): string | undefined {
  */
 export function parseInstanceOptions(body: unknown, config: AppConfig): InstanceOptions {
   if (!isObject(body)) {
-    throw new AppError('invalid_request', 'request body must be a JSON object with the instance options');
+    throw new AppError(
+      'invalid_request',
+      'request body must be a JSON object with the instance options',
+    );
   }
   const bt = body.backend_type;
-  if (bt === undefined || bt === null || bt === '') throw bad('backend_type', `is required (one of ${BACKEND_TYPES.join(', ')})`);
+  if (bt === undefined || bt === null || bt === '')
+    throw bad('backend_type', `is required (one of ${BACKEND_TYPES.join(', ')})`);
   if (typeof bt !== 'string' || !(BACKEND_TYPES as readonly string[]).includes(bt)) {
-    throw bad('backend_type', `must be one of ${BACKEND_TYPES.join(', ')} (got ${JSON.stringify(bt)})`);
+    throw bad(
+      'backend_type',
+      `must be one of ${BACKEND_TYPES.join(', ')} (got ${JSON.stringify(bt)})`,
+    );
   }
   const backendType = bt as BackendType;
   const rawBackend = body.backend_options ?? {};
@@ -72,7 +83,11 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
       throw bad('nodes', 'must be an array of node names');
     }
     for (const n of body.nodes as string[]) {
-      if (!config.nodes[n]) throw bad('nodes', `unknown node ${JSON.stringify(n)} (configured: ${Object.keys(config.nodes).join(', ')})`);
+      if (!config.nodes[n])
+        throw bad(
+          'nodes',
+          `unknown node ${JSON.stringify(n)} (configured: ${Object.keys(config.nodes).join(', ')})`,
+        );
     }
     nodes = body.nodes.length ? [...new Set(body.nodes as string[])] : undefined;
   }
@@ -81,7 +96,8 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   if (body.environment !== undefined && body.environment !== null) {
     if (!isObject(body.environment)) throw bad('environment', 'must be an object of string values');
     for (const [k, v] of Object.entries(body.environment)) {
-      if (typeof v !== 'string') throw bad(`environment.${k}`, `must be a string (got ${JSON.stringify(v)})`);
+      if (typeof v !== 'string')
+        throw bad(`environment.${k}`, `must be a string (got ${JSON.stringify(v)})`);
     }
     environment = body.environment as Record<string, string>;
   }
@@ -93,7 +109,8 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
     if (err) throw bad('group', err.replace(/^name/, 'group name'));
   }
 
-  let dockerEnabled = body.docker_enabled === null ? undefined : (body.docker_enabled as boolean | undefined);
+  let dockerEnabled =
+    body.docker_enabled === null ? undefined : (body.docker_enabled as boolean | undefined);
   if (dockerEnabled !== undefined && typeof dockerEnabled !== 'boolean') {
     throw bad('docker_enabled', `must be a boolean (got ${JSON.stringify(dockerEnabled)})`);
   }
@@ -142,6 +159,7 @@ export function withPort(o: InstanceOptions, port: number): InstanceOptions {
 /** Where llamactl talks to the backend: 127.0.0.1 when the bind address is empty or a wildcard. */
 export function connectHost(o: InstanceOptions): string {
   const h = o.backend_options.host;
-  if (typeof h !== 'string' || h === '' || h === '0.0.0.0' || h === '::' || h === '[::]') return '127.0.0.1';
+  if (typeof h !== 'string' || h === '' || h === '0.0.0.0' || h === '::' || h === '[::]')
+    return '127.0.0.1';
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 async function boot(slot: number): Promise<TestServer> {
-  const srv = await startTestServer({ dataDir, config: { instances: { port_range: testPortRange(slot) } } });
+  const srv = await startTestServer({
+    dataDir,
+    config: { instances: { port_range: testPortRange(slot) } },
+  });
   servers.push(srv);
   return srv;
 }
@@ -33,8 +36,12 @@ describe('persistence across server restarts', () => {
     await createInstance(first, 'rest', {});
     await action(first, 'keep', 'start');
     await action(first, 'rest', 'start');
-    await expect.poll(async () => (await getInstance(first, 'keep')).health, { timeout: 10_000 }).toBe('ready');
-    await expect.poll(async () => (await getInstance(first, 'rest')).health, { timeout: 10_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(first, 'keep')).health, { timeout: 10_000 })
+      .toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(first, 'rest')).health, { timeout: 10_000 })
+      .toBe('ready');
     await action(first, 'rest', 'stop');
     const oldPid = (await getInstance(first, 'keep')).pid!;
     await first.close();
@@ -46,7 +53,9 @@ describe('persistence across server restarts', () => {
     const logs = await (await second.api('/api/v1/instances/rest/logs')).text();
     expect(logs).toContain('fake-backend: listening on');
     expect((await getInstance(second, 'rest')).status).toBe('stopped');
-    await expect.poll(async () => (await getInstance(second, 'keep')).health, { timeout: 10_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(second, 'keep')).health, { timeout: 10_000 })
+      .toBe('ready');
     const back = await getInstance(second, 'keep');
     expect(back.status).toBe('running');
     expect(back.pid).not.toBe(oldPid);
@@ -54,9 +63,14 @@ describe('persistence across server restarts', () => {
 
   it('keeps a failed instance failed after a restart, with no process behind it', async () => {
     const first = await boot(31);
-    await createInstance(first, 'broken', { auto_restart: false, environment: { FAKE_CRASH_AFTER_MS: '20' } });
+    await createInstance(first, 'broken', {
+      auto_restart: false,
+      environment: { FAKE_CRASH_AFTER_MS: '20' },
+    });
     await action(first, 'broken', 'start');
-    await expect.poll(async () => (await getInstance(first, 'broken')).status, { timeout: 10_000 }).toBe('failed');
+    await expect
+      .poll(async () => (await getInstance(first, 'broken')).status, { timeout: 10_000 })
+      .toBe('failed');
     await first.close();
     servers.splice(0);
     const second = await boot(31);
@@ -92,7 +106,12 @@ describe('the server as its own process', () => {
     );
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'main/cli.ts')], {
       cwd: ROOT,
-      env: { ...process.env, HOME: dataDir, LLAMACTL_CONFIG_PATH: configPath, LLAMACTL_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        HOME: dataDir,
+        LLAMACTL_CONFIG_PATH: configPath,
+        LLAMACTL_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cli = child;
@@ -102,7 +121,10 @@ describe('the server as its own process', () => {
     await expect.poll(() => out, { timeout: 30_000 }).toMatch(/listening on (http:\/\/\S+)/);
     const url = /listening on (http:\/\/\S+)/.exec(out)![1];
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(url + path, { ...init, headers: { Authorization: `Bearer ${TEST_MGMT_KEY}`, 'Content-Type': 'application/json' } });
+      fetch(url + path, {
+        ...init,
+        headers: { Authorization: `Bearer ${TEST_MGMT_KEY}`, 'Content-Type': 'application/json' },
+      });
     return { child, api };
   }
 
@@ -110,15 +132,25 @@ describe('the server as its own process', () => {
     const { api } = await startCli(32);
     const created = await api('/api/v1/instances/orphan', {
       method: 'POST',
-      body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, environment: { FAKE_SPAWN_CHILD: '1' } }),
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+        environment: { FAKE_SPAWN_CHILD: '1' },
+      }),
     });
     expect(created.status).toBe(201);
     const port = (await created.json()).options.backend_options.port as number;
     const started = await (await api('/api/v1/instances/orphan/start', { method: 'POST' })).json();
     const backendPid = started.pid as number;
-    await expect.poll(async () => (await (await api('/api/v1/instances/orphan')).json()).health, { timeout: 15_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await (await api('/api/v1/instances/orphan')).json()).health, {
+        timeout: 15_000,
+      })
+      .toBe('ready');
     const logFile = join(dataDir, 'logs', 'orphan.log');
-    await expect.poll(() => readFileSync(logFile, 'utf8'), { timeout: 5_000 }).toMatch(/grandchild pid (\d+)/);
+    await expect
+      .poll(() => readFileSync(logFile, 'utf8'), { timeout: 5_000 })
+      .toMatch(/grandchild pid (\d+)/);
     const grandchild = Number(/grandchild pid (\d+)/.exec(readFileSync(logFile, 'utf8'))![1]);
 
     cli!.kill('SIGKILL');
@@ -131,7 +163,9 @@ describe('the server as its own process', () => {
     expect(alive(backendPid)).toBe(false);
     expect(alive(grandchild)).toBe(false);
     // it was running, so it comes back: one new backend on the same port
-    await expect.poll(async () => (await getInstance(next, 'orphan')).health, { timeout: 15_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await getInstance(next, 'orphan')).health, { timeout: 15_000 })
+      .toBe('ready');
     const inst = await getInstance(next, 'orphan');
     expect(inst.status).toBe('running');
     expect(inst.options.backend_options.port).toBe(port);
@@ -146,12 +180,20 @@ describe('the server as its own process', () => {
     for (const n of ['g1', 'g2']) {
       const res = await api(`/api/v1/instances/${n}`, {
         method: 'POST',
-        body: JSON.stringify({ backend_type: 'llama_cpp', command_override: FAKE_BACKEND, environment: { FAKE_IGNORE_SIGTERM: n === 'g2' ? '1' : '0' } }),
+        body: JSON.stringify({
+          backend_type: 'llama_cpp',
+          command_override: FAKE_BACKEND,
+          environment: { FAKE_IGNORE_SIGTERM: n === 'g2' ? '1' : '0' },
+        }),
       });
       expect(res.status).toBe(201);
       pids.push((await (await api(`/api/v1/instances/${n}/start`, { method: 'POST' })).json()).pid);
       // ready means the backend has installed its signal handlers (g2 ignores SIGTERM)
-      await expect.poll(async () => (await (await api(`/api/v1/instances/${n}`)).json()).health, { timeout: 15_000 }).toBe('ready');
+      await expect
+        .poll(async () => (await (await api(`/api/v1/instances/${n}`)).json()).health, {
+          timeout: 15_000,
+        })
+        .toBe('ready');
     }
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
@@ -159,7 +201,9 @@ describe('the server as its own process', () => {
     for (const pid of pids) expect(alive(pid)).toBe(false);
     const next = await boot(33);
     for (const n of ['g1', 'g2']) {
-      await expect.poll(async () => (await getInstance(next, n)).status, { timeout: 15_000 }).toBe('running');
+      await expect
+        .poll(async () => (await getInstance(next, n)).status, { timeout: 15_000 })
+        .toBe('running');
     }
   }, 90_000);
 });

@@ -9,11 +9,14 @@ afterEach(async () => {
 });
 
 async function server(slot: number, instances: Record<string, unknown>): Promise<TestServer> {
-  s = await startTestServer({ config: { instances: { port_range: testPortRange(slot), ...instances } } });
+  s = await startTestServer({
+    config: { instances: { port_range: testPortRange(slot), ...instances } },
+  });
   return s;
 }
 
-const statusOf = async (srv: TestServer, name: string): Promise<InstanceStatus> => (await getInstance(srv, name)).status;
+const statusOf = async (srv: TestServer, name: string): Promise<InstanceStatus> =>
+  (await getInstance(srv, name)).status;
 
 describe('running-instance limits', () => {
   it('evicts the least recently used instance when max_running_instances is reached', async () => {
@@ -113,7 +116,13 @@ describe('on-demand start', () => {
     await createInstance(srv, 'slow', { environment: { FAKE_HEALTH_503_MS: '400' } });
     let starts = 0;
     srv.services.events.subscribe((e) => {
-      if (e.type === 'instance' && e.name === 'slow' && e.change === 'status' && e.instance?.status === 'running') starts++;
+      if (
+        e.type === 'instance' &&
+        e.name === 'slow' &&
+        e.change === 'status' &&
+        e.instance?.status === 'running'
+      )
+        starts++;
     });
     await Promise.all([1, 2, 3, 4].map(() => srv.services.instances.ensureReady('slow')));
     expect(starts).toBe(1);
@@ -122,7 +131,10 @@ describe('on-demand start', () => {
 
   it('fails with the log tail when the backend crashes while starting', async () => {
     const srv = await server(17, {});
-    await createInstance(srv, 'dies', { auto_restart: false, environment: { FAKE_HEALTH_503_MS: '5000', FAKE_CRASH_AFTER_MS: '50' } });
+    await createInstance(srv, 'dies', {
+      auto_restart: false,
+      environment: { FAKE_HEALTH_503_MS: '5000', FAKE_CRASH_AFTER_MS: '50' },
+    });
     const err = await srv.services.instances.ensureReady('dies').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'instance_start_failed' });
     expect((err as Error).message).toContain('fake-backend: crashing with exit code 1');
@@ -131,7 +143,9 @@ describe('on-demand start', () => {
   it('refuses when on_demand_start is off', async () => {
     const srv = await server(18, {});
     await createInstance(srv, 'manual', { on_demand_start: false });
-    await expect(srv.services.instances.ensureReady('manual')).rejects.toMatchObject({ code: 'instance_not_running' });
+    await expect(srv.services.instances.ensureReady('manual')).rejects.toMatchObject({
+      code: 'instance_not_running',
+    });
   });
 });
 

@@ -58,6 +58,8 @@ describe('PortAllocator', () => {
     const ports = new PortAllocator([lo, lo + 1], async () => true);
     await ports.allocate('a');
     await ports.allocate('b');
-    await expect(ports.allocate('c')).rejects.toThrow(`no available ports in range [${lo}-${lo + 1}]`);
+    await expect(ports.allocate('c')).rejects.toThrow(
+      `no available ports in range [${lo}-${lo + 1}]`,
+    );
   });
 });

@@ -22,7 +22,10 @@ export class PortAllocator {
   reserve(name: string, port: number): void {
     const owner = this.owners.get(port);
     if (owner !== undefined && owner !== name) {
-      throw new AppError('port_unavailable', `port ${port} is already allocated to instance ${owner}`);
+      throw new AppError(
+        'port_unavailable',
+        `port ${port} is already allocated to instance ${owner}`,
+      );
     }
     this.owners.set(port, name);
   }
@@ -39,11 +42,17 @@ export class PortAllocator {
   async allocate(name: string, requested?: number): Promise<number> {
     if (requested !== undefined && requested !== 0) {
       if (!Number.isInteger(requested) || requested < 1 || requested > 65535) {
-        throw new AppError('validation_error', `backend_options.port: must be an integer in 1..65535 (got ${requested})`);
+        throw new AppError(
+          'validation_error',
+          `backend_options.port: must be an integer in 1..65535 (got ${requested})`,
+        );
       }
       const owner = this.owners.get(requested);
       if (owner !== undefined && owner !== name) {
-        throw new AppError('port_unavailable', `port ${requested} is already allocated to instance ${owner}`);
+        throw new AppError(
+          'port_unavailable',
+          `port ${requested} is already allocated to instance ${owner}`,
+        );
       }
       if (owner === name) return requested;
       this.owners.set(requested, name);

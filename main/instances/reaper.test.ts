@@ -3,25 +3,41 @@ import { commandMatches, groupMembers, readCmdline } from './reaper';
 
 describe('commandMatches', () => {
   it('matches the recorded argv exactly', () => {
-    expect(commandMatches(['/usr/bin/llama-server', '--port', '8001'], ['/usr/bin/llama-server', '--port', '8001'])).toBe(true);
+    expect(
+      commandMatches(
+        ['/usr/bin/llama-server', '--port', '8001'],
+        ['/usr/bin/llama-server', '--port', '8001'],
+      ),
+    ).toBe(true);
   });
 
   it('matches a script run through its interpreter', () => {
-    expect(commandMatches(['/x/fake.mjs', '--port', '8001'], ['node', '/x/fake.mjs', '--port', '8001'])).toBe(true);
+    expect(
+      commandMatches(['/x/fake.mjs', '--port', '8001'], ['node', '/x/fake.mjs', '--port', '8001']),
+    ).toBe(true);
   });
 
   it('matches a command found through PATH by its base name', () => {
-    expect(commandMatches(['llama-server', '--port', '8001'], ['/usr/local/bin/llama-server', '--port', '8001'])).toBe(true);
+    expect(
+      commandMatches(
+        ['llama-server', '--port', '8001'],
+        ['/usr/local/bin/llama-server', '--port', '8001'],
+      ),
+    ).toBe(true);
   });
 
   it('does not match another program that reused the pid', () => {
     expect(commandMatches(['llama-server', '--port', '8001'], ['bash'])).toBe(false);
-    expect(commandMatches(['llama-server', '--port', '8001'], ['vim', '--port', '8001'])).toBe(false);
+    expect(commandMatches(['llama-server', '--port', '8001'], ['vim', '--port', '8001'])).toBe(
+      false,
+    );
   });
 
   it('does not match the same program with other arguments', () => {
     if (process.platform !== 'linux') return;
-    expect(commandMatches(['llama-server', '--port', '8001'], ['llama-server', '--port', '8002'])).toBe(false);
+    expect(
+      commandMatches(['llama-server', '--port', '8001'], ['llama-server', '--port', '8002']),
+    ).toBe(false);
   });
 });
 

@@ -25,7 +25,10 @@ export function readCmdline(pid: number): string[] | null {
     }
   }
   try {
-    const out = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 }).trim();
+    const out = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {
+      encoding: 'utf8',
+      timeout: 2000,
+    }).trim();
     return out ? out.split(/\s+/) : null;
   } catch {
     return null;
@@ -89,7 +92,10 @@ export async function reapOrphans(rows: ProcessRow[], graceMs: number): Promise<
   for (const row of rows) {
     const cmd = readCmdline(row.pid);
     if (cmd && commandMatches(row.command, cmd)) {
-      targets.push({ row, pids: [row.pid, ...groupMembers(row.pgid).filter((p) => p !== row.pid)] });
+      targets.push({
+        row,
+        pids: [row.pid, ...groupMembers(row.pgid).filter((p) => p !== row.pid)],
+      });
       continue;
     }
     const members = cmd ? [] : groupMembers(row.pgid);

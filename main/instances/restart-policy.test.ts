@@ -1,7 +1,14 @@
 import { decideRestart, type RestartPolicyInput } from './restart-policy';
 
 const base: RestartPolicyInput = {
-  autoRestart: true, maxRestarts: 3, restartDelay: 5, restarts: 0, uptimeMs: 100, exitCode: 1, signal: null, stableRunMs: 60_000,
+  autoRestart: true,
+  maxRestarts: 3,
+  restartDelay: 5,
+  restarts: 0,
+  uptimeMs: 100,
+  exitCode: 1,
+  signal: null,
+  stableRunMs: 60_000,
 };
 
 describe('decideRestart', () => {
@@ -33,11 +40,18 @@ describe('decideRestart', () => {
   });
 
   it('fails at once when auto_restart is off', () => {
-    expect(decideRestart({ ...base, autoRestart: false })).toMatchObject({ action: 'fail', reason: 'auto_restart is off' });
+    expect(decideRestart({ ...base, autoRestart: false })).toMatchObject({
+      action: 'fail',
+      reason: 'auto_restart is off',
+    });
   });
 
   it('resets the counter after a stable run', () => {
-    expect(decideRestart({ ...base, restarts: 3, uptimeMs: 60_000 })).toEqual({ action: 'restart', restarts: 1, delayMs: 5000 });
+    expect(decideRestart({ ...base, restarts: 3, uptimeMs: 60_000 })).toEqual({
+      action: 'restart',
+      restarts: 1,
+      delayMs: 5000,
+    });
     expect(decideRestart({ ...base, restarts: 3, uptimeMs: 59_999 }).action).toBe('fail');
   });
 

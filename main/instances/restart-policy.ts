@@ -31,7 +31,11 @@ export function decideRestart(i: RestartPolicyInput): RestartDecision {
   }
   if (!i.autoRestart) return { action: 'fail', restarts, reason: 'auto_restart is off' };
   if (restarts >= i.maxRestarts) {
-    return { action: 'fail', restarts, reason: `gave up after ${restarts} automatic restart${restarts === 1 ? '' : 's'} (max_restarts ${i.maxRestarts})` };
+    return {
+      action: 'fail',
+      restarts,
+      reason: `gave up after ${restarts} automatic restart${restarts === 1 ? '' : 's'} (max_restarts ${i.maxRestarts})`,
+    };
   }
   return { action: 'restart', restarts: restarts + 1, delayMs: Math.max(0, i.restartDelay) * 1000 };
 }

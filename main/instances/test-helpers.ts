@@ -3,7 +3,9 @@ import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../testing/test-server';
 
 /** Absolute path of the executable fake backend (usable as `command_override`). */
-export const FAKE_BACKEND = fileURLToPath(new URL('../../e2e/fixtures/fake-backend.mjs', import.meta.url));
+export const FAKE_BACKEND = fileURLToPath(
+  new URL('../../e2e/fixtures/fake-backend.mjs', import.meta.url),
+);
 
 /**
  * A port range per test file and process, so parallel test files (and other people's test runs
@@ -14,7 +16,11 @@ export function testPortRange(slot: number): [number, number] {
   return [base, base + 99];
 }
 
-export async function createInstance(s: TestServer, name: string, body: Record<string, unknown>): Promise<Instance> {
+export async function createInstance(
+  s: TestServer,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<Instance> {
   const res = await s.api(`/api/v1/instances/${name}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -24,7 +30,11 @@ export async function createInstance(s: TestServer, name: string, body: Record<s
   return (await res.json()) as Instance;
 }
 
-export async function action(s: TestServer, name: string, verb: 'start' | 'stop' | 'restart'): Promise<Response> {
+export async function action(
+  s: TestServer,
+  name: string,
+  verb: 'start' | 'stop' | 'restart',
+): Promise<Response> {
   return s.api(`/api/v1/instances/${name}/${verb}`, { method: 'POST' });
 }
 

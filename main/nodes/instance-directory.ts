@@ -45,7 +45,8 @@ export class InstanceDirectory {
   async create(name: string, body: unknown): Promise<Instance> {
     const node = this.nodes.placement(body);
     if (node !== undefined) return this.nodes.create(name, node, body as Record<string, unknown>);
-    if (this.nodes.has(name)) throw new AppError('instance_exists', `instance with name ${name} already exists`);
+    if (this.nodes.has(name))
+      throw new AppError('instance_exists', `instance with name ${name} already exists`);
     return this.manager.create(name, body);
   }
 
@@ -74,7 +75,13 @@ export class InstanceDirectory {
   }
 
   /** True when the log stream was handed to the node (remote instance). */
-  streamRemoteLogs(req: IncomingMessage, res: ServerResponse, name: string, query: string, onError: (err: AppError) => void): boolean {
+  streamRemoteLogs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    query: string,
+    onError: (err: AppError) => void,
+  ): boolean {
     if (!this.isRemote(name)) return false;
     this.nodes.streamLogs(req, res, name, query, onError);
     return true;

@@ -31,15 +31,24 @@ export interface CallOptions {
 }
 
 /** Splits a node address into its origin and base path ("" or "/prefix", no trailing slash). */
-export function parseNodeAddress(name: string, address: string): { origin: string; basePath: string } {
+export function parseNodeAddress(
+  name: string,
+  address: string,
+): { origin: string; basePath: string } {
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw new AppError('invalid_node_address', `node ${name}: address ${JSON.stringify(address)} is not a URL such as http://10.0.0.2:8080`);
+    throw new AppError(
+      'invalid_node_address',
+      `node ${name}: address ${JSON.stringify(address)} is not a URL such as http://10.0.0.2:8080`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AppError('invalid_node_address', `node ${name}: address must start with http:// or https:// (got ${JSON.stringify(address)})`);
+    throw new AppError(
+      'invalid_node_address',
+      `node ${name}: address must start with http:// or https:// (got ${JSON.stringify(address)})`,
+    );
   }
   return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
 }
@@ -95,7 +104,11 @@ export class NodeClient {
       });
       const buf = Buffer.from(await res.body.arrayBuffer());
       const ct = res.headers['content-type'];
-      return { status: res.statusCode, contentType: Array.isArray(ct) ? ct[0] : (ct ?? ''), body: buf };
+      return {
+        status: res.statusCode,
+        contentType: Array.isArray(ct) ? ct[0] : (ct ?? ''),
+        body: buf,
+      };
     } catch (err) {
       throw this.unreachable(err, timeoutMs);
     }
@@ -109,7 +122,10 @@ export class NodeClient {
     try {
       return JSON.parse(reply.body.toString('utf8')) as T;
     } catch {
-      throw new AppError('node_error', `node ${this.name} answered ${method} ${path} with something other than JSON`);
+      throw new AppError(
+        'node_error',
+        `node ${this.name} answered ${method} ${path} with something other than JSON`,
+      );
     }
   }
 
@@ -142,22 +158,39 @@ export class NodeClient {
     }
     // Never a 401/403 here for the node's refusal: the client's own key and host were fine.
     if (reply.status === 401) {
-      return new AppError('node_error', `node ${this.name} refused our key (401): check nodes.${this.name}.api_key, it must be a management key of that node`);
+      return new AppError(
+        'node_error',
+        `node ${this.name} refused our key (401): check nodes.${this.name}.api_key, it must be a management key of that node`,
+      );
     }
     if (reply.status === 403) {
-      return new AppError('node_error', `node ${this.name} refused the request (403 ${code ?? ''}): ${details}`);
+      return new AppError(
+        'node_error',
+        `node ${this.name} refused the request (403 ${code ?? ''}): ${details}`,
+      );
     }
     if (code && code in ERROR_STATUS && ERROR_STATUS[code as ErrorCode] === reply.status) {
       return new AppError(code as ErrorCode, `node ${this.name}: ${details || code}`);
     }
-    return new AppError('node_error', `node ${this.name} answered ${reply.status}: ${details || '(empty body)'}`);
+    return new AppError(
+      'node_error',
+      `node ${this.name} answered ${reply.status}: ${details || '(empty body)'}`,
+    );
   }
 
   unreachable(err: unknown, timeoutMs: number): AppError {
     const e = err as Error & { code?: string; cause?: { code?: string } };
-    const timedOut = e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'UND_ERR_CONNECT_TIMEOUT';
-    const why = timedOut ? `no answer within ${timeoutMs} ms` : (e?.code ?? e?.cause?.code ?? e?.message ?? String(err));
-    return new AppError('node_unreachable', `node ${this.name} (${this.endpoint.address}) is unreachable: ${why}`);
+    const timedOut =
+      e?.name === 'TimeoutError' ||
+      e?.name === 'AbortError' ||
+      e?.code === 'UND_ERR_CONNECT_TIMEOUT';
+    const why = timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : (e?.code ?? e?.cause?.code ?? e?.message ?? String(err));
+    return new AppError(
+      'node_unreachable',
+      `node ${this.name} (${this.endpoint.address}) is unreachable: ${why}`,
+    );
   }
 
   close(): Promise<void> {

@@ -79,12 +79,25 @@ export class NodeService {
       if (name === deps.config.local_node) continue;
       const timeoutMs = entry.timeout ?? DEFAULT_NODE_TIMEOUT_MS;
       const state: NodeState = {
-        name, address: entry.address, client: null, timeoutMs, pollMs: entry.poll_interval ?? DEFAULT_POLL_INTERVAL_MS,
-        status: null, statusPromise: null, refreshPromise: null, refreshedAt: 0,
+        name,
+        address: entry.address,
+        client: null,
+        timeoutMs,
+        pollMs: entry.poll_interval ?? DEFAULT_POLL_INTERVAL_MS,
+        status: null,
+        statusPromise: null,
+        refreshPromise: null,
+        refreshedAt: 0,
       };
       try {
-        if (!entry.address) throw new AppError('invalid_node_address', `node ${name} has no address`);
-        state.client = new NodeClient({ name, address: entry.address, apiKey: entry.api_key || undefined, timeoutMs });
+        if (!entry.address)
+          throw new AppError('invalid_node_address', `node ${name} has no address`);
+        state.client = new NodeClient({
+          name,
+          address: entry.address,
+          apiKey: entry.api_key || undefined,
+          timeoutMs,
+        });
       } catch (err) {
         state.configError = err instanceof AppError ? err.details : String(err);
         this.log.warn('node cannot be used', { node: name, error: state.configError });
@@ -102,11 +115,24 @@ export class NodeService {
     for (const row of this.store.loadAll((o) => this.remoteNodeOf(o) !== undefined)) {
       const node = this.remoteNodeOf(row.options)!;
       const rec: RemoteRec = {
-        id: row.id, name: row.name, node, unreachable: true,
-        instance: { id: row.id, name: row.name, status: row.status, created: row.created, options: row.options, health: 'stopped', node },
+        id: row.id,
+        name: row.name,
+        node,
+        unreachable: true,
+        instance: {
+          id: row.id,
+          name: row.name,
+          status: row.status,
+          created: row.created,
+          options: row.options,
+          health: 'stopped',
+          node,
+        },
       };
       // A node removed from the config must not make its instances vanish (llamactl skips them).
-      rec.nodeError = this.nodes.get(node) ? 'not refreshed yet' : `node ${node} is not configured any more`;
+      rec.nodeError = this.nodes.get(node)
+        ? 'not refreshed yet'
+        : `node ${node} is not configured any more`;
       this.recs.set(row.name, rec);
     }
     const periods = [...this.nodes.values()].map((n) => n.pollMs);
@@ -132,9 +158,11 @@ export class NodeService {
   async info(name: string): Promise<NodeInfo> {
     const entry = this.deps.config.nodes[name];
     if (!entry) throw new AppError('not_found', 'Node not found');
-    if (name === this.localNode) return { address: entry.address, local: true, reachable: true, version: VERSION.version };
+    if (name === this.localNode)
+      return { address: entry.address, local: true, reachable: true, version: VERSION.version };
     const state = this.nodes.get(name)!;
-    if (state.configError) return { address: entry.address, local: false, reachable: false, error: state.configError };
+    if (state.configError)
+      return { address: entry.address, local: false, reachable: false, error: state.configError };
     if (!state.status || Date.now() - (state.status.checked_at ?? 0) > STATUS_CACHE_MS) {
       // Known down: answer at once from the last check while a new one runs in the background.
       const check = this.checkNode(state);
@@ -146,7 +174,9 @@ export class NodeService {
   private checkNode(state: NodeState): Promise<void> {
     state.statusPromise ??= (async () => {
       try {
-        const text = await state.client!.text('GET', '/api/v1/version', { timeoutMs: state.timeoutMs });
+        const text = await state.client!.text('GET', '/api/v1/version', {
+          timeoutMs: state.timeoutMs,
+        });
         const version = /^Version:\s*(.*)$/m.exec(text)?.[1]?.trim();
         this.setReachable(state, true, undefined, version);
       } catch (err) {
@@ -158,16 +188,27 @@ export class NodeService {
     return state.statusPromise;
   }
 
-  private setReachable(state: NodeState, reachable: boolean, error?: string, version?: string): void {
+  private setReachable(
+    state: NodeState,
+    reachable: boolean,
+    error?: string,
+    version?: string,
+  ): void {
     const was = state.status?.reachable;
     state.status = {
       reachable,
-      ...((version ?? state.status?.version) !== undefined && { version: version ?? state.status?.version }),
+      ...((version ?? state.status?.version) !== undefined && {
+        version: version ?? state.status?.version,
+      }),
       ...(error !== undefined && { error }),
       checked_at: Date.now(),
     };
     if (was !== reachable) {
-      if (was !== undefined) this.log.info(reachable ? 'node is reachable again' : 'node is unreachable', { node: state.name, error });
+      if (was !== undefined)
+        this.log.info(reachable ? 'node is reachable again' : 'node is unreachable', {
+          node: state.name,
+          error,
+        });
       const event: Omit<NodeEvent, 'seq' | 'time'> = { type: 'node', name: state.name, reachable };
       this.deps.events.publish(event);
     }
@@ -175,8 +216,16 @@ export class NodeService {
 
   private client(node: string): NodeClient {
     const state = this.nodes.get(node);
-    if (!state) throw new AppError('node_not_found', `node ${node} is not configured (nodes in the config: ${this.names().join(', ')})`);
-    if (!state.client) throw new AppError('invalid_node_address', state.configError ?? `node ${node} has no usable address`);
+    if (!state)
+      throw new AppError(
+        'node_not_found',
+        `node ${node} is not configured (nodes in the config: ${this.names().join(', ')})`,
+      );
+    if (!state.client)
+      throw new AppError(
+        'invalid_node_address',
+        state.configError ?? `node ${node} has no usable address`,
+      );
     return state.client;
   }
 
@@ -185,7 +234,8 @@ export class NodeService {
   /** The remote node an options object places an instance on, or undefined for a local one. */
   remoteNodeOf(options: { nodes?: unknown }): string | undefined {
     const nodes = options.nodes;
-    if (!Array.isArray(nodes) || nodes.length === 0 || nodes.includes(this.localNode)) return undefined;
+    if (!Array.isArray(nodes) || nodes.length === 0 || nodes.includes(this.localNode))
+      return undefined;
     return typeof nodes[0] === 'string' ? nodes[0] : undefined;
   }
 
@@ -209,7 +259,10 @@ export class NodeService {
     }
     if (unique.length === 0 || unique[0] === this.localNode) return undefined;
     if (!this.deps.config.nodes[unique[0]]) {
-      throw new AppError('validation_error', `nodes: unknown node ${JSON.stringify(unique[0])} (configured: ${this.names().join(', ')})`);
+      throw new AppError(
+        'validation_error',
+        `nodes: unknown node ${JSON.stringify(unique[0])} (configured: ${this.names().join(', ')})`,
+      );
     }
     return unique[0];
   }
@@ -221,7 +274,11 @@ export class NodeService {
   }
 
   isRemote(instance: Instance): boolean {
-    return this.recs.has(instance.name) && instance.node !== undefined && instance.node !== this.localNode;
+    return (
+      this.recs.has(instance.name) &&
+      instance.node !== undefined &&
+      instance.node !== this.localNode
+    );
   }
 
   find(name: string): Instance | undefined {
@@ -256,7 +313,13 @@ export class NodeService {
   }
 
   private view(rec: RemoteRec): Instance {
-    const out: Instance = { ...rec.instance, id: rec.id, name: rec.name, node: rec.node, options: { ...rec.instance.options, nodes: [rec.node] } };
+    const out: Instance = {
+      ...rec.instance,
+      id: rec.id,
+      name: rec.name,
+      node: rec.node,
+      options: { ...rec.instance.options, nodes: [rec.node] },
+    };
     if (rec.unreachable) out.unreachable = true;
     else delete out.unreachable;
     if (rec.nodeError) out.node_error = rec.nodeError;
@@ -270,7 +333,9 @@ export class NodeService {
     if (this.closed || this.recs.size === 0) return;
     const wanted = new Set([...this.recs.values()].map((r) => r.node));
     await Promise.all(
-      [...this.nodes.values()].filter((s) => wanted.has(s.name) && s.client).map((s) => this.refreshNode(s, s.pollMs - 50)),
+      [...this.nodes.values()]
+        .filter((s) => wanted.has(s.name) && s.client)
+        .map((s) => this.refreshNode(s, s.pollMs - 50)),
     );
   }
 
@@ -296,14 +361,21 @@ export class NodeService {
     if (Date.now() - state.refreshedAt < maxAgeMs) return Promise.resolve();
     state.refreshPromise = (async () => {
       try {
-        const list = await state.client!.json<Instance[]>('GET', '/api/v1/instances', { timeoutMs: state.timeoutMs });
+        const list = await state.client!.json<Instance[]>('GET', '/api/v1/instances', {
+          timeoutMs: state.timeoutMs,
+        });
         this.setReachable(state, true);
         const byName = new Map((Array.isArray(list) ? list : []).map((i) => [i.name, i]));
         for (const rec of this.recs.values()) {
           if (rec.node !== state.name) continue;
           const remote = byName.get(rec.name);
           if (remote) this.apply(rec, remote, false);
-          else this.mark(rec, false, `instance ${rec.name} does not exist on node ${state.name} (delete it here to forget it)`);
+          else
+            this.mark(
+              rec,
+              false,
+              `instance ${rec.name} does not exist on node ${state.name} (delete it here to forget it)`,
+            );
         }
       } catch (err) {
         this.setReachable(state, false, errText(err));
@@ -348,13 +420,25 @@ export class NodeService {
   private persist(rec: RemoteRec): void {
     const options: InstanceOptions = { ...rec.instance.options, nodes: [rec.node] };
     try {
-      this.store.save(rec.name, rec.instance.status, rec.instance.created ?? Math.floor(Date.now() / 1000), options);
+      this.store.save(
+        rec.name,
+        rec.instance.status,
+        rec.instance.created ?? Math.floor(Date.now() / 1000),
+        options,
+      );
     } catch (err) {
-      this.log.error('could not save a remote instance', { instance: rec.name, error: errText(err) });
+      this.log.error('could not save a remote instance', {
+        instance: rec.name,
+        error: errText(err),
+      });
     }
   }
 
-  private publish(instance: Instance | null, change: 'created' | 'updated' | 'status' | 'health' | 'deleted', name = instance?.name ?? ''): void {
+  private publish(
+    instance: Instance | null,
+    change: 'created' | 'updated' | 'status' | 'health' | 'deleted',
+    name = instance?.name ?? '',
+  ): void {
     const event: Omit<InstanceEvent, 'seq' | 'time'> = { type: 'instance', name, change, instance };
     this.deps.events.publish(event);
   }
@@ -381,15 +465,20 @@ export class NodeService {
       try {
         id = this.store.insert(name, placeholder, created);
       } catch (e) {
-        if (String(e).includes('UNIQUE')) throw new AppError('instance_exists', `instance with name ${name} already exists`);
+        if (String(e).includes('UNIQUE'))
+          throw new AppError('instance_exists', `instance with name ${name} already exists`);
         throw e;
       }
       let remote: Instance;
       try {
         // The node gets no `nodes`: it creates a local instance and need not know its own name.
-        remote = await client.json<Instance>('POST', `/api/v1/instances/${encodeURIComponent(name)}`, {
-          body: withoutNodes(body),
-        });
+        remote = await client.json<Instance>(
+          'POST',
+          `/api/v1/instances/${encodeURIComponent(name)}`,
+          {
+            body: withoutNodes(body),
+          },
+        );
       } catch (e) {
         this.store.delete(name);
         throw e;
@@ -407,21 +496,32 @@ export class NodeService {
   async update(name: string, body: unknown): Promise<Instance> {
     const rec = this.rec(name);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new AppError('invalid_request', 'request body must be a JSON object with the instance options');
+      throw new AppError(
+        'invalid_request',
+        'request body must be a JSON object with the instance options',
+      );
     }
-    const remote = await this.client(rec.node).json<Instance>('PUT', `/api/v1/instances/${encodeURIComponent(name)}`, {
-      body: withoutNodes(body as Record<string, unknown>),
-      timeoutMs: SLOW_CALL_MS,
-    });
+    const remote = await this.client(rec.node).json<Instance>(
+      'PUT',
+      `/api/v1/instances/${encodeURIComponent(name)}`,
+      {
+        body: withoutNodes(body as Record<string, unknown>),
+        timeoutMs: SLOW_CALL_MS,
+      },
+    );
     this.apply(rec, remote, false);
     return this.view(rec);
   }
 
   async action(name: string, verb: 'start' | 'stop' | 'restart'): Promise<Instance> {
     const rec = this.rec(name);
-    const remote = await this.client(rec.node).json<Instance>('POST', `/api/v1/instances/${encodeURIComponent(name)}/${verb}`, {
-      timeoutMs: verb === 'start' ? QUICK_CALL_MS : SLOW_CALL_MS,
-    });
+    const remote = await this.client(rec.node).json<Instance>(
+      'POST',
+      `/api/v1/instances/${encodeURIComponent(name)}/${verb}`,
+      {
+        timeoutMs: verb === 'start' ? QUICK_CALL_MS : SLOW_CALL_MS,
+      },
+    );
     this.apply(rec, remote, false);
     return this.view(rec);
   }
@@ -429,7 +529,10 @@ export class NodeService {
   async logs(name: string, lines?: number): Promise<string> {
     const rec = this.rec(name);
     const q = lines === undefined ? '' : `?lines=${lines}`;
-    return this.client(rec.node).text('GET', `/api/v1/instances/${encodeURIComponent(name)}/logs${q}`);
+    return this.client(rec.node).text(
+      'GET',
+      `/api/v1/instances/${encodeURIComponent(name)}/logs${q}`,
+    );
   }
 
   /**
@@ -442,7 +545,11 @@ export class NodeService {
     const state = this.nodes.get(rec.node);
     if (!opts.localOnly && state) {
       try {
-        await this.client(rec.node).json('DELETE', `/api/v1/instances/${encodeURIComponent(name)}`, { timeoutMs: SLOW_CALL_MS });
+        await this.client(rec.node).json(
+          'DELETE',
+          `/api/v1/instances/${encodeURIComponent(name)}`,
+          { timeoutMs: SLOW_CALL_MS },
+        );
       } catch (err) {
         const gone = err instanceof AppError && err.code === 'instance_not_found';
         if (!gone) {
@@ -462,12 +569,26 @@ export class NodeService {
   }
 
   /** Streams the node's live log of a remote instance (the log viewer's SSE). */
-  streamLogs(req: IncomingMessage, res: ServerResponse, name: string, query: string, onError: (err: AppError) => void): void {
+  streamLogs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    query: string,
+    onError: (err: AppError) => void,
+  ): void {
     const rec = this.rec(name);
-    forwardToNode(this.client(rec.node), req, res, {
-      path: `/api/v1/instances/${encodeURIComponent(name)}/logs/stream${query}`,
-      onError, via: this.localNode, what: `logs of instance ${name}`,
-    }, this.log);
+    forwardToNode(
+      this.client(rec.node),
+      req,
+      res,
+      {
+        path: `/api/v1/instances/${encodeURIComponent(name)}/logs/stream${query}`,
+        onError,
+        via: this.localNode,
+        what: `logs of instance ${name}`,
+      },
+      this.log,
+    );
   }
 
   // ---- routing -------------------------------------------------------------------------------
@@ -477,11 +598,28 @@ export class NodeService {
    * (no prefix stripping; the node resolves the instance, starts it on demand and checks its
    * state), with the node's key.
    */
-  forward(req: IncomingMessage, res: ServerResponse, instance: Instance, f: { body?: Buffer; onError: (err: AppError) => void }): void {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    instance: Instance,
+    f: { body?: Buffer; onError: (err: AppError) => void },
+  ): void {
     const rec = this.rec(instance.name);
     const client = this.client(rec.node);
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    forwardToNode(client, req, res, { path: url, body: f.body, onError: f.onError, via: this.localNode, what: `instance ${rec.name} on node ${rec.node}` }, this.log);
+    forwardToNode(
+      client,
+      req,
+      res,
+      {
+        path: url,
+        body: f.body,
+        onError: f.onError,
+        via: this.localNode,
+        what: `instance ${rec.name} on node ${rec.node}`,
+      },
+      this.log,
+    );
   }
 
   /** Model ids of a remote router-mode llama.cpp instance, asked of its node (short timeout). */
@@ -504,7 +642,12 @@ export class NodeService {
    * Forwards a model or job request to a node. The `node` parameter is dropped (the node serves
    * it as its own, whatever it calls itself) and the forwarded-by header stops any fan-out there.
    */
-  async forwardModels(node: string, method: string, url: string, body: unknown): Promise<{ status: number; contentType: string; body: Buffer }> {
+  async forwardModels(
+    node: string,
+    method: string,
+    url: string,
+    body: unknown,
+  ): Promise<{ status: number; contentType: string; body: Buffer }> {
     const client = this.client(node);
     return client.call(method, dropQueryParams(url, ['node', 'api_key']), {
       body: method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : body,
@@ -515,24 +658,30 @@ export class NodeService {
   /** Cached models of every remote node (in parallel, short timeouts), each tagged with its node. */
   async remoteModels(): Promise<CachedModel[]> {
     const lists = await Promise.all(
-      [...this.nodes.values()].filter((s) => s.client).map(async (s) => {
-        if (s.status?.reachable === false) {
-          // Known down: left out at once; the check in the background notices when it is back.
-          void this.checkNode(s);
-          return [];
-        }
-        try {
-          const list = await s.client!.json<CachedModel[] | null>('GET', '/api/v1/models', {
-            timeoutMs: s.timeoutMs,
-            headers: { [FORWARDED_HEADER]: this.localNode },
-          });
-          return (list ?? []).map((m) => ({ ...m, node: s.name }));
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'node_unreachable') this.setReachable(s, false, err.details);
-          this.log.warn('could not list the models of a node', { node: s.name, error: errText(err) });
-          return [];
-        }
-      }),
+      [...this.nodes.values()]
+        .filter((s) => s.client)
+        .map(async (s) => {
+          if (s.status?.reachable === false) {
+            // Known down: left out at once; the check in the background notices when it is back.
+            void this.checkNode(s);
+            return [];
+          }
+          try {
+            const list = await s.client!.json<CachedModel[] | null>('GET', '/api/v1/models', {
+              timeoutMs: s.timeoutMs,
+              headers: { [FORWARDED_HEADER]: this.localNode },
+            });
+            return (list ?? []).map((m) => ({ ...m, node: s.name }));
+          } catch (err) {
+            if (err instanceof AppError && err.code === 'node_unreachable')
+              this.setReachable(s, false, err.details);
+            this.log.warn('could not list the models of a node', {
+              node: s.name,
+              error: errText(err),
+            });
+            return [];
+          }
+        }),
     );
     return lists.flat();
   }
@@ -555,7 +704,8 @@ function changeKind(a: Instance, b: Instance): 'status' | 'health' | 'updated' |
   if (a.status !== b.status || a.unreachable !== b.unreachable) return 'status';
   if (a.health !== b.health) return 'health';
   if (JSON.stringify(a.options) !== JSON.stringify(b.options)) return 'updated';
-  if (a.node_error !== b.node_error || a.restarts !== b.restarts || a.pid !== b.pid) return 'status';
+  if (a.node_error !== b.node_error || a.restarts !== b.restarts || a.pid !== b.pid)
+    return 'status';
   return null;
 }
 

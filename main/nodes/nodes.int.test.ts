@@ -15,7 +15,11 @@ const WORKER_KEY = 'llamactl-worker-node-key-11111111111111111111111111111111111
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 function post(s: TestServer, path: string, body?: unknown): Promise<Response> {
-  return s.api(path, { method: 'POST', headers: JSON_HEADERS, body: body === undefined ? undefined : JSON.stringify(body) });
+  return s.api(path, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function json<T>(res: Response, status = 200): Promise<T> {
@@ -39,13 +43,26 @@ function startMain(slot: number, workerUrl: string, cacheDir: string): Promise<T
     config: {
       instances: { port_range: testPortRange(slot) },
       backends: { 'llama-cpp': { cache_dir: cacheDir } },
-      nodes: { worker: { address: workerUrl, api_key: WORKER_KEY, timeout: '500ms', poll_interval: '200ms' } },
+      nodes: {
+        worker: {
+          address: workerUrl,
+          api_key: WORKER_KEY,
+          timeout: '500ms',
+          poll_interval: '200ms',
+        },
+      },
     },
   });
 }
 
 function remoteBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { backend_type: 'llama_cpp', command_override: FAKE_BACKEND, backend_options: { model: '/models/remote.gguf' }, nodes: ['worker'], ...extra };
+  return {
+    backend_type: 'llama_cpp',
+    command_override: FAKE_BACKEND,
+    backend_options: { model: '/models/remote.gguf' },
+    nodes: ['worker'],
+    ...extra,
+  };
 }
 
 async function waitHealth(s: TestServer, name: string, health: string): Promise<Instance> {
@@ -71,7 +88,8 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
   beforeAll(async () => {
     await hub.start();
     process.env.HF_ENDPOINT = hub.url;
-    for (const v of ['LLAMA_CACHE', 'LLAMACTL_LLAMACPP_CACHE_DIR', 'HF_TOKEN']) delete process.env[v];
+    for (const v of ['LLAMA_CACHE', 'LLAMACTL_LLAMACPP_CACHE_DIR', 'HF_TOKEN'])
+      delete process.env[v];
     workerCache = mkdtempSync(join(tmpdir(), 'llamactl-worker-cache-'));
     mainCache = mkdtempSync(join(tmpdir(), 'llamactl-main-cache-'));
     worker = await startWorker(41, workerCache);
@@ -103,7 +121,10 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
   });
 
   it('creates, starts, uses, reads logs of, stops and deletes an instance on the worker', async () => {
-    const created = await json<Instance>(await post(main, '/api/v1/instances/remote-a', remoteBody()), 201);
+    const created = await json<Instance>(
+      await post(main, '/api/v1/instances/remote-a', remoteBody()),
+      201,
+    );
     expect(created).toMatchObject({ name: 'remote-a', node: 'worker', status: 'stopped' });
     expect(created.options.nodes).toEqual(['worker']);
     // It lives on the worker, as a local instance there.
@@ -117,7 +138,10 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     await waitHealth(main, 'remote-a', 'ready');
 
     const list = await json<Instance[]>(await main.api('/api/v1/instances'));
-    expect(list.find((i) => i.name === 'remote-a')).toMatchObject({ node: 'worker', status: 'running' });
+    expect(list.find((i) => i.name === 'remote-a')).toMatchObject({
+      node: 'worker',
+      status: 'running',
+    });
 
     // /v1 routing by model name, answered by the backend on the worker.
     const chat = await fetch(`${main.url}/v1/chat/completions`, {
@@ -132,7 +156,11 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     const stream = await fetch(`${main.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { ...JSON_HEADERS, Authorization: `Bearer ${main.mgmtKey}` },
-      body: JSON.stringify({ model: 'remote-a', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: 'remote-a',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const text = await stream.text();
@@ -140,8 +168,10 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     expect(text.trim().endsWith('data: [DONE]')).toBe(true);
 
     // /llama-cpp/{name}/… and the instance proxy reach the backend on the worker.
-    const props = await fetch(`${main.url}/llama-cpp/remote-a/props`, { headers: { Authorization: `Bearer ${main.mgmtKey}` } });
-    expect(((await json<{ build_info: string }>(props)).build_info)).toBe('fake-backend');
+    const props = await fetch(`${main.url}/llama-cpp/remote-a/props`, {
+      headers: { Authorization: `Bearer ${main.mgmtKey}` },
+    });
+    expect((await json<{ build_info: string }>(props)).build_info).toBe('fake-backend');
     const health = await main.api('/api/v1/instances/remote-a/proxy/health');
     expect(health.status).toBe(200);
 
@@ -150,7 +180,9 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     expect(await logs.text()).toContain('fake-backend: listening on');
     // The live log stream (the dashboard's log viewer) comes from the node.
     const ac = new AbortController();
-    const live = await main.api('/api/v1/instances/remote-a/logs/stream?lines=20', { signal: ac.signal });
+    const live = await main.api('/api/v1/instances/remote-a/logs/stream?lines=20', {
+      signal: ac.signal,
+    });
     expect(live.headers.get('content-type')).toContain('text/event-stream');
     const reader = live.body!.getReader();
     let seen = '';
@@ -165,7 +197,9 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
 
     const stopped = await json<Instance>(await post(main, '/api/v1/instances/remote-a/stop'));
     expect(stopped.status).toBe('stopped');
-    expect((await json<Instance>(await worker.api('/api/v1/instances/remote-a'))).status).toBe('stopped');
+    expect((await json<Instance>(await worker.api('/api/v1/instances/remote-a'))).status).toBe(
+      'stopped',
+    );
 
     expect((await main.api('/api/v1/instances/remote-a', { method: 'DELETE' })).status).toBe(204);
     expect((await worker.api('/api/v1/instances/remote-a')).status).toBe(404);
@@ -182,27 +216,38 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     const updated = await json<Instance>(res);
     expect(updated.options.idle_timeout).toBe(7);
     expect(updated.options.nodes).toEqual(['worker']);
-    expect((await json<Instance>(await worker.api('/api/v1/instances/remote-u'))).options.idle_timeout).toBe(7);
+    expect(
+      (await json<Instance>(await worker.api('/api/v1/instances/remote-u'))).options.idle_timeout,
+    ).toBe(7);
     expect((await main.api('/api/v1/instances/remote-u', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('lists remote instances and the models of remote router-mode instances in /v1/models', async () => {
     await json<Instance>(
       await post(main, '/api/v1/instances/remote-router', {
-        backend_type: 'llama_cpp', command_override: FAKE_BACKEND, nodes: ['worker'], environment: { FAKE_MODELS: 'alpha,beta' },
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+        nodes: ['worker'],
+        environment: { FAKE_MODELS: 'alpha,beta' },
       }),
       201,
     );
     await json<Instance>(await post(main, '/api/v1/instances/remote-router/start'));
     await waitHealth(main, 'remote-router', 'ready');
     const models = await json<{ data: { id: string; owned_by: string }[] }>(
-      await fetch(`${main.url}/v1/models`, { headers: { Authorization: `Bearer ${main.mgmtKey}` } }),
+      await fetch(`${main.url}/v1/models`, {
+        headers: { Authorization: `Bearer ${main.mgmtKey}` },
+      }),
     );
     const ids = models.data.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['remote-router', 'remote-router/alpha', 'remote-router/beta']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['remote-router', 'remote-router/alpha', 'remote-router/beta']),
+    );
 
     // Router-mode model management on the management API reaches the backend on the worker.
-    const list = await json<{ data: { id: string }[] }>(await main.api('/api/v1/llama-cpp/remote-router/models'));
+    const list = await json<{ data: { id: string }[] }>(
+      await main.api('/api/v1/llama-cpp/remote-router/models'),
+    );
     expect(list.data.map((m) => m.id).sort()).toEqual(['alpha', 'beta']);
     const load = await post(main, '/api/v1/llama-cpp/remote-router/models/alpha/load', {});
     expect(load.status).toBe(200);
@@ -211,34 +256,55 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     const chat = await fetch(`${main.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { ...JSON_HEADERS, Authorization: `Bearer ${main.mgmtKey}` },
-      body: JSON.stringify({ model: 'remote-router/beta', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: 'remote-router/beta',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     expect((await json<{ model: string }>(chat)).model).toBe('beta');
 
     await post(main, '/api/v1/instances/remote-router/stop');
-    expect((await main.api('/api/v1/instances/remote-router', { method: 'DELETE' })).status).toBe(204);
+    expect((await main.api('/api/v1/instances/remote-router', { method: 'DELETE' })).status).toBe(
+      204,
+    );
   });
 
   it('refuses name collisions, several nodes and unknown nodes with clear errors', async () => {
     await json<Instance>(
-      await post(main, '/api/v1/instances/local-one', { backend_type: 'llama_cpp', command_override: FAKE_BACKEND }),
+      await post(main, '/api/v1/instances/local-one', {
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+      }),
       201,
     );
     const dupRemote = await post(main, '/api/v1/instances/local-one', remoteBody());
     expect(dupRemote.status).toBe(409);
     expect((await dupRemote.json()).error).toBe('instance_exists');
 
-    await json<Instance>(await post(worker, '/api/v1/instances/taken-there', { backend_type: 'llama_cpp', command_override: FAKE_BACKEND }), 201);
+    await json<Instance>(
+      await post(worker, '/api/v1/instances/taken-there', {
+        backend_type: 'llama_cpp',
+        command_override: FAKE_BACKEND,
+      }),
+      201,
+    );
     const taken = await post(main, '/api/v1/instances/taken-there', remoteBody());
     expect(taken.status).toBe(409);
     expect((await taken.json()).details).toContain('node worker');
     expect((await main.api('/api/v1/instances/taken-there')).status).toBe(404);
 
     await json<Instance>(await post(main, '/api/v1/instances/remote-b', remoteBody()), 201);
-    const dupLocal = await post(main, '/api/v1/instances/remote-b', { backend_type: 'llama_cpp', command_override: FAKE_BACKEND });
+    const dupLocal = await post(main, '/api/v1/instances/remote-b', {
+      backend_type: 'llama_cpp',
+      command_override: FAKE_BACKEND,
+    });
     expect(dupLocal.status).toBe(409);
 
-    const several = await post(main, '/api/v1/instances/two-nodes', remoteBody({ nodes: ['worker', 'main'] }));
+    const several = await post(
+      main,
+      '/api/v1/instances/two-nodes',
+      remoteBody({ nodes: ['worker', 'main'] }),
+    );
     expect(several.status).toBe(400);
     expect((await several.json()).details).toMatch(/^nodes: an instance lives on exactly one node/);
 
@@ -260,10 +326,25 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
   });
 
   it('checks per-instance inference keys of the main server against remote instances', async () => {
-    const inst = await json<Instance>(await post(main, '/api/v1/instances/remote-k', remoteBody({ on_demand_start: true })), 201);
-    const other = await json<Instance>(await post(main, '/api/v1/instances/remote-k2', remoteBody({ on_demand_start: true })), 201);
+    const inst = await json<Instance>(
+      await post(main, '/api/v1/instances/remote-k', remoteBody({ on_demand_start: true })),
+      201,
+    );
+    const other = await json<Instance>(
+      await post(main, '/api/v1/instances/remote-k2', remoteBody({ on_demand_start: true })),
+      201,
+    );
     const keyFor = async (id: number) =>
-      (await json<{ key: string }>(await post(main, '/api/v1/auth/keys', { name: `k${id}`, permission_mode: 'per_instance', instance_ids: [id] }), 201)).key;
+      (
+        await json<{ key: string }>(
+          await post(main, '/api/v1/auth/keys', {
+            name: `k${id}`,
+            permission_mode: 'per_instance',
+            instance_ids: [id],
+          }),
+          201,
+        )
+      ).key;
     const key = await keyFor(inst.id);
     const chat = (model: string) =>
       fetch(`${main.url}/v1/chat/completions`, {
@@ -274,23 +355,35 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     // Started on demand by the worker itself when the forwarded request arrives.
     expect((await chat('remote-k')).status).toBe(200);
     expect((await chat('remote-k2')).status).toBe(403);
-    const models = await json<{ data: { id: string }[] }>(await fetch(`${main.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } }));
+    const models = await json<{ data: { id: string }[] }>(
+      await fetch(`${main.url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } }),
+    );
     expect(models.data.map((m) => m.id)).toEqual(['remote-k']);
     for (const i of [inst, other]) {
       await post(main, `/api/v1/instances/${i.name}/stop`);
-      expect((await main.api(`/api/v1/instances/${i.name}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await main.api(`/api/v1/instances/${i.name}`, { method: 'DELETE' })).status).toBe(
+        204,
+      );
     }
   });
 
   it('publishes changes made on the worker itself on the main server event stream', async () => {
     await json<Instance>(await post(main, '/api/v1/instances/remote-ev', remoteBody()), 201);
     const seen: InstanceEvent[] = [];
-    const unsubscribe = main.services.events.subscribe((e) => e.type === 'instance' && e.name === 'remote-ev' && seen.push(e));
+    const unsubscribe = main.services.events.subscribe(
+      (e) => e.type === 'instance' && e.name === 'remote-ev' && seen.push(e),
+    );
     try {
       expect((await post(worker, '/api/v1/instances/remote-ev/start')).status).toBe(200);
-      await vi.waitFor(() => expect(seen.some((e) => e.instance?.status === 'running' && e.instance.node === 'worker')).toBe(true), {
-        timeout: 10_000,
-      });
+      await vi.waitFor(
+        () =>
+          expect(
+            seen.some((e) => e.instance?.status === 'running' && e.instance.node === 'worker'),
+          ).toBe(true),
+        {
+          timeout: 10_000,
+        },
+      );
     } finally {
       unsubscribe();
     }
@@ -308,7 +401,9 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     expect((await main.api(`/api/v1/models/jobs/${accepted.job_id}`)).status).toBe(404);
     const job = await vi.waitFor(
       async () => {
-        const j = await json<DownloadJob>(await main.api(`/api/v1/models/jobs/${accepted.job_id}?node=worker`));
+        const j = await json<DownloadJob>(
+          await main.api(`/api/v1/models/jobs/${accepted.job_id}?node=worker`),
+        );
         if (j.status !== 'completed') throw new Error(`job is ${j.status}`);
         return j;
       },
@@ -321,11 +416,18 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
     const localOnly = await json<CachedModel[]>(await main.api('/api/v1/models?node=main'));
     expect(localOnly.map((m) => m.repo)).not.toContain('org/Node-GGUF');
     const all = await json<CachedModel[]>(await main.api('/api/v1/models'));
-    expect(all.find((m) => m.repo === 'org/Node-GGUF')).toMatchObject({ node: 'worker', tag: 'Q4_K_M' });
+    expect(all.find((m) => m.repo === 'org/Node-GGUF')).toMatchObject({
+      node: 'worker',
+      tag: 'Q4_K_M',
+    });
 
-    const del = await main.api('/api/v1/models?node=worker&repo=org/Node-GGUF&tag=Q4_K_M', { method: 'DELETE' });
+    const del = await main.api('/api/v1/models?node=worker&repo=org/Node-GGUF&tag=Q4_K_M', {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(204);
-    expect((await json<CachedModel[]>(await worker.api('/api/v1/models'))).map((m) => m.repo)).not.toContain('org/Node-GGUF');
+    expect(
+      (await json<CachedModel[]>(await worker.api('/api/v1/models'))).map((m) => m.repo),
+    ).not.toContain('org/Node-GGUF');
 
     const unknownNode = await main.api('/api/v1/models?node=nope');
     expect(unknownNode.status).toBe(404);
@@ -341,7 +443,10 @@ describe('remote nodes: a node that goes down', () => {
     cache = mkdtempSync(join(tmpdir(), 'llamactl-down-cache-'));
     worker = await startWorker(43, cache);
     main = await startMain(44, worker.url, cache);
-    await json<Instance>(await post(main, '/api/v1/instances/on-worker', remoteBody({ on_demand_start: true })), 201);
+    await json<Instance>(
+      await post(main, '/api/v1/instances/on-worker', remoteBody({ on_demand_start: true })),
+      201,
+    );
     await worker.close();
   });
 
@@ -375,7 +480,9 @@ describe('remote nodes: a node that goes down', () => {
     expect(body.error.code).toBe('node_unreachable');
     expect(body.error.message).toContain('node worker');
 
-    const models = await fetch(`${main.url}/v1/models`, { headers: { Authorization: `Bearer ${main.mgmtKey}` } });
+    const models = await fetch(`${main.url}/v1/models`, {
+      headers: { Authorization: `Bearer ${main.mgmtKey}` },
+    });
     expect(models.status).toBe(200);
     const listing = await main.api('/api/v1/models');
     expect(listing.status).toBe(200);
@@ -386,8 +493,14 @@ describe('remote nodes: a node that goes down', () => {
     expect(del.status).toBe(502);
     expect((await del.json()).details).toContain('local_only=true');
     expect((await main.api('/api/v1/instances/on-worker')).status).toBe(200);
-    expect((await main.api('/api/v1/instances/on-worker?local_only=true', { method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await main.api('/api/v1/instances/on-worker?local_only=true', { method: 'DELETE' })).status,
+    ).toBe(204);
     expect((await main.api('/api/v1/instances/on-worker')).status).toBe(404);
-    expect(main.services.db.prepare('SELECT COUNT(*) AS n FROM instances WHERE name = ?').get('on-worker')).toEqual({ n: 0 });
+    expect(
+      main.services.db
+        .prepare('SELECT COUNT(*) AS n FROM instances WHERE name = ?')
+        .get('on-worker'),
+    ).toEqual({ n: 0 });
   });
 });

@@ -13,9 +13,21 @@ function service(): NodeService {
   const config = loadConfig({
     env: {},
     files: false,
-    overrides: { data_dir: '/tmp/unused', nodes: { gpu: { address: 'http://10.0.0.2:8080', api_key: 'k' }, cpu: { address: 'http://10.0.0.3:8080' } } },
+    overrides: {
+      data_dir: '/tmp/unused',
+      nodes: {
+        gpu: { address: 'http://10.0.0.2:8080', api_key: 'k' },
+        cpu: { address: 'http://10.0.0.3:8080' },
+      },
+    },
   });
-  return new NodeService({ config, db: openDatabase(':memory:'), events: new EventBus(), log: silentLogger, localExists: () => false });
+  return new NodeService({
+    config,
+    db: openDatabase(':memory:'),
+    events: new EventBus(),
+    log: silentLogger,
+    localExists: () => false,
+  });
 }
 
 describe('placement of a new instance', () => {
@@ -31,12 +43,16 @@ describe('placement of a new instance', () => {
   });
 
   it('refuses more than one node, naming them, instead of picking one at random', () => {
-    expect(() => s.placement({ nodes: ['gpu', 'cpu'] })).toThrow(/^nodes: an instance lives on exactly one node \(got gpu, cpu\)/);
+    expect(() => s.placement({ nodes: ['gpu', 'cpu'] })).toThrow(
+      /^nodes: an instance lives on exactly one node \(got gpu, cpu\)/,
+    );
     expect(() => s.placement({ nodes: ['main', 'gpu'] })).toThrow(AppError);
   });
 
   it('refuses unknown nodes and values that are not lists of names', () => {
-    expect(() => s.placement({ nodes: ['nope'] })).toThrow('nodes: unknown node "nope" (configured: cpu, gpu, main)');
+    expect(() => s.placement({ nodes: ['nope'] })).toThrow(
+      'nodes: unknown node "nope" (configured: cpu, gpu, main)',
+    );
     expect(() => s.placement({ nodes: 'gpu' })).toThrow('nodes: must be an array of node names');
     expect(() => s.placement({ nodes: [1] })).toThrow('nodes: must be an array of node names');
   });
@@ -44,13 +60,21 @@ describe('placement of a new instance', () => {
 
 describe('node addresses', () => {
   it('splits origin and base path', () => {
-    expect(parseNodeAddress('n', 'http://10.0.0.2:8080')).toEqual({ origin: 'http://10.0.0.2:8080', basePath: '' });
-    expect(parseNodeAddress('n', 'https://gpu.lan/llamactl/')).toEqual({ origin: 'https://gpu.lan', basePath: '/llamactl' });
+    expect(parseNodeAddress('n', 'http://10.0.0.2:8080')).toEqual({
+      origin: 'http://10.0.0.2:8080',
+      basePath: '',
+    });
+    expect(parseNodeAddress('n', 'https://gpu.lan/llamactl/')).toEqual({
+      origin: 'https://gpu.lan',
+      basePath: '/llamactl',
+    });
   });
 
   it('refuses addresses that are not http(s) URLs, naming the node', () => {
     expect(() => parseNodeAddress('gpu', '10.0.0.2:8080')).toThrow(/^node gpu: address/);
-    expect(() => parseNodeAddress('gpu', 'ftp://x')).toThrow('node gpu: address must start with http:// or https://');
+    expect(() => parseNodeAddress('gpu', 'ftp://x')).toThrow(
+      'node gpu: address must start with http:// or https://',
+    );
   });
 });
 
@@ -63,7 +87,9 @@ describe("a node's error replies", () => {
   });
 
   it("keep the node's code and status when we know them, with the node named", () => {
-    const e = client.remoteError(reply(404, { error: 'instance_not_found', details: 'instance with name x not found' }));
+    const e = client.remoteError(
+      reply(404, { error: 'instance_not_found', details: 'instance with name x not found' }),
+    );
     expect(e.code).toBe('instance_not_found');
     expect(e.status).toBe(404);
     expect(e.details).toBe('node gpu: instance with name x not found');
@@ -84,7 +110,9 @@ describe("a node's error replies", () => {
     const err = await client.json('GET', '/api/v1/instances').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('node_unreachable');
-    expect((err as AppError).details).toMatch(/^node gpu \(http:\/\/127\.0\.0\.1:9\) is unreachable: /);
+    expect((err as AppError).details).toMatch(
+      /^node gpu \(http:\/\/127\.0\.0\.1:9\) is unreachable: /,
+    );
     await client.close();
   });
 });
@@ -102,14 +130,25 @@ describe('forwarded requests', () => {
 
   it("carry the node's key instead of the caller's credentials, and no hop-by-hop headers", () => {
     const h = nodeRequestHeaders(
-      { authorization: 'Bearer caller', 'x-api-key': 'caller', connection: 'keep-alive, x-trace', 'x-trace': '1', host: 'a', 'content-type': 'application/json' },
+      {
+        authorization: 'Bearer caller',
+        'x-api-key': 'caller',
+        connection: 'keep-alive, x-trace',
+        'x-trace': '1',
+        host: 'a',
+        'content-type': 'application/json',
+      },
       { authorization: 'Bearer node-key' },
     );
     expect(h).toEqual({ 'content-type': 'application/json', authorization: 'Bearer node-key' });
   });
 
   it("drop the node's CORS headers so the client sees this server's only", () => {
-    const h = nodeResponseHeaders({ 'access-control-allow-origin': '*', 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked' });
+    const h = nodeResponseHeaders({
+      'access-control-allow-origin': '*',
+      'content-type': 'text/event-stream',
+      'transfer-encoding': 'chunked',
+    });
     expect(h).toEqual({ 'content-type': 'text/event-stream' });
   });
 });

@@ -19,16 +19,34 @@ export interface RemoteForward {
 }
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
-  'upgrade', 'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
 ]);
 /** Never forwarded to a node: the caller's credentials (the node's key replaces them) and framing. */
-const REQUEST_DROP = new Set([...HOP_BY_HOP, 'authorization', 'x-api-key', 'expect', 'content-length', 'host']);
+const REQUEST_DROP = new Set([
+  ...HOP_BY_HOP,
+  'authorization',
+  'x-api-key',
+  'expect',
+  'content-length',
+  'host',
+]);
 /** This server's CORS layer answered for the request; the node's would be duplicates. */
 const RESPONSE_DROP = new Set([
   ...HOP_BY_HOP,
-  'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers',
-  'access-control-allow-credentials', 'access-control-max-age', 'access-control-expose-headers',
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-allow-credentials',
+  'access-control-max-age',
+  'access-control-expose-headers',
 ]);
 
 function connectionTokens(connection: unknown): Set<string> {
@@ -36,7 +54,8 @@ function connectionTokens(connection: unknown): Set<string> {
   if (typeof connection !== 'string') return out;
   for (const t of connection.toLowerCase().split(',')) {
     const name = t.trim();
-    if (name && name !== 'content-length' && name !== 'keep-alive' && name !== 'close') out.add(name);
+    if (name && name !== 'content-length' && name !== 'keep-alive' && name !== 'close')
+      out.add(name);
   }
   return out;
 }
@@ -57,7 +76,9 @@ export function nodeRequestHeaders(
 }
 
 /** The node's response headers for the client. */
-export function nodeResponseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+export function nodeResponseHeaders(
+  incoming: IncomingHttpHeaders,
+): Record<string, string | string[]> {
   const extra = connectionTokens(incoming.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in incoming) {
@@ -105,7 +126,8 @@ export function forwardToNode(
 
   let controller: Dispatcher.DispatchController | null = null;
   res.once('close', () => {
-    if (!res.writableFinished && controller && !controller.aborted) controller.abort(new Error('client disconnected'));
+    if (!res.writableFinished && controller && !controller.aborted)
+      controller.abort(new Error('client disconnected'));
   });
 
   const handler: Dispatcher.DispatchHandler = {
@@ -140,7 +162,12 @@ export function forwardToNode(
 
   client.pool.dispatch(
     // A key given as ?api_key= is the caller's credential: it never reaches the node.
-    { path: client.basePath + dropQueryParams(f.path, ['api_key']), method: req.method ?? 'GET', headers, body },
+    {
+      path: client.basePath + dropQueryParams(f.path, ['api_key']),
+      method: req.method ?? 'GET',
+      headers,
+      body,
+    },
     handler,
   );
 }

@@ -24,7 +24,13 @@ export class RemoteStore {
   loadAll(isRemote: (options: InstanceOptions) => boolean): RemoteRow[] {
     const raw = this.db
       .prepare('SELECT id, name, status, created_at, options_json FROM instances ORDER BY id')
-      .all() as { id: number; name: string; status: string; created_at: number; options_json: string }[];
+      .all() as {
+      id: number;
+      name: string;
+      status: string;
+      created_at: number;
+      options_json: string;
+    }[];
     const out: RemoteRow[] = [];
     for (const r of raw) {
       let options: InstanceOptions;
@@ -34,7 +40,9 @@ export class RemoteStore {
         continue; // the instance manager reports undecodable rows
       }
       if (!isRemote(options)) continue;
-      const status = (INSTANCE_STATUSES as readonly string[]).includes(r.status) ? (r.status as InstanceStatus) : 'stopped';
+      const status = (INSTANCE_STATUSES as readonly string[]).includes(r.status)
+        ? (r.status as InstanceStatus)
+        : 'stopped';
       out.push({ id: r.id, name: r.name, status, created: r.created_at, options });
     }
     return out;
@@ -43,14 +51,18 @@ export class RemoteStore {
   /** Throws SQLite's UNIQUE error when the name is taken (also by a local instance). */
   insert(name: string, options: InstanceOptions, created: number): number {
     const info = this.db
-      .prepare("INSERT INTO instances (name, status, created_at, updated_at, options_json) VALUES (?, 'stopped', ?, ?, ?)")
+      .prepare(
+        "INSERT INTO instances (name, status, created_at, updated_at, options_json) VALUES (?, 'stopped', ?, ?, ?)",
+      )
       .run(name, created, nowSec(), JSON.stringify(options));
     return Number(info.lastInsertRowid);
   }
 
   save(name: string, status: InstanceStatus, created: number, options: InstanceOptions): void {
     this.db
-      .prepare('UPDATE instances SET status = ?, created_at = ?, options_json = ?, updated_at = ? WHERE name = ?')
+      .prepare(
+        'UPDATE instances SET status = ?, created_at = ?, options_json = ?, updated_at = ? WHERE name = ?',
+      )
       .run(status, created, JSON.stringify(options), nowSec(), name);
   }
 

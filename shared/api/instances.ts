@@ -5,7 +5,13 @@ export const BackendTypeSchema = z.enum(BACKEND_TYPES);
 export type BackendType = z.infer<typeof BackendTypeSchema>;
 
 /** llamactl's status enum, same meaning: process-based, not readiness. */
-export const INSTANCE_STATUSES = ['stopped', 'running', 'failed', 'restarting', 'shutting_down'] as const;
+export const INSTANCE_STATUSES = [
+  'stopped',
+  'running',
+  'failed',
+  'restarting',
+  'shutting_down',
+] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
 /** Our addition: readiness derived from polling the backend's health URL. */
@@ -19,7 +25,8 @@ export function instanceNameError(name: string): string | null {
   if (name.length === 0) return 'name cannot be empty';
   if (!INSTANCE_NAME_RE.test(name))
     return 'name contains invalid characters (only alphanumeric, periods, hyphens, underscores allowed)';
-  if (new TextEncoder().encode(name).length > INSTANCE_NAME_MAX) return 'name too long (max 50 characters)';
+  if (new TextEncoder().encode(name).length > INSTANCE_NAME_MAX)
+    return 'name too long (max 50 characters)';
   if (/^\.+$/.test(name)) return 'name cannot consist of dots only';
   return null;
 }

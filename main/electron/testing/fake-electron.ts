@@ -77,7 +77,12 @@ export class FakeBrowserWindow extends EventEmitter {
 
   constructor(readonly options: Record<string, any>) {
     super();
-    this.bounds = { x: options.x ?? 50, y: options.y ?? 50, width: options.width, height: options.height };
+    this.bounds = {
+      x: options.x ?? 50,
+      y: options.y ?? 50,
+      width: options.width,
+      height: options.height,
+    };
     FakeBrowserWindow.instances.push(this);
   }
   loadURL(url: string) {
@@ -214,7 +219,8 @@ const state = {
   powerMonitor: new EventEmitter(),
   session: {
     defaultSession: {
-      permissionRequestHandler: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+      permissionRequestHandler: null as
+        null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
       permissionCheckHandler: null as null | ((...a: unknown[]) => boolean),
       headersFilter: null as null | { urls: string[] },
       headersListener: null as null | ((d: any, cb: (r: any) => void) => void),
@@ -264,7 +270,9 @@ export const ipcRenderer = state.ipcRenderer;
 export const contextBridge = state.contextBridge;
 export const powerMonitor = state.powerMonitor;
 export const session = state.session;
-export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] };
+export const screen = {
+  getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
+};
 export const Menu = { buildFromTemplate: (template: any[]) => ({ template }) };
 export const BrowserWindow = FakeBrowserWindow;
 export const Tray = FakeTray;

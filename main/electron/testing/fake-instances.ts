@@ -5,7 +5,11 @@ import { EventBus } from '../../events/bus';
 import { silentLogger } from '../../logger';
 import type { DesktopServices } from '../desktop-services';
 
-export function makeInstance(name: string, status: InstanceStatus = 'stopped', extra: Partial<Instance> = {}): Instance {
+export function makeInstance(
+  name: string,
+  status: InstanceStatus = 'stopped',
+  extra: Partial<Instance> = {},
+): Instance {
   return {
     id: name.length,
     name,

@@ -138,7 +138,10 @@ describe('instances page', () => {
 
   it('moves the status filter with the arrow keys from a single tab stop', async () => {
     const user = userEvent.setup();
-    renderWithClient(<InstancesPage />, seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]));
+    renderWithClient(
+      <InstancesPage />,
+      seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta')]),
+    );
     const all = screen.getByRole('radio', { name: 'All' });
     expect(all.tabIndex).toBe(0);
     expect(screen.getByRole('radio', { name: 'Running' }).tabIndex).toBe(-1);
