@@ -54,7 +54,7 @@ export class KeyStore {
       );
       for (const instanceId of k.instanceIds) grant.run(id, instanceId);
       return this.get(id)!;
-    })();
+    });
   }
 
   /** Removes the key; grants go with it (ON DELETE CASCADE). */

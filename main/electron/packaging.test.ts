@@ -28,9 +28,11 @@ describe('electron-builder.yml', () => {
       expect.arrayContaining(['package.json', 'dist/**/*', 'assets/**/*']),
     );
     expect(builder.asarUnpack).toContain('**/*.node');
-    expect(builder.npmRebuild).toBe(true);
+    // Node-API addons need no rebuild for Electron's ABI.
+    expect(builder.npmRebuild).toBe(false);
     expect(pkg.main).toBe('dist/electron/index.js');
-    expect(pkg.dependencies['better-sqlite3']).toBeDefined();
+    expect(pkg.dependencies['libsql']).toBeDefined();
+    expect(pkg.dependencies['better-sqlite3']).toBeUndefined();
   });
 
   it('points at icon files that exist, in every size Linux asks for', () => {
