@@ -88,7 +88,7 @@ export async function createServices(
 /** Stops everything in reverse order of creation; safe to call twice. */
 export async function closeServices(s: Services): Promise<void> {
   // Bounded: SIGTERM to every backend group, SIGKILL at the deadline, then wait for the exits.
-  await s.instances.stopAll(15_000);
+  await s.instances.shutdown(15_000);
   await s.instances.close();
   // Running downloads stop but stay 'downloading' in the database, so the next start resumes them.
   await s.models.close();

@@ -75,10 +75,10 @@ function fakeDeps(opts: { port?: number; prefs?: Record<string, unknown> } = {})
   );
   services.config.server.host = '127.0.0.1';
   services.config.server.port = opts.port ?? 0;
-  const stopAll = services.instances.stopAll.bind(services.instances);
-  services.instances.stopAll = async (ms) => {
-    order.push('stopAll');
-    await stopAll(ms);
+  const shutdown = services.instances.shutdown.bind(services.instances);
+  services.instances.shutdown = async (ms) => {
+    order.push('shutdown');
+    await shutdown(ms);
   };
   const store = new Conf({ cwd: dir, configName: 'preferences', projectVersion: '0.0.0' });
   for (const [k, v] of Object.entries(opts.prefs ?? {})) store.set(k, v);
@@ -185,7 +185,7 @@ describe('desktop app lifecycle', () => {
     const desktop = await start(deps);
     app.quit();
     await vi.waitFor(() => expect(order).toContain('exit 0'));
-    expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']);
+    expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']);
     expect(services.instances.list().every((i) => i.status === 'stopped')).toBe(true);
     await expect(fetch(desktop.server.url)).rejects.toThrow();
   });
@@ -197,7 +197,7 @@ describe('desktop app lifecycle', () => {
     powerMonitor.emit('shutdown', new FakeEvent());
     void desktop.quit();
     await vi.waitFor(() => expect(order).toContain('exit 0'));
-    expect(order.filter((o) => o === 'stopAll')).toHaveLength(1);
+    expect(order.filter((o) => o === 'shutdown')).toHaveLength(1);
     expect(order.filter((o) => o.startsWith('exit'))).toHaveLength(1);
   });
 
@@ -208,7 +208,7 @@ describe('desktop app lifecycle', () => {
     powerMonitor.emit('shutdown', event);
     expect(event.defaultPrevented).toBe(true);
     await vi.waitFor(() =>
-      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+      expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']),
     );
   });
 
@@ -217,16 +217,16 @@ describe('desktop app lifecycle', () => {
     await start(deps);
     FakeBrowserWindow.instances[0].emit('session-end', new FakeEvent());
     await vi.waitFor(() =>
-      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+      expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']),
     );
   });
 
   it('exits at the deadline when an instance does not stop', async () => {
     const { services, deps } = fakeDeps();
-    services.instances.stopAllGate = new Promise(() => {});
+    services.instances.shutdownGate = new Promise(() => {});
     await start({ ...deps, quitTiming: { instanceStopMs: 100, deadlineMs: 200 } });
     app.quit();
-    await vi.waitFor(() => expect(order).toEqual(['stopAll', 'exit 1']));
+    await vi.waitFor(() => expect(order).toEqual(['shutdown', 'exit 1']));
   });
 
   it('quits through the same sequence when the window is closed with close-to-tray off', async () => {
@@ -234,7 +234,7 @@ describe('desktop app lifecycle', () => {
     await start(deps);
     FakeBrowserWindow.instances[0].close();
     await vi.waitFor(() =>
-      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+      expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']),
     );
   });
 
@@ -265,7 +265,7 @@ describe('desktop app lifecycle', () => {
     await start(deps);
     FakeTray.instances[0].menu!.template.find((m: any) => m.id === 'quit').click();
     await vi.waitFor(() =>
-      expect(order).toEqual(['stopAll', 'closeServer', 'closeServices', 'exit 0']),
+      expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']),
     );
   });
 

@@ -131,7 +131,7 @@ export async function startDesktopApp<S extends DesktopServices>(
   let quitting = false;
   const runQuit = createQuitSequence(
     {
-      stopInstances: (ms) => services.instances.stopAll(ms),
+      stopInstances: (ms) => services.instances.shutdown(ms),
       closeServer: () => running.close(),
       closeServices: () => deps.closeServices(services),
       exit: (code) => app.exit(code),
@@ -209,7 +209,6 @@ export async function startDesktopApp<S extends DesktopServices>(
         dialog.showErrorBox('Start at login', message(err));
       }
     },
-    stopAllTimeoutMs: (deps.quitTiming ?? DEFAULT_QUIT_TIMING).instanceStopMs,
     quit: () => app.quit(),
   });
   // Refresh the login entry: an AppImage or app bundle may have moved since it was written.

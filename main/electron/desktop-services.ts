@@ -1,7 +1,9 @@
 import type { Instance } from '../../shared/api/instances';
 import type { AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
+import type { InstanceManager } from '../instances/manager';
 import type { Logger } from '../logger';
+import type { InstanceDirectory } from '../nodes/instance-directory';
 
 /**
  * The slice of `Services` the desktop shell uses. The tray, IPC and quit code depend on this
@@ -12,20 +14,12 @@ export interface DesktopServices {
   config: AppConfig;
   log: Logger;
   events: Pick<EventBus, 'subscribe'>;
-  instances: {
-    list(): Instance[];
-    start(name: string): Promise<Instance>;
-    stop(name: string): Promise<Instance>;
-    stopAll(timeoutMs: number): Promise<void>;
-  };
+  /** typed against the real class, so a test fake cannot drift from it */
+  instances: Pick<InstanceManager, 'list' | 'start' | 'stop' | 'stopAll' | 'shutdown'>;
   auth: { managementKey(): string };
   /**
    * Local and remote instances (main/nodes); when present the tray lists and toggles these, so
    * instances on other nodes show up too. Tests without nodes leave it out.
    */
-  directory?: {
-    list(): Instance[];
-    start(name: string): Promise<Instance>;
-    stop(name: string): Promise<Instance>;
-  };
+  directory?: Pick<InstanceDirectory, 'list' | 'start' | 'stop'>;
 }

@@ -31,7 +31,6 @@ function setup(instances = [makeInstance('alpha', 'running'), makeInstance('beta
     openDashboard: () => calls.push('open'),
     copyText: (t) => calls.push(`copy ${t}`),
     setStartAtLogin: (on) => calls.push(`login ${on}`),
-    stopAllTimeoutMs: 7000,
     quit: () => calls.push('quit'),
   });
   const tray = FakeTray.instances[0];
@@ -121,7 +120,7 @@ describe('TrayController', () => {
     item('open-dashboard').click();
     item('start-at-login').click();
     item('quit').click();
-    await vi.waitFor(() => expect(services.instances.calls).toContain('stopAll 7000'));
+    await vi.waitFor(() => expect(services.instances.calls).toEqual(['stopAll', 'stop alpha']));
     expect(calls).toEqual(['copy http://127.0.0.1:8080/v1', 'open', 'login true', 'quit']);
   });
 

@@ -14,7 +14,6 @@ export interface TrayDeps {
   openDashboard(): void;
   copyText(text: string): void;
   setStartAtLogin(on: boolean): void;
-  stopAllTimeoutMs: number;
   quit(): void;
 }
 
@@ -105,18 +104,31 @@ export class TrayController {
     }
   }
 
+  /**
+   * "Stop all instances": each one stopped as its own Stop would (stored `stopped`, startable at
+   * once), never the shutdown path, which would refuse every later start. Instances on other
+   * nodes that the menu lists are stopped through the directory.
+   */
   async stopAll(): Promise<void> {
+    const errors: string[] = [];
     try {
-      await this.d.services.instances.stopAll(this.d.stopAllTimeoutMs);
-    } catch (err) {
-      this.notify(
-        {
-          title: 'Could not stop every instance',
-          body: err instanceof Error ? err.message : String(err),
-        },
-        true,
+      const local = await this.d.services.instances.stopAll();
+      for (const e of local.errors) errors.push(`${e.name}: ${e.error}`);
+      const localNames = new Set(this.d.services.instances.list().map((i) => i.name));
+      const remote = (this.d.services.directory?.list() ?? []).filter(
+        (i) => !localNames.has(i.name) && i.status !== 'stopped',
       );
+      const results = await Promise.allSettled(
+        remote.map((i) => this.d.services.directory!.stop(i.name)),
+      );
+      results.forEach((r, k) => {
+        if (r.status === 'rejected') errors.push(`${remote[k]!.name}: ${errorText(r.reason)}`);
+      });
+    } catch (err) {
+      errors.push(errorText(err));
     }
+    if (errors.length)
+      this.notify({ title: 'Could not stop every instance', body: errors.join('\n') }, true);
   }
 
   private onEvent(event: ServerEvent): void {
@@ -138,4 +150,8 @@ export class TrayController {
     }
     new Notification({ title: n.title, body: n.body }).show();
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

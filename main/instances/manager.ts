@@ -416,13 +416,34 @@ export class InstanceManager {
     };
   }
 
+  /**
+   * The user's "Stop all instances" (tray, API clients): every local instance that runs, waits
+   * for an automatic restart or failed is stopped exactly as `stop(name)` would, so each is
+   * persisted `stopped` and can be started again at once. Unlike `shutdown`, the manager stays
+   * open. Errors are collected per instance instead of stopping at the first.
+   */
+  async stopAll(): Promise<{ stopped: string[]; errors: { name: string; error: string }[] }> {
+    const names = [...this.recs.values()]
+      .filter((rec) => rec.proc !== null || rec.status !== 'stopped')
+      .map((rec) => rec.name);
+    const results = await Promise.allSettled(names.map((name) => this.stop(name)));
+    const stopped: string[] = [];
+    const errors: { name: string; error: string }[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') stopped.push(names[i]!);
+      else errors.push({ name: names[i]!, error: errText(r.reason) });
+    });
+    return { stopped, errors };
+  }
+
   // ---- shutdown ------------------------------------------------------------------------------
 
   /**
-   * Stops every local process within `timeoutMs` (SIGKILL at the deadline). The stored status
-   * stays `running`, so these instances come back at the next start, as in llamactl.
+   * Server shutdown: stops every local process within `timeoutMs` (SIGKILL at the deadline) and
+   * refuses new starts from then on. The stored status stays `running`, so these instances come
+   * back at the next start, as in llamactl. Not for the user's "Stop all" (see `stopAll`).
    */
-  async stopAll(timeoutMs: number): Promise<void> {
+  async shutdown(timeoutMs: number): Promise<void> {
     this.closing = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
@@ -442,7 +463,7 @@ export class InstanceManager {
   }
 
   async close(): Promise<void> {
-    if (!this.closing) await this.stopAll(this.tuning.stopGraceMs + 1000);
+    if (!this.closing) await this.shutdown(this.tuning.stopGraceMs + 1000);
     for (const rec of this.recs.values()) rec.log.close();
   }
 
@@ -589,7 +610,7 @@ export class InstanceManager {
       );
     }
     if (cmd.container) await removeDockerContainer(cmd.container);
-    // Checked right before spawning, with no await in between: once stopAll has begun, no new
+    // Checked right before spawning, with no await in between: once shutdown has begun, no new
     // process can appear behind its back.
     if (this.closing) throw new AppError('instance_shutting_down', 'the server is shutting down');
     try {

@@ -33,10 +33,12 @@ export function makeInstance(
  * An in-memory instance manager with the methods the desktop uses. Like the real one, every
  * change is published on the event bus, so the tray can be tested against real events.
  */
-export class FakeInstanceManager {
+type DesktopInstances = DesktopServices['instances'];
+
+export class FakeInstanceManager implements DesktopInstances {
   readonly calls: string[] = [];
-  /** when set, stopAll waits for this promise (to test the quit deadline) */
-  stopAllGate: Promise<void> | null = null;
+  /** when set, shutdown waits for this promise (to test the quit deadline) */
+  shutdownGate: Promise<void> | null = null;
   private readonly items = new Map<string, Instance>();
 
   constructor(
@@ -77,10 +79,23 @@ export class FakeInstanceManager {
     return next;
   }
 
-  async stopAll(timeoutMs: number): Promise<void> {
-    this.calls.push(`stopAll ${timeoutMs}`);
-    if (this.stopAllGate) await this.stopAllGate;
-    for (const i of this.list()) if (i.status === 'running') await this.stop(i.name);
+  async stopAll(): Promise<{ stopped: string[]; errors: { name: string; error: string }[] }> {
+    this.calls.push('stopAll');
+    const stopped: string[] = [];
+    for (const i of this.list())
+      if (i.status !== 'stopped') stopped.push((await this.stop(i.name)).name);
+    return { stopped, errors: [] };
+  }
+
+  /**
+   * Like the real one: every process stops (in memory the instances read `stopped`), while the
+   * stored statuses stay so they come back at the next start; nothing here models storage.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.calls.push(`shutdown ${timeoutMs}`);
+    if (this.shutdownGate) await this.shutdownGate;
+    for (const i of this.list())
+      if (i.status !== 'stopped') this.put({ ...i, status: 'stopped', health: 'stopped' });
   }
 
   private get(name: string): Instance {
