@@ -1,4 +1,3 @@
-import type { Instance } from '../../shared/api/instances';
 import type { AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { InstanceManager } from '../instances/manager';
