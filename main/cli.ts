@@ -1,8 +1,10 @@
 import type { AuthService } from './auth/auth-service';
 import { ConfigError, loadConfigDetailed } from './config/load-config';
 import { createLogger } from './logger';
-import { listen } from './server/http-server';
-import { closeServices, createServices } from './services';
+import { bind, type BoundServer } from './server/http-server';
+import { closeServices, createServices, type Services } from './services';
+import { startupErrorMessage, type StartupStage } from './startup-errors';
+import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock';
 import { VERSION } from './version';
 
 /** The start-up lines about the management key: the key itself only when it was just made. */
@@ -51,14 +53,41 @@ async function main(): Promise<void> {
   if (loaded.configFile) log.info('configuration file', { path: loaded.configFile });
   if (loaded.dotenvFile) log.info('environment file', { path: loaded.dotenvFile });
 
-  const services = await createServices(config, { log });
-  let running;
+  // A failure a user can fix is one line on stderr and exit 2; its stack goes to the debug log.
+  const fail = (err: unknown, stage: StartupStage): never => {
+    const line = startupErrorMessage(err, stage, config);
+    if (line === null) throw err;
+    log.debug('start-up failed', { stage, error: err instanceof Error ? err.stack : String(err) });
+    process.stderr.write(`llamactl: ${line}\n`);
+    process.exit(2);
+  };
+
+  // Order matters: the data-folder lock first (a second server on the same folder must not reap
+  // the first one's backends or touch its database), then the port, then the services, which
+  // reap leftovers of a killed server and restore the instances that were running.
+  let lock: DataDirLock;
   try {
-    running = await listen(services, config.server.host, config.server.port);
+    lock = acquireDataDirLock(config.data_dir);
   } catch (err) {
-    await closeServices(services);
-    throw err;
+    return fail(err, 'data_dir');
   }
+  let bound: BoundServer;
+  try {
+    bound = await bind(config.server.host, config.server.port);
+  } catch (err) {
+    lock.release();
+    return fail(err, 'listen');
+  }
+  let services: Services;
+  try {
+    services = await createServices(config, { log });
+  } catch (err) {
+    await bound.close();
+    lock.release();
+    return fail(err, 'database');
+  }
+  const running = bound.attach(services);
+  lock.setUrl(running.url);
   const out = [
     `Llamactl server listening on ${running.url}`,
     `Dashboard: ${running.url}/`,
@@ -81,6 +110,7 @@ async function main(): Promise<void> {
     try {
       await running.close();
       await closeServices(services);
+      lock.release();
     } catch (err) {
       log.error('error during shutdown', { error: String(err) });
       process.exit(1);

@@ -42,18 +42,45 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (port 0 = any free port). Rejects with EADDRINUSE etc. */
-export function listen(
-  services: Services,
-  host: string,
-  port: number,
-  opts: AppOptions = {},
-): Promise<RunningServer> {
-  const proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
-  const server = http.createServer(
-    { keepAliveTimeout: 65_000 },
-    createRequestHandler(services, { ...opts, proxy }),
-  );
+/** A server that owns its port but does not serve the API yet (see `bind`). */
+export interface BoundServer {
+  url: string;
+  port: number;
+  /** Serves the API from now on. */
+  attach(services: Services, opts?: AppOptions): RunningServer;
+  close(): Promise<void>;
+}
+
+const STARTING_BODY = JSON.stringify({
+  error: 'server_starting',
+  details: 'the server is starting; try again in a moment',
+});
+
+/**
+ * Takes host:port (port 0 = any free port) before the services exist, so that a server whose
+ * port is taken fails before it touches anything else (leftover backends of the data folder
+ * are reaped only once the port is ours). Until `attach`, every request gets 503 with
+ * Retry-After. Rejects with EADDRINUSE etc.
+ */
+export function bind(host: string, port: number): Promise<BoundServer> {
+  let handler: RequestHandler = (_req, res) => {
+    res.writeHead(503, {
+      'Content-Type': 'application/json',
+      'Retry-After': '1',
+      'Content-Length': Buffer.byteLength(STARTING_BODY),
+    });
+    res.end(STARTING_BODY);
+  };
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handler(req, res));
+  let proxy: ReverseProxy | null = null;
+  const close = async () => {
+    await new Promise<void>((res) => {
+      server.close(() => res());
+      server.closeAllConnections();
+    });
+    // Pooled keep-alive connections to backends go with the server.
+    await proxy?.close();
+  };
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
@@ -61,19 +88,27 @@ export function listen(
       server.off('error', onError);
       const addr = server.address() as AddressInfo;
       const shownHost = host.includes(':') ? `[${host}]` : host;
+      const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`;
       resolve({
-        server,
+        url,
         port: addr.port,
-        url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`,
-        close: async () => {
-          await new Promise<void>((res) => {
-            server.close(() => res());
-            server.closeAllConnections();
-          });
-          // Pooled keep-alive connections to backends go with the server.
-          await proxy.close();
+        close,
+        attach(services, opts = {}) {
+          proxy = opts.proxy ?? new ReverseProxy(services.log.child('proxy'));
+          handler = createRequestHandler(services, { ...opts, proxy });
+          return { server, url, port: addr.port, close };
         },
       });
     });
   });
+}
+
+/** Listens on host:port and serves the API at once (tests, benchmarks, the desktop app). */
+export async function listen(
+  services: Services,
+  host: string,
+  port: number,
+  opts: AppOptions = {},
+): Promise<RunningServer> {
+  return (await bind(host, port)).attach(services, opts);
 }
