@@ -78,16 +78,27 @@ export class AppError extends Error {
   readonly details: string;
   /** Extra response headers (e.g. Retry-After) */
   readonly headers?: Record<string, string>;
+  /**
+   * The last lines of an instance's log (a failed start). Management responses append them to
+   * `details`; inference responses never carry them, as a backend may print its own argv
+   * (`--api-key`) or tokens there.
+   */
+  readonly logTail?: string;
   constructor(
     code: ErrorCode,
     details: string,
-    opts?: { headers?: Record<string, string>; cause?: unknown },
+    opts?: { headers?: Record<string, string>; cause?: unknown; logTail?: string },
   ) {
     super(details, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'AppError';
     this.code = code;
     this.details = details;
     this.headers = opts?.headers;
+    if (opts?.logTail) this.logTail = opts.logTail;
+  }
+  /** `details` with the log tail, for management clients only. */
+  get managementDetails(): string {
+    return this.logTail ? `${this.details}\n--- last log lines ---\n${this.logTail}` : this.details;
   }
   get status(): number {
     return ERROR_STATUS[this.code];

@@ -29,6 +29,18 @@ describe('InstanceLog', () => {
     expect(text.indexOf('first run')).toBeLessThan(text.indexOf('second run'));
   });
 
+  it('writes the command line under the start marker with credential values redacted', () => {
+    const log = new InstanceLog(dir, 'c', { enabled: true, maxSizeMb: 100, compress: false });
+    log.writeStartMarker(['llama-server', '--api-key', 'sk-live-1', '-e', 'HF_TOKEN=hf_x']);
+    log.close();
+    const text = readFileSync(join(dir, 'c.log'), 'utf8');
+    expect(text).toMatch(
+      /=== Instance c started at .* ===\ncommand: llama-server --api-key \[redacted\] -e HF_TOKEN=\[redacted\]\n/,
+    );
+    expect(text).not.toContain('sk-live-1');
+    expect(text).not.toContain('hf_x');
+  });
+
   it('rotates at the size limit and keeps every earlier file', () => {
     const log = new InstanceLog(dir, 'r', { enabled: true, maxSizeMb: 1, compress: false });
     const line = 'x'.repeat(1023) + '\n';

@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { redactArgv } from '../backends/redact-argv';
 
 export interface LogRotation {
   enabled: boolean;
@@ -24,6 +25,10 @@ export interface LogRotation {
   maxSizeMb: number;
   compress: boolean;
 }
+
+/** argv as one readable line: plain words as they are, others in single quotes. */
+const quoteArgv = (argv: string[]): string =>
+  argv.map((w) => (/^[\w\-.,/:=@%+[\]]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 /** `YYYY-MM-DD HH:MM:SS` in local time, as llamactl's markers. */
 export function markerTime(d = new Date()): string {
@@ -101,8 +106,13 @@ export class InstanceLog {
     this.open();
   }
 
-  writeStartMarker(): void {
-    this.write(`\n=== Instance ${this.name} started at ${markerTime()} ===\n`);
+  /**
+   * llamactl's marker line, then the command line when given, with credential values redacted
+   * (the log is readable by every management client and often shared in bug reports).
+   */
+  writeStartMarker(argv?: readonly string[]): void {
+    const command = argv ? `command: ${quoteArgv(redactArgv(argv))}\n` : '';
+    this.write(`\n=== Instance ${this.name} started at ${markerTime()} ===\n${command}`);
   }
 
   writeStopMarker(detail?: string): void {

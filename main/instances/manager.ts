@@ -381,10 +381,16 @@ export class InstanceManager {
           (err.code === 'limit_reached' || err.code === 'port_unavailable')
         )
           throw err;
+        const logTail = err instanceof AppError ? err.logTail : undefined;
+        this.log.warn('on-demand start failed', {
+          instance: name,
+          error: errText(err),
+          ...(logTail && { log_tail: logTail }),
+        });
         throw new AppError(
           'instance_start_failed',
           `failed to start instance ${name}: ${errText(err)}`,
-          { cause: err },
+          { cause: err, logTail },
         );
       }
     }
@@ -622,7 +628,7 @@ export class InstanceManager {
       );
     }
     rec.container = cmd.container;
-    rec.log.writeStartMarker();
+    rec.log.writeStartMarker([cmd.command, ...cmd.args]);
     const proc = new ManagedProcess({
       command: cmd.command,
       args: cmd.args,
@@ -680,7 +686,7 @@ export class InstanceManager {
     rec.log.writeStopMarker(rec.stopRequested ? undefined : describeExit(exit));
     if (rec.stopRequested) return;
     const reason = describeExit(exit);
-    this.settleReady(rec, new AppError('instance_start_failed', this.failureText(rec, reason)));
+    if (rec.readyWaiters.size > 0) this.settleReady(rec, this.startFailure(rec, reason));
     const decision = decideRestart({
       autoRestart: rec.options.auto_restart,
       maxRestarts: rec.options.max_restarts,
@@ -833,9 +839,7 @@ export class InstanceManager {
   private waitReady(rec: Rec, signal?: AbortSignal): Promise<void> {
     if (rec.status === 'running' && rec.health === 'ready') return Promise.resolve();
     if (!rec.proc) {
-      return Promise.reject(
-        new AppError('instance_start_failed', this.failureText(rec, 'the process is not running')),
-      );
+      return Promise.reject(this.startFailure(rec, 'the process is not running'));
     }
     const timeoutS =
       this.config.instances.on_demand_start_timeout > 0
@@ -890,14 +894,17 @@ export class InstanceManager {
     }
   }
 
-  private failureText(rec: Rec, reason: string): string {
+  /** The reason for every client; the log tail travels separately (see AppError.logTail). */
+  private startFailure(rec: Rec, reason: string): AppError {
     let tail = '';
     try {
       tail = tailLines(rec.log.path, 20);
     } catch {
       // no log yet
     }
-    return `instance ${rec.name} ${reason}${tail ? `\n--- last log lines ---\n${tail}` : ''}`;
+    return new AppError('instance_start_failed', `instance ${rec.name} ${reason}`, {
+      logTail: tail || undefined,
+    });
   }
 
   // ---- internals: misc -----------------------------------------------------------------------

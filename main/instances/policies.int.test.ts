@@ -1,4 +1,5 @@
 import type { InstanceStatus } from '../../shared/api/instances';
+import type { AppError } from '../../shared/errors';
 import { startTestServer, type TestServer } from '../testing/test-server';
 import { action, createInstance, getInstance, testPortRange } from './test-helpers';
 
@@ -137,7 +138,8 @@ describe('on-demand start', () => {
     });
     const err = await srv.services.instances.ensureReady('dies').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'instance_start_failed' });
-    expect((err as Error).message).toContain('fake-backend: crashing with exit code 1');
+    expect((err as AppError).details).toContain('exited with code 1');
+    expect((err as AppError).logTail).toContain('fake-backend: crashing with exit code 1');
   });
 
   it('refuses when on_demand_start is off', async () => {

@@ -13,9 +13,8 @@ export function sendError(res: Response, err: AppError, style: ErrorStyle = 'man
       error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
     });
   } else {
-    res
-      .status(err.status)
-      .json(err.details ? { error: err.code, details: err.details } : { error: err.code });
+    const details = err.managementDetails;
+    res.status(err.status).json(details ? { error: err.code, details } : { error: err.code });
   }
 }
 

@@ -13,9 +13,8 @@ export function errorBody(err: AppError, style: ErrorStyle): string {
       error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
     });
   }
-  return JSON.stringify(
-    err.details ? { error: err.code, details: err.details } : { error: err.code },
-  );
+  const details = err.managementDetails;
+  return JSON.stringify(details ? { error: err.code, details } : { error: err.code });
 }
 
 /**

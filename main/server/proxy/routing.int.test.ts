@@ -89,6 +89,7 @@ describe('routing through the real server', () => {
     await createInstance(s, 'manual', { on_demand_start: false });
     await createInstance(s, 'broken', {
       auto_restart: false,
+      backend_options: { api_key: 'backend-secret-in-argv' },
       environment: { FAKE_CRASH_AFTER_MS: '0', FAKE_EXIT_CODE: '7' },
     });
     await createInstance(s, 'slowstream', { environment: { FAKE_STREAM_DELAY_MS: '60' } });
@@ -293,12 +294,27 @@ describe('routing through the real server', () => {
       );
     });
 
-    it('explains a start that fails, with the log tail', async () => {
-      const res = await chat(s, s.mgmtKey, { model: 'broken' });
+    it('tells an inference client why a start failed, without the log tail', async () => {
+      const key = await createKey(s, { name: 'all-inference', permission_mode: 'allow_all' });
+      const res = await chat(s, key, { model: 'broken' });
       expect(res.status).toBe(500);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe('instance_start_failed');
-      expect(body.error.message).toContain('crashing with exit code 7');
+      expect(body.error.message).toContain('exited with code 7');
+      // The backend prints its argv (the fake does, as many do), so the tail can hold secrets.
+      expect(body.error.message).not.toContain('last log lines');
+      expect(body.error.message).not.toContain('backend-secret-in-argv');
+    });
+
+    it('gives a management client the log tail of a start that failed', async () => {
+      const res = await s.api('/api/v1/llama-cpp/broken/models');
+      expect(res.status).toBe(500);
+      const body = (await res.json()) as { error: string; details: string };
+      expect(body.error).toBe('instance_start_failed');
+      expect(body.details).toContain('crashing with exit code 7');
+      expect(body.details).toContain('--- last log lines ---');
+      expect(body.details).toContain('fake-backend: argv');
+      expect(body.details).toMatch(/\ncommand: \S+ --port \d+ --api-key \[redacted\]\n/);
     });
   });
 
