@@ -68,6 +68,8 @@ export const ERROR_STATUS = {
   /** a model request for a remote node before node forwarding exists */
   node_forwarding_unavailable: 501,
   download_failed: 500,
+  /** a cache folder is a link leading out of the cache: nothing is written or deleted there */
+  unsafe_cache_path: 409,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,8 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  assertInsideCache,
   blobPath,
   deleteCached,
   linkSnapshotFile,
@@ -79,6 +88,42 @@ describe('hub cache', () => {
     });
     await deleteCached(root, 'org/x', 'Q4_K_M');
     expect(existsSync(repoDir(root, 'org/x'))).toBe(false);
+  });
+
+  it('refuses to delete through a blobs folder that is a link out of the cache', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'llamactl-outside-'));
+    try {
+      writeFileSync(join(outside, OID1), 'precious');
+      mkdirSync(repoDir(root, 'org/x'), { recursive: true });
+      symlinkSync(outside, join(repoDir(root, 'org/x'), 'blobs'));
+      await linkSnapshotFile(root, 'org/x', COMMIT, 'x-Q4_K_M.gguf', OID1);
+      await writeRef(root, 'org/x', 'Q4_K_M', COMMIT);
+      await writeRef(root, 'org/x', 'other', 'b'.repeat(40));
+      await writeManifest(root, 'org/x', {
+        tag: 'Q4_K_M',
+        commit: COMMIT,
+        format: 'gguf',
+        files: [{ path: 'x-Q4_K_M.gguf', type: 'gguf' }],
+      });
+      await expect(deleteCached(root, 'org/x', 'Q4_K_M')).rejects.toThrow(/outside the cache/);
+      expect(readFileSync(join(outside, OID1), 'utf8')).toBe('precious');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a cache folder that resolves outside the cache root', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'llamactl-outside-'));
+    try {
+      mkdirSync(repoDir(root, 'org/x'), { recursive: true });
+      symlinkSync(outside, join(repoDir(root, 'org/x'), 'blobs'));
+      await expect(assertInsideCache(root, join(repoDir(root, 'org/x'), 'blobs'))).rejects.toThrow(
+        /outside the cache/,
+      );
+      await expect(assertInsideCache(root, repoDir(root, 'org/x'))).resolves.toBeUndefined();
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('refuses to link a path that leaves the snapshot folder', async () => {

@@ -6,6 +6,7 @@ import {
   readdir,
   readFile,
   readlink,
+  realpath,
   rename,
   rm,
   rmdir,
@@ -70,6 +71,21 @@ export function safeJoin(base: string, hubPath: string): string {
   if (!full.startsWith(resolve(base) + sep))
     throw new AppError('download_failed', `unsafe file path ${JSON.stringify(hubPath)}`);
   return full;
+}
+
+/**
+ * Throws unless `path` (which must exist) resolves inside the cache root. A folder of the cache
+ * (`blobs/`, `snapshots/`, a repo folder) replaced by a symbolic link to somewhere else would
+ * otherwise make a delete remove, or a download write, files outside the cache.
+ */
+export async function assertInsideCache(hubRoot: string, path: string): Promise<void> {
+  const [root, real] = await Promise.all([realpath(hubRoot), realpath(path)]);
+  if (real !== root && !real.startsWith(root + sep)) {
+    throw new AppError(
+      'unsafe_cache_path',
+      `${path} resolves to ${real}, outside the cache ${root}; refusing to write or delete there`,
+    );
+  }
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {
@@ -295,6 +311,17 @@ async function blobOf(path: string): Promise<string | undefined> {
   }
 }
 
+/** false when `dir` is gone; throws (assertInsideCache) when it leads out of the cache. */
+async function existsInside(hubRoot: string, dir: string): Promise<boolean> {
+  try {
+    await assertInsideCache(hubRoot, dir);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 async function removeEmptyDirs(dir: string, stopAt: string): Promise<void> {
   let d = dir;
   while (d.startsWith(stopAt + sep) || d === stopAt) {
@@ -335,6 +362,7 @@ export async function deleteCached(hubRoot: string, repo: string, tag?: string):
     const path = join(snap, ...f.path.split('/'));
     const blob = await blobOf(path);
     if (blob) candidates.add(blob);
+    if (!(await existsInside(hubRoot, dirname(path)))) continue;
     await rm(path, { force: true });
     await removeEmptyDirs(dirname(path), snap);
   }
@@ -349,8 +377,10 @@ export async function deleteCached(hubRoot: string, repo: string, tag?: string):
     }
   }
   const blobsDir = join(dir, 'blobs') + sep;
-  for (const b of candidates)
-    if (!used.has(b) && b.startsWith(blobsDir)) await rm(b, { force: true });
+  for (const b of candidates) {
+    if (used.has(b) || !b.startsWith(blobsDir)) continue;
+    if (await existsInside(hubRoot, dirname(b))) await rm(b, { force: true });
+  }
   await rm(join(dir, 'refs', tag), { force: true });
   await rm(manifestPath(dir, tag), { force: true });
   const remaining = await readRefs(dir);

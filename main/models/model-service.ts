@@ -16,6 +16,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
 import type { Db } from '../store/database';
 import {
+  assertInsideCache,
   blobPath,
   deleteCached,
   linkSnapshotFile,
@@ -472,6 +473,8 @@ export class ModelService {
     const dir = repoDir(hubRoot, job.repo);
     await mkdir(join(dir, 'blobs'), { recursive: true });
     await mkdir(snapshotDir(hubRoot, job.repo, commit), { recursive: true });
+    await assertInsideCache(hubRoot, join(dir, 'blobs'));
+    await assertInsideCache(hubRoot, snapshotDir(hubRoot, job.repo, commit));
     await this.assertRoomFor(job, hubRoot, tasks);
 
     const perFile = new Map<string, number>();

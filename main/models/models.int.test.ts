@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -511,6 +513,23 @@ describe('cache deletion', () => {
     const gone = await server.api('/api/v1/models?repo=org/Two-GGUF', { method: 'DELETE' });
     expect(gone.status).toBe(404);
     expect((await gone.json()).error).toBe('model_not_found');
+  });
+});
+
+describe('planted links in the cache', () => {
+  it('fails a download whose blobs folder is a link out of the cache, writing nothing there', async () => {
+    hub.addRepo('org/Linked-GGUF', [{ path: 'Linked-Q4_K_M.gguf', content: tinyGguf({}) }]);
+    const outside = mkdtempSync(join(tmpdir(), 'llamactl-outside-'));
+    try {
+      mkdirSync(repoDir('org/Linked-GGUF'), { recursive: true });
+      symlinkSync(outside, join(repoDir('org/Linked-GGUF'), 'blobs'));
+      const id = await startDownload(server, 'org/Linked-GGUF:Q4_K_M');
+      const failed = await waitForStatus(server, id, 'failed');
+      expect(failed.error).toContain('outside the cache');
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +50,20 @@ function target(name: string, sha256 = hub.fileSha256('org/Big-GGUF', 'Big-Q4_K_
     label: 'Big-Q4_K_M.gguf',
   };
 }
+
+describe('downloadBlob and planted links', () => {
+  it('refuses to write through a partial file that is a symbolic link', async () => {
+    const t = target('planted');
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, partialPath(t.blobPath));
+    await expect(
+      downloadBlob(ep, t, { signal: new AbortController().signal, settings }),
+    ).rejects.toThrow(/symbolic link/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(existsSync(t.blobPath)).toBe(false);
+  });
+});
 
 describe('downloadBlob on large files', () => {
   it('resumes from an existing partial file, hashing it first, and verifies on the worker thread', async () => {

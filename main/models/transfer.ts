@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rename, stat, truncate, unlink } from 'node:fs/promises';
+import { constants, type WriteStream } from 'node:fs';
+import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { HubError, hubHeaders, hubStatusMessage, type HubEndpoint } from './hub-client';
@@ -57,11 +57,47 @@ export function partialPath(blobPath: string): string {
   return `${blobPath}.incomplete`;
 }
 
+/**
+ * Partial files are opened with O_NOFOLLOW: a symbolic link planted at `<blob>.incomplete` (by
+ * another user of a shared cache, or a tool) must not make a download truncate or write a file
+ * elsewhere. Windows has no O_NOFOLLOW; there the lstat check below is what refuses a link.
+ */
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+class PlantedLinkError extends Error {
+  constructor(path: string) {
+    super(`${path} is a symbolic link; refusing to write through it (remove it to download)`);
+    this.name = 'PlantedLinkError';
+  }
+}
+
+/** Bytes of the partial file so far (0 when absent); refuses a symbolic link. */
 async function fileSize(path: string): Promise<number> {
   try {
-    return (await stat(path)).size;
-  } catch {
+    const st = await lstat(path);
+    if (st.isSymbolicLink()) throw new PlantedLinkError(path);
+    return st.size;
+  } catch (err) {
+    if (err instanceof PlantedLinkError) throw err;
     return 0;
+  }
+}
+
+async function openPartial(path: string, flags: number): Promise<FileHandle> {
+  try {
+    return await open(path, flags | O_NOFOLLOW, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new PlantedLinkError(path);
+    throw err;
+  }
+}
+
+async function truncate(path: string, length: number): Promise<void> {
+  const fh = await openPartial(path, constants.O_WRONLY);
+  try {
+    await fh.truncate(length);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -237,7 +273,8 @@ class Verifier {
   }
   async updateFromFile(path: string, length: number): Promise<void> {
     if (length === 0 || !this.hasher) return;
-    const rs = createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 });
+    const fh = await openPartial(path, constants.O_RDONLY);
+    const rs = fh.createReadStream({ start: 0, end: length - 1, highWaterMark: 1 << 20 });
     for await (const chunk of rs) await this.update(chunk as Buffer);
   }
   /** null when the content matches */
@@ -402,7 +439,20 @@ async function attempt(
       opts.onProgress?.(0);
     }
     if (!res.body) throw new RetryableError('empty response body');
-    ws = createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
+    let fh: FileHandle;
+    try {
+      fh = await openPartial(
+        partial,
+        constants.O_WRONLY |
+          constants.O_CREAT |
+          (offset > 0 ? constants.O_APPEND : constants.O_TRUNC),
+      );
+    } catch (err) {
+      throw new Error(`${target.label}: could not write ${partial}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    ws = fh.createWriteStream({ highWaterMark: 1 << 20 });
     // A disk that refuses the file (missing folder, no space, no permission) is not a network
     // problem: the download fails at once with what the system said, rather than retrying.
     let diskError: Error | undefined;
