@@ -118,6 +118,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       log_rotation_enabled: true,
       log_rotation_max_size: 100,
       log_rotation_compress: false,
+      log_rotation_max_backups: 5,
     },
     database: {
       path: '',

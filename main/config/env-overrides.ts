@@ -168,6 +168,11 @@ export const ENV_OVERRIDES: EnvOverride[] = [
     path: ['instances', 'log_rotation_compress'],
     parse: bool,
   },
+  {
+    env: 'LLAMACTL_LOG_ROTATION_MAX_BACKUPS',
+    path: ['instances', 'log_rotation_max_backups'],
+    parse: int,
+  },
   { env: 'LLAMACTL_DATABASE_PATH', path: ['database', 'path'], parse: str },
   {
     env: 'LLAMACTL_DATABASE_MAX_OPEN_CONNECTIONS',

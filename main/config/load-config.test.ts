@@ -367,6 +367,11 @@ describe('LLAMACTL_* environment variables', () => {
       pick: (c) => c.instances.log_rotation_compress,
       want: true,
     },
+    {
+      env: { LLAMACTL_LOG_ROTATION_MAX_BACKUPS: '2' },
+      pick: (c) => c.instances.log_rotation_max_backups,
+      want: 2,
+    },
     { env: { LLAMACTL_DATABASE_PATH: '/x.db' }, pick: (c) => c.database.path, want: '/x.db' },
     {
       env: { LLAMACTL_DATABASE_MAX_OPEN_CONNECTIONS: '3' },

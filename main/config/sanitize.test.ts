@@ -44,6 +44,7 @@ describe('GET /api/v1/config body', () => {
       LogRotationEnabled: true,
       LogRotationMaxSize: 100,
       LogRotationCompress: false,
+      LogRotationMaxBackups: 5,
     });
     expect(body.instances).not.toHaveProperty('log_rotation_enabled');
     expect(body.auth).toEqual({

@@ -54,6 +54,7 @@ export function sanitizedConfig(config: AppConfig): Record<string, unknown> {
       LogRotationEnabled: i.log_rotation_enabled,
       LogRotationMaxSize: i.log_rotation_max_size,
       LogRotationCompress: i.log_rotation_compress,
+      LogRotationMaxBackups: i.log_rotation_max_backups,
     },
     database: {
       path: d.path,

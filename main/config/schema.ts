@@ -120,6 +120,8 @@ export const AppConfigSchema = z.object({
       log_rotation_enabled: z.boolean(),
       log_rotation_max_size: z.number().int().min(1),
       log_rotation_compress: z.boolean(),
+      /** rotated files kept per instance (in <logs_dir>/backups/<name>/); older ones are deleted */
+      log_rotation_max_backups: z.number().int().min(0),
     })
     .refine((i) => i.port_range[0] < i.port_range[1], {
       message: 'port_range must be [low, high] with low < high',

@@ -7,8 +7,10 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -24,6 +26,8 @@ export interface LogRotation {
   /** megabytes */
   maxSizeMb: number;
   compress: boolean;
+  /** backups kept per instance; the oldest beyond this are deleted */
+  maxBackups: number;
 }
 
 /** argv as one readable line: plain words as they are, others in single quotes. */
@@ -41,11 +45,26 @@ function backupStamp(d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+/** `<name>-<stamp>[-<n>].log[.gz]`: the stamp and its same-millisecond counter, for ordering. */
+const BACKUP_RE = /-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3})(?:-(\d+))?\.log(?:\.gz)?$/;
+
+function backupKey(file: string): [string, number] | null {
+  const m = BACKUP_RE.exec(file);
+  return m ? [m[1]!, Number(m[2] ?? 0)] : null;
+}
+
+/** Where rotated files of one instance go: its own folder, so no name can meet another's file. */
+export function backupsDir(logsDir: string, name: string): string {
+  return join(logsDir, 'backups', name);
+}
+
 /**
  * One instance's log file `<logs_dir>/<name>.log`, appended across runs (each run framed by start
  * and stop markers) so a crash loop can be read afterwards, also after a server restart. Writes
  * are synchronous: they are small, keep stdout/stderr order, and make rotation exact.
- * Unlike llamactl, `log_rotation_enabled: false` really disables rotation.
+ * Unlike llamactl, `log_rotation_enabled: false` really disables rotation, and backups live in
+ * `<logs_dir>/backups/<name>/`, at most `maxBackups` of them (llamactl keeps every one next to
+ * the logs, where an instance named like another's backup would append to it).
  */
 export class InstanceLog {
   private fd: number | null = null;
@@ -121,18 +140,46 @@ export class InstanceLog {
     );
   }
 
-  /** Keeps every backup (`<name>-<stamp>.log[.gz]`), like llamactl. */
   private rotate(): void {
     this.close();
-    const backup = join(this.dir, `${this.name}-${backupStamp()}.log`);
+    const folder = backupsDir(this.dir, this.name);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const stamp = backupStamp();
+    let backup = join(folder, `${this.name}-${stamp}.log`);
+    for (let n = 1; existsSync(backup) || existsSync(backup + '.gz'); n++)
+      backup = join(folder, `${this.name}-${stamp}-${n}.log`);
     renameSync(this.path, backup);
+    this.prune(folder);
     if (this.rotation.compress) {
-      void pipeline(createReadStream(backup), createGzip(), createWriteStream(backup + '.gz'))
+      void pipeline(
+        createReadStream(backup),
+        createGzip(),
+        createWriteStream(backup + '.gz', { mode: 0o600 }),
+      )
         .then(() => unlinkSync(backup))
         .catch(() => {
           // an uncompressed backup is still a backup
         });
     }
+  }
+
+  /** Deletes the oldest backups beyond `maxBackups` (a backup being gzipped counts once). */
+  private prune(folder: string): void {
+    const byKey = new Map<string, { key: [string, number]; files: string[] }>();
+    for (const f of readdirSync(folder)) {
+      const key = backupKey(f);
+      if (!key) continue;
+      const id = key.join('/');
+      const entry = byKey.get(id) ?? { key, files: [] };
+      entry.files.push(f);
+      byKey.set(id, entry);
+    }
+    const oldestFirst = [...byKey.values()].sort((a, b) =>
+      a.key[0] === b.key[0] ? a.key[1] - b.key[1] : a.key[0] < b.key[0] ? -1 : 1,
+    );
+    const excess = oldestFirst.length - Math.max(0, this.rotation.maxBackups);
+    for (const { files } of oldestFirst.slice(0, Math.max(0, excess)))
+      for (const f of files) rmSync(join(folder, f), { force: true });
   }
 
   close(): void {

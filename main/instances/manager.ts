@@ -934,6 +934,7 @@ export class InstanceManager {
         enabled: this.config.instances.log_rotation_enabled,
         maxSizeMb: this.config.instances.log_rotation_max_size,
         compress: this.config.instances.log_rotation_compress,
+        maxBackups: this.config.instances.log_rotation_max_backups,
       }),
       deleted: false,
     };
