@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
  * Production packages that only ever run inside Electron's main process, whose embedded Node
  * is newer than the plain Node the headless server supports.
  */
-const ELECTRON_ONLY = new Set(['electron-store', 'conf']);
+const ELECTRON_ONLY = new Set(['conf']);
 
 describe('package.json', () => {
   it('pins every dependency to a semver range, never a dist-tag', () => {

@@ -26,13 +26,12 @@ export function platformConfigDirs(p: PlatformInfo): string[] {
  */
 export function configFileCandidates(
   p: PlatformInfo,
-  cwd: string,
+  cwd: string | null,
   explicit: string | undefined,
 ): string[] {
   if (explicit) return [explicit];
   return [
-    join(cwd, 'llamactl.yaml'),
-    join(cwd, 'config.yaml'),
+    ...(cwd === null ? [] : [join(cwd, 'llamactl.yaml'), join(cwd, 'config.yaml')]),
     ...platformConfigDirs(p).map((d) => join(d, 'config.yaml')),
   ];
 }
@@ -40,10 +39,11 @@ export function configFileCandidates(
 /** `.env` candidates, first readable wins. */
 export function dotenvCandidates(
   p: PlatformInfo,
-  cwd: string,
+  cwd: string | null,
   explicit: string | undefined,
 ): string[] {
   const list = explicit ? [join(dirname(explicit), '.env')] : [];
-  list.push(join(cwd, '.env'), ...platformConfigDirs(p).map((d) => join(d, '.env')));
+  if (cwd !== null) list.push(join(cwd, '.env'));
+  list.push(...platformConfigDirs(p).map((d) => join(d, '.env')));
   return [...new Set(list)];
 }

@@ -501,6 +501,36 @@ describe('per-OS file discovery', () => {
   });
 });
 
+describe('without a working folder (the desktop app: launched from / or $HOME)', () => {
+  it('ignores llamactl.yaml, config.yaml and .env there and reads the per-user files', () => {
+    writeFileSync(join(cwd, 'config.yaml'), 'server: {port: 9301}');
+    writeFileSync(join(cwd, '.env'), 'LLAMACTL_HOST=0.0.0.0\nSECRET=from-cwd');
+    const dir = join(home, '.config', 'llamactl');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.yaml'), 'server: {port: 9302}');
+    writeFileSync(join(dir, '.env'), 'FROM_USER=yes');
+    const env: NodeJS.ProcessEnv = {};
+    const r = loadConfigDetailed({ env, platform: platform(env), cwd: null });
+    expect(r.config.server.port).toBe(9302);
+    expect(r.config.server.host).toBe('127.0.0.1');
+    expect(r.configFile).toBe(join(dir, 'config.yaml'));
+    expect(r.dotenvFile).toBe(join(dir, '.env'));
+    expect(r.dotenv).toEqual({ FROM_USER: 'yes' });
+  });
+
+  it('still reads LLAMACTL_CONFIG_PATH and the .env beside it', () => {
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'mine.yaml'), 'server: {port: 9303}');
+    writeFileSync(join(elsewhere, '.env'), 'BESIDE=1');
+    writeFileSync(join(cwd, 'llamactl.yaml'), 'server: {port: 9304}');
+    const env: NodeJS.ProcessEnv = { LLAMACTL_CONFIG_PATH: join(elsewhere, 'mine.yaml') };
+    const r = loadConfigDetailed({ env, platform: platform(env), cwd: null });
+    expect(r.config.server.port).toBe(9303);
+    expect(r.dotenv).toEqual({ BESIDE: '1' });
+  });
+});
+
 describe('.env and the process environment', () => {
   it('adds .env variables to process.env only where they are not already set', () => {
     const fresh = `LLAMACTL_TEST_DOTENV_${process.pid}`;

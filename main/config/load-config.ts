@@ -13,8 +13,11 @@ export interface LoadConfigOptions {
   /** the environment; defaults to process.env (which then also receives the .env values) */
   env?: NodeJS.ProcessEnv;
   platform?: PlatformInfo;
-  /** folder for ./llamactl.yaml, ./config.yaml and ./.env; defaults to process.cwd() */
-  cwd?: string;
+  /**
+   * folder for ./llamactl.yaml, ./config.yaml and ./.env; defaults to process.cwd(). null: none
+   * (the desktop app, whose working folder is wherever the OS launched it: / or $HOME)
+   */
+  cwd?: string | null;
   /** look for a config file and a .env at all (tests turn this off to stay hermetic) */
   files?: boolean;
   /** extra values merged last (tests, the desktop app's preferences) */
@@ -147,7 +150,7 @@ function overridesFrom(env: Record<string, string | undefined>): Record<string, 
 export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? currentPlatform(env);
-  const cwd = opts.cwd ?? process.cwd();
+  const cwd = opts.cwd === null ? null : (opts.cwd ?? process.cwd());
   const files = opts.files ?? true;
   const explicit = env.LLAMACTL_CONFIG_PATH || undefined;
   const sources = ['defaults'];

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
-import ElectronStore from 'electron-store';
+import Conf from 'conf';
 import { loadConfig } from '../config/load-config';
 import { createLogger } from '../logger';
 import { packageRoot, rendererDir } from '../paths';
@@ -24,7 +24,15 @@ startDesktopApp({
   createServices: (config) => createServices(config, { log: createLogger() }),
   closeServices,
   listen: (services, host, port) => listen(services, host, port),
-  preferenceStore: () => new ElectronStore({ name: 'preferences', clearInvalidConfig: true }),
+  // conf directly rather than electron-store, which also registers an IPC listener of its own
+  // ('electron-store-get-data') that the dashboard has no use for.
+  preferenceStore: () =>
+    new Conf({
+      cwd: app.getPath('userData'),
+      configName: 'preferences',
+      projectVersion: app.getVersion(),
+      clearInvalidConfig: true,
+    }),
   preloadPath: join(here, '..', 'preload', 'index.js'),
   assetsDir: join(packageRoot(), 'assets'),
   dashboardHtml: () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PREFERENCES, PreferencesService, restorableBounds } from './preferences';
 
-// electron-store is `conf` plus Electron's default folder; the tests use conf directly on a
+// The app stores preferences with `conf` in its userData folder; the tests use conf on a
 // temporary folder, so the real file format and persistence are exercised without Electron.
 let dir: string;
 const open = () =>

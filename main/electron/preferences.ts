@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Desktop preferences (not server config: the server reads llamactl's YAML like the headless
- * build). Persisted by electron-store in the app's userData folder; everything here is plain
+ * build). Persisted by `conf` in the app's userData folder; everything here is plain
  * logic over a small store interface so it runs and is tested without Electron.
  */
 
@@ -37,7 +37,7 @@ export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
   notifications: true,
 });
 
-/** The part of electron-store (and of `conf`, which it extends) that preferences use. */
+/** The part of `conf` that preferences use. */
 export interface PreferenceStore {
   readonly store: Record<string, unknown>;
   set(key: string, value: unknown): void;
