@@ -8,6 +8,8 @@ export type ErrorStyle = 'management' | 'openai';
 /** Writes an error in llamactl's body A shape or OpenAI's shape. */
 export function sendError(res: Response, err: AppError, style: ErrorStyle = 'management'): void {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  // res.json keeps a Content-Type a handler set before it failed (`res.type('text/plain')`).
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
   if (style === 'openai') {
     res.status(err.status).json({
       error: { message: err.details, type: openAIErrorType(err.status), code: err.code },

@@ -1,9 +1,11 @@
-import type { Request, Response, Router } from 'express';
-import { existsSync, readFileSync } from 'node:fs';
+import type { Request, Router } from 'express';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../shared/errors';
 import { tailLines } from '../../instances/log-file';
 import type { Services } from '../../services';
 import { writeError } from '../proxy/errors';
+import { openSse, SSE_MAX_BUFFERED_BYTES } from '../sse';
 
 /** `lines`: absent -> whole file; must be an integer; <= 0 -> whole file (llamactl). */
 function linesParam(req: Request): number | undefined {
@@ -59,14 +61,30 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
     res.json(await m.restart(name(req)));
   });
 
+  // `lines` absent or <= 0 means the whole file, which can be large: it is streamed, never read
+  // into memory at once.
   api.get('/instances/:name/logs', async (req, res) => {
+    const n = name(req);
     const lines = linesParam(req);
-    res.type('text/plain').send(await m.logs(name(req), lines));
+    if (m.isRemote(n) || (lines !== undefined && lines > 0)) {
+      const text = await m.logs(n, lines);
+      res.type('text/plain').send(text);
+      return;
+    }
+    const path = services.instances.logFile(n);
+    res.type('text/plain');
+    if (!existsSync(path)) {
+      res.send('');
+      return;
+    }
+    await pipeline(createReadStream(path), res);
   });
 
   // Server-sent events: one `data:` event per chunk (a JSON string, so newlines survive), first
-  // the last `lines` lines (default 200), then everything the backend writes; comments keep it
-  // alive. The backlog is read synchronously in the same tick as the subscription: no gap, no repeat.
+  // the last `lines` lines (default 200; 0 = the whole file, streamed in chunks at the client's
+  // pace), then everything the backend writes. Live output is subscribed in the same tick as the
+  // file size is taken (log writes are synchronous): no gap, no repeat. A client that stops
+  // reading is dropped with a last `event: dropped` (sse.ts).
   api.get('/instances/:name/logs/stream', (req, res) => {
     const n = name(req);
     const q = req.originalUrl.indexOf('?');
@@ -74,28 +92,45 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
     if (m.streamRemoteLogs(req, res, n, q < 0 ? '' : req.originalUrl.slice(q), onError)) return;
     const lines = linesParam(req) ?? 200;
     const path = services.instances.logFile(n);
-    let backlog = '';
-    if (existsSync(path)) backlog = lines > 0 ? tailLines(path, lines) : readFileSync(path, 'utf8');
-    sendSseHeaders(res);
-    const send = (text: string) => {
-      if (text) res.write(`data: ${JSON.stringify(text)}\n\n`);
-    };
-    send(backlog && lines > 0 ? backlog + '\n' : backlog);
-    const unsubscribe = services.instances.onLogOutput(n, send);
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
+    const size = existsSync(path) ? statSync(path).size : 0;
+    const tail = size > 0 && lines > 0 ? tailLines(path, lines) : '';
+    const event = (text: string) => (text ? `data: ${JSON.stringify(text)}\n\n` : '');
+    // live output waits here while the whole file is being sent
+    let queue: string[] | null = lines > 0 || size === 0 ? null : [];
+    let queued = 0;
+    const stream = openSse(req, res, { onClose: () => unsubscribe() });
+    const unsubscribe = services.instances.onLogOutput(n, (text) => {
+      if (!queue) {
+        stream.write(event(text));
+        return;
+      }
+      queue.push(text);
+      queued += text.length;
+      if (queued > SSE_MAX_BUFFERED_BYTES)
+        stream.drop(
+          'the log grew faster than the client read the whole file; reconnect with lines=N',
+        );
     });
+    if (!queue) {
+      stream.write(event(tail ? tail + '\n' : ''));
+      return;
+    }
+    void (async () => {
+      try {
+        const file = createReadStream(path, { start: 0, end: size - 1, encoding: 'utf8' });
+        for await (const chunk of file as AsyncIterable<string>) {
+          if (!stream.write(event(chunk))) {
+            file.destroy();
+            return;
+          }
+          await stream.drained();
+        }
+        for (const text of queue!) stream.write(event(text));
+      } catch (err) {
+        stream.drop(`could not read the log file: ${(err as Error).message}`);
+      } finally {
+        queue = null;
+      }
+    })();
   });
-}
-
-export function sendSseHeaders(res: Response): void {
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.flushHeaders();
 }
