@@ -15,6 +15,7 @@ const CLI_ARGS = ['--import', TSX_LOADER, join(ROOT, 'main', 'cli.ts')];
 interface Started {
   child: ChildProcess;
   stdout: () => string;
+  stderr: () => string;
   url: string;
   exit: Promise<number | null>;
 }
@@ -47,7 +48,7 @@ async function startCli(dir: string, env: Record<string, string> = {}): Promise<
     { timeout: 30_000, interval: 50 },
   );
   const url = /listening on (http:\/\/\S+)/.exec(out)![1];
-  return { child, stdout: () => out, url, exit };
+  return { child, stdout: () => out, stderr: () => err, url, exit };
 }
 
 describe('headless entry (cli.ts)', () => {
@@ -114,6 +115,25 @@ describe('headless entry (cli.ts)', () => {
     const code = await new Promise<number | null>((res) => child.on('exit', res));
     return { code, out, err };
   }
+
+  it('stops with exit code 2 naming the key and the variable for ${VAR} with VAR unset', async () => {
+    writeFileSync(join(dir, 'llamactl.yaml'), 'auth:\n  management_keys: ["${ADMIN_KEY}"]\n');
+    const { code, err } = await runToExit({});
+    expect(code).toBe(2);
+    expect(err).toContain('auth.management_keys.0 uses ${ADMIN_KEY}, which is not set');
+  });
+
+  it('warns at start for each unknown configuration key, naming file and key', async () => {
+    writeFileSync(join(dir, 'llamactl.yaml'), 'instances:\n  max_runing_instances: 1\n');
+    const started = await startCli(dir);
+    await vi.waitFor(() =>
+      expect(started.stderr()).toContain(
+        `${join(dir, 'llamactl.yaml')}: unknown key instances.max_runing_instances (ignored)`,
+      ),
+    );
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  });
 
   it('refuses a second server on the same data folder with exit 2, naming the folder, pid and URL, and leaves the first one’s instances running', async () => {
     const first = await startCli(dir, { LLAMACTL_MANAGEMENT_KEYS: 'k-first' });

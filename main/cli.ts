@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const { config } = loaded;
   if (loaded.configFile) log.info('configuration file', { path: loaded.configFile });
   if (loaded.dotenvFile) log.info('environment file', { path: loaded.dotenvFile });
+  for (const warning of loaded.warnings) log.warn(warning);
 
   // A failure a user can fix is one line on stderr and exit 2; its stack goes to the debug log.
   const fail = (err: unknown, stage: StartupStage): never => {

@@ -173,6 +173,73 @@ describe('${VAR} expansion', () => {
     expect(r.config.server.port).toBe(9100);
     expect(r.config.server.host).toBe('0.0.0.0');
   });
+
+  it('refuses ${VAR} with VAR unset, naming the key and the variable, instead of the literal text', () => {
+    expect(() =>
+      load({}, { 'llamactl.yaml': 'auth:\n  management_keys: ["${ADMIN_KEY}"]\n' }),
+    ).toThrow(/auth\.management_keys\.0 uses \$\{ADMIN_KEY\}, which is not set/);
+    expect(() =>
+      load(
+        {},
+        { 'llamactl.yaml': 'backends:\n  llama-cpp:\n    environment: {T: "x-${HF_TOKEN}"}\n' },
+      ),
+    ).toThrow(/backends\.llama-cpp\.environment\.T uses \$\{HF_TOKEN\}/);
+  });
+
+  it('names every unset variable at once and ignores ${VAR} in comments', () => {
+    let message = '';
+    try {
+      load({}, { 'llamactl.yaml': '# port: ${IN_COMMENT}\nserver:\n  host: ${A}\n  port: ${B}\n' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('server.host uses ${A}');
+    expect(message).toContain('server.port uses ${B}');
+    expect(message).not.toContain('IN_COMMENT');
+  });
+
+  it('accepts ${VAR:-default} with VAR unset', () => {
+    const r = load({}, { 'llamactl.yaml': 'server:\n  host: ${BIND:-10.0.0.1}\n' });
+    expect(r.config.server.host).toBe('10.0.0.1');
+  });
+
+  it.each([
+    ['an empty string', 'auth:\n  management_keys: [""]\n'],
+    ['blanks', 'auth:\n  management_keys: ["  "]\n'],
+    ['a fallback to empty', 'auth:\n  management_keys: ["${ADMIN_KEY:-}"]\n'],
+  ])('never takes %s as a management key', (_what, yaml) => {
+    expect(() => load({}, { 'llamactl.yaml': yaml })).toThrow(/auth\.management_keys\.0/);
+  });
+});
+
+describe('unknown configuration keys', () => {
+  it('warns for each unknown key, naming the file and the key, and starts with the rest', () => {
+    const r = load(
+      {},
+      {
+        'llamactl.yaml':
+          'instances:\n  max_runing_instances: 1\n  port_range: [9000, 9100]\nserverr: {}\n' +
+          'nodes:\n  gpu: {address: "http://gpu:8080", adress: x}\n' +
+          'backends:\n  llama-cpp:\n    environment: {ANY_NAME: ok}\n',
+      },
+    );
+    const file = join(cwd, 'llamactl.yaml');
+    expect(r.warnings).toEqual([
+      `${file}: unknown key instances.max_runing_instances (ignored)`,
+      `${file}: unknown key serverr (ignored)`,
+      `${file}: unknown key nodes.gpu.adress (ignored)`,
+    ]);
+    expect(r.config.instances.port_range).toEqual([9000, 9100]);
+    expect(r.config.instances.max_running_instances).toBe(-1);
+  });
+
+  it('has no warnings for a file of known keys', () => {
+    const r = load(
+      {},
+      { 'llamactl.yaml': 'server:\n  port: 9000\ninstances: {max_instances: 3}\n' },
+    );
+    expect(r.warnings).toEqual([]);
+  });
 });
 
 describe('LLAMACTL_* environment variables', () => {

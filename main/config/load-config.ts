@@ -7,7 +7,8 @@ import { AppConfigSchema, type AppConfig } from './schema';
 import { currentPlatform, defaultConfig, type PlatformInfo } from './defaults';
 import { configFileCandidates, dotenvCandidates } from './discovery';
 import { envOverrides, EnvParseError } from './env-overrides';
-import { expandEnvVars } from './expand';
+import { expandEnvVars, unsetReferences } from './expand';
+import { unknownKeys } from './unknown-keys';
 
 export interface LoadConfigOptions {
   /** the environment; defaults to process.env (which then also receives the .env values) */
@@ -32,6 +33,8 @@ export interface LoadedConfig {
   dotenvFile: string | null;
   /** the .env variables that were not already in the environment (the only ones used) */
   dotenv: Record<string, string>;
+  /** not fatal, for the start-up log: unknown keys in the file, each naming file and key */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -111,11 +114,59 @@ let yamlLibrary: typeof YamlLibrary | undefined;
 const loadYaml = (): typeof YamlLibrary =>
   (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
 
+/** The dotted key path of the value that contains `offset` in a parsed YAML document. */
+function keyPathAt(node: unknown, offset: number, path: string[] = []): string[] | null {
+  const yaml = loadYaml();
+  const inside = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    return !!range && offset >= range[0] && offset < range[2];
+  };
+  if (yaml.isMap(node)) {
+    for (const pair of node.items) {
+      const key = yaml.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (inside(pair.value)) return keyPathAt(pair.value, offset, [...path, key]);
+      if (inside(pair.key)) return [...path, key];
+    }
+    return null;
+  }
+  if (yaml.isSeq(node)) {
+    for (const [i, item] of node.items.entries())
+      if (inside(item)) return keyPathAt(item, offset, [...path, String(i)]);
+    return null;
+  }
+  return inside(node) ? path : null;
+}
+
+/**
+ * `${VAR}` with VAR unset is an error naming each key and variable (a comment may say anything).
+ * The keys are found in the file as written, before expansion.
+ */
+function assertNoUnsetReferences(
+  path: string,
+  text: string,
+  env: Record<string, string | undefined>,
+) {
+  const refs = unsetReferences(text, env);
+  if (refs.length === 0) return;
+  const raw = loadYaml().parseDocument(text);
+  const lines: string[] = [];
+  for (const ref of refs) {
+    const key = raw.errors.length ? ['(unparsed)'] : keyPathAt(raw.contents, ref.offset);
+    if (!key) continue;
+    lines.push(
+      `  ${key.join('.') || '(root)'} uses \${${ref.name}}, which is not set (set it, or write \${${ref.name}:-default} for a fallback)`,
+    );
+  }
+  if (lines.length)
+    throw new ConfigError(`${path}: unset environment variable:\n${lines.join('\n')}`);
+}
+
 function parseYamlConfig(
   path: string,
   text: string,
   env: Record<string, string | undefined>,
 ): Record<string, unknown> {
+  assertNoUnsetReferences(path, text, env);
   const doc = loadYaml().parseDocument(expandEnvVars(text, env), { prettyErrors: true });
   if (doc.errors.length) {
     throw new ConfigError(
@@ -172,6 +223,7 @@ export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
   raw = deepMerge(raw, overridesFrom(dotenv));
 
   let configFile: string | null = null;
+  const warnings: string[] = [];
   if (files) {
     const found = firstReadable(configFileCandidates(platform, cwd, explicit));
     if (!found && explicit) {
@@ -181,7 +233,11 @@ export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
     if (found) {
       configFile = found.path;
       sources.push(found.path);
-      raw = deepMerge(raw, parseYamlConfig(found.path, found.text, combinedEnv));
+      const fromFile = parseYamlConfig(found.path, found.text, combinedEnv);
+      // Not fatal: a llamactl config may carry keys of a newer llamactl.
+      for (const key of unknownKeys(AppConfigSchema, fromFile))
+        warnings.push(`${found.path}: unknown key ${key} (ignored)`);
+      raw = deepMerge(raw, fromFile);
     }
   }
 
@@ -194,7 +250,7 @@ export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
   const config = finalizeConfig(raw, sources);
 
   if (env === process.env) for (const [k, v] of Object.entries(dotenv)) process.env[k] ??= v;
-  return { config, configFile, dotenvFile, dotenv };
+  return { config, configFile, dotenvFile, dotenv, warnings };
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {

@@ -137,7 +137,8 @@ export const AppConfigSchema = z.object({
   auth: z.object({
     require_inference_auth: z.boolean(),
     require_management_auth: z.boolean(),
-    management_keys: z.array(z.string().min(1)),
+    // an empty or blank key is never a key (e.g. `${ADMIN_KEY:-}` with ADMIN_KEY unset)
+    management_keys: z.array(z.string().regex(/\S/, 'must not be empty or blank')),
   }),
   local_node: z.string().min(1),
   nodes: z.record(z.string(), NodeConfigSchema),
