@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { ModelService, type ModelServiceDeps } from './models/model-service';
 import { InstanceDirectory } from './nodes/instance-directory';
 import { NodeService } from './nodes/node-service';
+import { Observability } from './observability/observability';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 
 /**
@@ -25,6 +26,8 @@ export interface Services {
   nodes: NodeService;
   /** local and remote instances behind one API (instance routes, routing) */
   directory: InstanceDirectory;
+  /** resources per instance, Prometheus metrics, machine resources */
+  observability: Observability;
 }
 
 export interface CreateServicesOptions {
@@ -82,12 +85,19 @@ export async function createServices(
   });
   nodes.init();
   const directory = new InstanceDirectory(instances, nodes);
-  return { config, log, db, events, auth, instances, models, nodes, directory };
+  const observability = new Observability({
+    config,
+    events,
+    log,
+    localInstances: () => instances.list(),
+  });
+  return { config, log, db, events, auth, instances, models, nodes, directory, observability };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */
 export async function closeServices(s: Services): Promise<void> {
   // Bounded: SIGTERM to every backend group, SIGKILL at the deadline, then wait for the exits.
+  s.observability.close();
   await s.instances.shutdown(15_000);
   await s.instances.close();
   // Running downloads stop but stay 'downloading' in the database, so the next start resumes them.

@@ -146,6 +146,10 @@ export const AppConfigSchema = z.object({
     /** how many download jobs run at once; the rest queue */
     max_concurrent_jobs: z.number().int().min(1),
   }),
+  metrics: z.object({
+    /** GET /metrics without a key, for clients on this machine only */
+    public: z.boolean(),
+  }),
 });
 
 export type AppConfig = z.output<typeof AppConfigSchema>;

@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { ServerEvent } from '../../shared/api/events';
 
+/** An event as published: the bus numbers it and stamps the time (unless given). */
+export type NewEvent = ServerEvent extends infer E
+  ? E extends ServerEvent
+    ? Omit<E, 'seq' | 'time'> & { time?: number }
+    : never
+  : never;
+
 /**
  * One in-process stream of changes (instances, download jobs, nodes). The SSE endpoint, the
  * tray and the tests all listen here.
@@ -14,7 +21,7 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(event: Omit<ServerEvent, 'seq' | 'time'> & Partial<Pick<ServerEvent, 'time'>>): void {
+  publish(event: NewEvent): void {
     const full = { ...event, seq: ++this.seq, time: event.time ?? Date.now() } as ServerEvent;
     this.emitter.emit('event', full);
   }

@@ -16,7 +16,7 @@ import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
 import { registerModelRoutes } from './routes/models';
 import { registerNodeRoutes } from './routes/nodes';
-import { registerSystemRoutes } from './routes/system';
+import { registerMetricsRoute, registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
   /** folder of the built dashboard; defaults to dist/renderer of the package */
@@ -56,6 +56,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
     next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)),
   );
   app.use('/api/v1', api);
+  registerMetricsRoute(app, services);
 
   serveRenderer(app, opts.rendererDir ?? rendererDir());
   app.use(errorHandler(services.log));

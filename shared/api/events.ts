@@ -1,5 +1,5 @@
 /** Events sent on GET /api/v1/events (server-sent events, `event: <type>`, `data: <json>`). */
-import type { Instance } from './instances';
+import type { Instance, InstanceResources } from './instances';
 
 interface EventBase {
   /** increasing per server run */
@@ -30,4 +30,10 @@ export interface NodeEvent extends EventBase {
   reachable: boolean;
 }
 
-export type ServerEvent = InstanceEvent | JobEvent | NodeEvent;
+/** A fresh sample of every running local instance's resources (every 2 s while listened to). */
+export interface ResourcesEvent extends EventBase {
+  type: 'resources';
+  instances: Record<string, InstanceResources>;
+}
+
+export type ServerEvent = InstanceEvent | JobEvent | NodeEvent | ResourcesEvent;

@@ -49,6 +49,23 @@ export interface InstanceOptions {
 }
 
 /** As returned by every instance endpoint. Field order follows llamactl; `health` etc. are ours. */
+/** Resources of a running instance's process group (Linux /proc; `ps` elsewhere). */
+export interface InstanceResources {
+  /** resident memory of every process of the group */
+  rss_bytes: number;
+  /** CPU use since the previous sample, 100 = one core; null on the first sample */
+  cpu_percent: number | null;
+  /** processes in the group (llama-server router children, vLLM workers) */
+  processes: number;
+  uptime_seconds: number;
+  /** TCP ports the group listens on (Linux) */
+  listen_ports: number[];
+  /** GPU memory in use (nvidia-smi); null where it cannot be had */
+  gpu_memory_bytes: number | null;
+  /** ms since epoch */
+  sampled_at: number;
+}
+
 export interface Instance {
   id: number;
   name: string;
@@ -68,6 +85,11 @@ export interface Instance {
   in_flight?: number;
   /** last exit: code or signal, and a hint from the log tail */
   last_exit?: { code: number | null; signal: string | null; at: number } | null;
+  /**
+   * What the instance's process group uses (sampled every 2 s while someone watches); null when
+   * it is not running here. Additive to llamactl's instance object.
+   */
+  resources?: InstanceResources | null;
   /** for remote instances whose node did not answer */
   unreachable?: boolean;
   /** for remote instances: why the last refresh from the node failed (node down, instance gone there) */

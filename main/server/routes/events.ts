@@ -10,7 +10,14 @@ import { openSse } from '../sse';
  */
 export function registerEventRoutes(api: Router, services: Services): void {
   api.get('/events', (req, res) => {
-    const stream = openSse(req, res, { onClose: () => unsubscribe() });
+    // Resources are sampled (every 2 s, `resources` events) only while someone listens.
+    const releaseSampler = services.observability.sampler.acquire();
+    const stream = openSse(req, res, {
+      onClose: () => {
+        unsubscribe();
+        releaseSampler();
+      },
+    });
     stream.write(`retry: 2000\n: connected\n\n`);
     const unsubscribe = services.events.subscribe((event) => {
       stream.write(`event: ${event.type}\nid: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`);

@@ -1,6 +1,7 @@
 import type { Request, Router } from 'express';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { tailLines } from '../../instances/log-file';
 import type { Services } from '../../services';
@@ -27,12 +28,21 @@ const name = (req: Request) => String(req.params.name);
 export function registerInstanceRoutes(api: Router, services: Services): void {
   const m = services.directory;
 
+  // Local instances carry their latest resource sample; remote ones come with their node's.
+  const withResources = (i: Instance): Instance =>
+    m.isRemote(i.name) ? i : services.observability.withResources(i);
+
   api.get('/instances', async (_req, res) => {
-    res.json(await m.listFresh());
+    const list = await m.listFresh();
+    if (list.some((i) => i.status === 'running')) await services.observability.sampler.fresh();
+    res.json(list.map(withResources));
   });
 
   api.get('/instances/:name', async (req, res) => {
-    res.json(await m.getFresh(name(req)));
+    const instance = await m.getFresh(name(req));
+    if (instance.status === 'running' && !m.isRemote(instance.name))
+      await services.observability.sampler.fresh();
+    res.json(withResources(instance));
   });
 
   api.post('/instances/:name', async (req, res) => {

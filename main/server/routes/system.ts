@@ -1,4 +1,5 @@
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
+import { authenticateManagement, writeAuthError } from '../middleware/auth';
 import { sanitizedConfig } from '../../config/sanitize';
 import type { Services } from '../../services';
 import { VERSION } from '../../version';
@@ -15,4 +16,31 @@ export function registerSystemRoutes(api: Router, services: Services): void {
   api.get('/config', (_req, res) => {
     res.json(sanitizedConfig(services.config));
   });
+
+  api.get('/system/resources', async (_req, res) => {
+    res.json(await services.observability.system());
+  });
+}
+
+/**
+ * `GET /metrics`: Prometheus text format. Needs the management key, unless `metrics.public` is
+ * on, which opens it to clients on this machine only (a scraper on localhost).
+ */
+export function registerMetricsRoute(app: Express, services: Services): void {
+  app.get('/metrics', async (req, res) => {
+    const open = services.config.metrics.public && isLoopbackPeer(req.socket.remoteAddress);
+    if (!open) {
+      const outcome = authenticateManagement(services, req);
+      if (!outcome.ok) return writeAuthError(res, outcome.message);
+    }
+    const { contentType, body } = await services.observability.metrics.text();
+    res.type(contentType).send(body);
+  });
+}
+
+/** A peer address on this machine (IPv4 loopback, IPv6 ::1, or IPv4 loopback mapped into IPv6). */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a);
 }

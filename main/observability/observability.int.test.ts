@@ -1,0 +1,123 @@
+import os from 'node:os';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import type { Instance } from '../../shared/api/instances';
+import { action, createInstance, getInstance, testPortRange } from '../instances/test-helpers';
+import { startTestServer, type TestServer } from '../testing/test-server';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer({ config: { instances: { port_range: testPortRange(11) } } });
+  await createInstance(s, 'watched', {
+    backend_options: { model: '/models/w.gguf' },
+    environment: { FAKE_SPAWN_CHILD: '1' },
+  });
+  expect((await action(s, 'watched', 'start')).status).toBe(200);
+  await vi.waitFor(async () => expect((await getInstance(s, 'watched')).health).toBe('ready'), {
+    timeout: 10_000,
+  });
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+type Family = {
+  name: string;
+  type: string;
+  metrics: { value: string; labels?: Record<string, string> }[];
+};
+
+async function scrape(headers: Record<string, string> = { Authorization: `Bearer ${s.mgmtKey}` }) {
+  const res = await fetch(`${s.url}/metrics`, { headers });
+  return { res, families: res.ok ? (parsePrometheusTextFormat(await res.text()) as Family[]) : [] };
+}
+
+describe('resources and metrics', () => {
+  it('shows the memory, CPU, processes and port of a running instance in its JSON, and null when stopped', async () => {
+    await createInstance(s, 'idle', { backend_options: { model: '/models/i.gguf' } });
+    // A sample is up to 2 s old: the first ones may predate the port and the grandchild.
+    let running: Instance | undefined;
+    await vi.waitFor(
+      async () => {
+        running = await getInstance(s, 'watched');
+        expect(running.resources).toMatchObject({
+          processes: 2, // the backend and its grandchild, one process group
+          listen_ports: [running.options.backend_options.port],
+        });
+      },
+      { timeout: 10_000, interval: 500 },
+    );
+    expect(running!.resources!.rss_bytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(running!.resources!.uptime_seconds).toBeGreaterThanOrEqual(0);
+    const list = (await (await s.api('/api/v1/instances')).json()) as Instance[];
+    expect(list.find((i) => i.name === 'watched')?.resources?.rss_bytes).toBeGreaterThan(0);
+    expect(list.find((i) => i.name === 'idle')?.resources).toBeNull();
+  });
+
+  it('sends resources events every 2 s while the event stream is open', async () => {
+    const ac = new AbortController();
+    const res = await s.api('/api/v1/events', { signal: ac.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    try {
+      while ((text.match(/event: resources\n/g) ?? []).length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+    } finally {
+      ac.abort();
+    }
+    const data = /event: resources\nid: \d+\ndata: (.*)\n/.exec(text)![1]!;
+    const event = JSON.parse(data) as { instances: Record<string, { cpu_percent: number | null }> };
+    expect(Object.keys(event.instances)).toEqual(['watched']);
+  });
+
+  it('serves Prometheus metrics behind the management key', async () => {
+    expect((await scrape({})).res.status).toBe(401);
+    const { res, families } = await scrape();
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const family = (name: string) => families.find((f) => f.name === name);
+    expect(family('llamactl_instance_up')?.metrics).toEqual(
+      expect.arrayContaining([
+        { value: '1', labels: { instance: 'watched' } },
+        { value: '0', labels: { instance: 'idle' } },
+      ]),
+    );
+    const rss = family('llamactl_instance_resident_memory_bytes')!.metrics;
+    expect(Number(rss.find((m) => m.labels?.instance === 'watched')!.value)).toBeGreaterThan(0);
+    for (const name of [
+      'llamactl_requests_total',
+      'llamactl_request_duration_seconds',
+      'llamactl_time_to_first_byte_seconds',
+      'llamactl_tokens_total',
+      'llamactl_instance_restarts_total',
+      'llamactl_download_bytes_total',
+      'process_cpu_user_seconds_total',
+    ])
+      expect(family(name), name).toBeDefined();
+  });
+
+  it('opens /metrics without a key to this machine only when metrics.public is on', async () => {
+    const open = await startTestServer({ config: { metrics: { public: true } } });
+    try {
+      expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('describes the machine: CPUs, memory and GPUs', async () => {
+    const res = await s.api('/api/v1/system/resources');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      cpu: { count: number };
+      memory: { total_bytes: number; available_bytes: number };
+      gpus: unknown[];
+    };
+    expect(body.cpu.count).toBe(os.cpus().length);
+    expect(body.memory.total_bytes).toBe(os.totalmem());
+    expect(body.memory.available_bytes).toBeGreaterThan(0);
+    expect(Array.isArray(body.gpus)).toBe(true);
+  });
+});
