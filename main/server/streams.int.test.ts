@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ServerEvent } from '../../shared/api/events';
+import type { NewEvent } from '../events/bus';
 import { createInstance, testPortRange } from '../instances/test-helpers';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
@@ -64,7 +64,7 @@ describe('slow event stream readers', () => {
         change: 'updated',
         instance: null,
         note: payload,
-      } as unknown as Omit<ServerEvent, 'seq' | 'time'>);
+      } as unknown as NewEvent);
     const text = await readAll(res);
     expect(text.length).toBeLessThan(24 * 1024 * 1024);
     expect(text).toMatch(/event: dropped\ndata: \{"reason":"the client read too slowly[^\n]*\n\n$/);
