@@ -130,6 +130,12 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
     metrics: { public: false },
     local_node: 'main',
     nodes: { main: { address: '' } },
-    downloads: { max_concurrent_jobs: 2 },
+    downloads: {
+      max_concurrent_jobs: 2,
+      max_connections: 16,
+      connections_per_file: 8,
+      segment_size: 16,
+      max_bandwidth: 0,
+    },
   };
 }

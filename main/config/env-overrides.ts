@@ -203,6 +203,18 @@ export const ENV_OVERRIDES: EnvOverride[] = [
     path: ['downloads', 'max_concurrent_jobs'],
     parse: int,
   },
+  {
+    env: 'LLAMACTL_DOWNLOAD_MAX_CONNECTIONS',
+    path: ['downloads', 'max_connections'],
+    parse: int,
+  },
+  {
+    env: 'LLAMACTL_DOWNLOAD_CONNECTIONS_PER_FILE',
+    path: ['downloads', 'connections_per_file'],
+    parse: int,
+  },
+  { env: 'LLAMACTL_DOWNLOAD_SEGMENT_SIZE', path: ['downloads', 'segment_size'], parse: int },
+  { env: 'LLAMACTL_DOWNLOAD_MAX_BANDWIDTH', path: ['downloads', 'max_bandwidth'], parse: int },
   { env: 'LLAMACTL_MAX_BODY_BYTES', path: ['server', 'max_body_bytes'], parse: int },
 ];
 

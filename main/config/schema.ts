@@ -145,6 +145,14 @@ export const AppConfigSchema = z.object({
   downloads: z.object({
     /** how many download jobs run at once; the rest queue */
     max_concurrent_jobs: z.number().int().min(1),
+    /** HTTP connections all downloads use together */
+    max_connections: z.number().int().min(1),
+    /** connections one file downloads over (one segment each) */
+    connections_per_file: z.number().int().min(1),
+    /** segment size in MiB; files no larger are fetched by one request */
+    segment_size: z.number().int().min(1),
+    /** MB/s all downloads may use together; 0 = no cap */
+    max_bandwidth: z.number().int().min(0),
   }),
   metrics: z.object({
     /** GET /metrics without a key, for clients on this machine only */

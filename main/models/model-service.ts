@@ -40,6 +40,7 @@ import {
 } from './hub-client';
 import { isOid, parseRepoSpec, resolveHubRoot } from './hub-paths';
 import { JobStore } from './job-store';
+import { BandwidthThrottle, ConnectionLimiter } from './limits';
 import {
   chooseVariant,
   ggufVariants,
@@ -51,7 +52,7 @@ import {
 import {
   DEFAULT_TRANSFER_SETTINGS,
   downloadBlob,
-  partialPath,
+  partialBytesDone,
   type TransferSettings,
 } from './transfer';
 
@@ -104,12 +105,18 @@ function durationFromEnv(value: string | undefined, fallback: number): number {
 }
 
 /**
- * Transfer tuning from the environment: LLAMACTL_DOWNLOAD_STALL_TIMEOUT (seconds or a Go
- * duration, default 60s), LLAMACTL_DOWNLOAD_RETRY_DELAY (first back-off, default 1s).
+ * Transfer tuning: segments and connections per file from `downloads.*`, and from the
+ * environment LLAMACTL_DOWNLOAD_STALL_TIMEOUT (seconds or a Go duration, default 60s) and
+ * LLAMACTL_DOWNLOAD_RETRY_DELAY (first back-off, default 1s).
  */
-export function transferSettingsFromEnv(env: NodeJS.ProcessEnv): TransferSettings {
+export function transferSettings(
+  downloads: AppConfig['downloads'],
+  env: NodeJS.ProcessEnv,
+): TransferSettings {
   return {
     ...DEFAULT_TRANSFER_SETTINGS,
+    connectionsPerFile: downloads.connections_per_file,
+    segmentBytes: downloads.segment_size * (1 << 20),
     stallTimeoutMs: Math.max(
       50,
       durationFromEnv(
@@ -142,6 +149,10 @@ export class ModelService {
   private readonly blobLocks = new Map<string, Promise<void>>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly log: Logger;
+  /** downloads.max_connections over every job */
+  private readonly connections: ConnectionLimiter;
+  /** downloads.max_bandwidth over every job */
+  private readonly throttle?: BandwidthThrottle;
   private sweepTimer?: NodeJS.Timeout;
   private closed = false;
 
@@ -149,6 +160,9 @@ export class ModelService {
     this.store = new JobStore(deps.db);
     this.env = deps.env ?? process.env;
     this.log = deps.log.child('models');
+    const d = deps.config.downloads;
+    this.connections = new ConnectionLimiter(d.max_connections);
+    if (d.max_bandwidth > 0) this.throttle = new BandwidthThrottle(d.max_bandwidth * 1e6);
   }
 
   /** Loads jobs; those that were queued or downloading when the server stopped are queued again. */
@@ -433,7 +447,7 @@ export class ModelService {
 
   private async download(job: DownloadJob, signal: AbortSignal): Promise<void> {
     const ep = hubEndpointFromEnv(this.env);
-    const settings = transferSettingsFromEnv(this.env);
+    const settings = transferSettings(this.deps.config.downloads, this.env);
     const hubRoot = this.hubRoot();
     const { commit, selector } = await withRetries(settings, signal, () =>
       this.resolve(ep, job, signal),
@@ -511,7 +525,13 @@ export class ModelService {
               gitOid: t.gitOid,
               label: t.file.path,
             },
-            { signal, settings, onProgress: (b) => report(t.file.path, b) },
+            {
+              signal,
+              settings,
+              onProgress: (b) => report(t.file.path, b),
+              connections: this.connections,
+              throttle: this.throttle,
+            },
           );
         });
         report(t.file.path, t.size);
@@ -551,11 +571,7 @@ export class ModelService {
     for (const t of tasks) {
       const blob = blobPath(hubRoot, job.repo, t.oid);
       if (await hasBlob(blob, t.size)) continue;
-      const partial = await stat(partialPath(blob)).then(
-        (st) => Math.min(st.size, t.size),
-        () => 0,
-      );
-      needed += t.size - partial;
+      needed += t.size - (await partialBytesDone(blob, t.size));
     }
     const dir = join(repoDir(hubRoot, job.repo), 'blobs');
     const free = await (this.deps.freeBytes ?? freeBytesOf)(dir);

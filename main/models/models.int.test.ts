@@ -7,7 +7,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -45,6 +44,7 @@ afterAll(async () => {
 
 afterEach(() => {
   hub.releaseStall();
+  hub.releaseHold();
   hub.switches.cut = undefined;
   hub.switches.ignoreRange = false;
   hub.switches.corrupt.clear();
@@ -367,7 +367,10 @@ describe('GGUF downloads', () => {
       'blobs',
       `${hub.fileSha256('org/Cancel-GGUF', 'Cancel-Q4_K_M.gguf')}.incomplete`,
     );
-    await expect.poll(() => existsSync(partial) && statSync(partial).size).toBe(1 << 20);
+    // the partial file is preallocated; its progress record says what it holds
+    await expect
+      .poll(() => existsSync(partial) && readFileSync(`${partial}.progress`, 'utf8'))
+      .toBe(JSON.stringify({ version: 1, size: 2 << 20, done: [[0, 1 << 20]] }));
 
     hub.releaseStall();
     const second = await download('org/Cancel-GGUF');
@@ -414,6 +417,136 @@ describe('GGUF downloads', () => {
     expect((await waitForStatus(server, id2, 'failed')).error).toMatch(
       /no GGUF file matches tag 'Q2_K'.*Q4_K_M/,
     );
+  });
+});
+
+describe('segmented downloads (1 MiB segments, 4 connections per file)', () => {
+  const MiB = 1 << 20;
+  const segmented = { downloads: { segment_size: 1, connections_per_file: 4 } };
+  let seg: TestServer;
+  beforeAll(async () => {
+    seg = await startTestServer({ config: segmented });
+  });
+  afterAll(async () => {
+    await seg?.close();
+  });
+
+  const fileRequests = (file: string, from = 0) =>
+    hub.requests.slice(from).filter((r) => r.method === 'GET' && r.url.endsWith(file));
+
+  it('fetches a file in ranged segments and, when a connection drops in the middle of a segment, fetches only the rest of that segment again', async () => {
+    const content = randomBytes(6 * MiB);
+    const commit = hub.addRepo('org/Seg-GGUF', [{ path: 'Seg-Q4_K_M.gguf', content }]);
+    hub.switches.cut = { path: 'Seg-Q4_K_M.gguf', atByte: 2.5 * MiB, times: 1 };
+    const from = hub.requests.length;
+    await waitForStatus(seg, await startDownload(seg, 'org/Seg-GGUF'), 'completed');
+    expect(
+      readFileSync(snapshotFile('org/Seg-GGUF', commit, 'Seg-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
+    const ranges = fileRequests('Seg-Q4_K_M.gguf', from).map((r) => r.range);
+    expect(ranges.sort()).toEqual(
+      [
+        `bytes=0-${MiB - 1}`,
+        `bytes=${MiB}-${2 * MiB - 1}`,
+        `bytes=${2 * MiB}-${3 * MiB - 1}`,
+        `bytes=${2.5 * MiB}-${3 * MiB - 1}`, // the cut segment, from the cut
+        `bytes=${3 * MiB}-${4 * MiB - 1}`,
+        `bytes=${4 * MiB}-${5 * MiB - 1}`,
+        `bytes=${5 * MiB}-`,
+      ].sort(),
+    );
+  });
+
+  it('falls back to one stream when the hub ignores Range: the first answer (200, the whole file) is the only request', async () => {
+    const content = randomBytes(6 * MiB);
+    const commit = hub.addRepo('org/SegNoRange-GGUF', [{ path: 'SNR-Q4_K_M.gguf', content }]);
+    hub.switches.ignoreRange = true;
+    const from = hub.requests.length;
+    await waitForStatus(seg, await startDownload(seg, 'org/SegNoRange-GGUF'), 'completed');
+    expect(
+      readFileSync(snapshotFile('org/SegNoRange-GGUF', commit, 'SNR-Q4_K_M.gguf')).equals(content),
+    ).toBe(true);
+    expect(fileRequests('SNR-Q4_K_M.gguf', from).map((r) => r.range)).toEqual([
+      `bytes=0-${MiB - 1}`,
+    ]);
+  });
+
+  it('fails the job on a wrong hash, renames nothing into place and removes the partial file', async () => {
+    const commit = hub.addRepo('org/SegBad-GGUF', [
+      { path: 'SB-Q4_K_M.gguf', content: randomBytes(6 * MiB) },
+    ]);
+    hub.switches.corrupt.add('SB-Q4_K_M.gguf');
+    const id = await startDownload(seg, 'org/SegBad-GGUF');
+    const failed = await waitForStatus(seg, id, 'failed');
+    expect(failed.error).toMatch(/SB-Q4_K_M\.gguf: checksum mismatch/);
+    expect(existsSync(snapshotFile('org/SegBad-GGUF', commit, 'SB-Q4_K_M.gguf'))).toBe(false);
+    expect(readdirSync(join(repoDir('org/SegBad-GGUF'), 'blobs'))).toEqual([]);
+  });
+
+  it('never has more than downloads.max_connections requests open across jobs', async () => {
+    const s = await startTestServer({
+      config: { downloads: { ...segmented.downloads, max_connections: 3, max_concurrent_jobs: 2 } },
+    });
+    try {
+      const a = randomBytes(6 * MiB);
+      const b = randomBytes(6 * MiB);
+      const ca = hub.addRepo('org/LimitA-GGUF', [{ path: 'LA-Q4_K_M.gguf', content: a }]);
+      const cb = hub.addRepo('org/LimitB-GGUF', [{ path: 'LB-Q4_K_M.gguf', content: b }]);
+      hub.peakDownloads = 0;
+      // bodies wait until released: every request the limit lets through stays open
+      hub.switches.hold = true;
+      const ids = [
+        await startDownload(s, 'org/LimitA-GGUF'),
+        await startDownload(s, 'org/LimitB-GGUF'),
+      ];
+      await expect.poll(() => hub.activeDownloads, { timeout: 20_000 }).toBe(3);
+      hub.releaseHold();
+      for (const id of ids) await waitForStatus(s, id, 'completed');
+      // 2 files x 4 connections would be 8 without the limit
+      expect(hub.peakDownloads).toBe(3);
+      expect(readFileSync(snapshotFile('org/LimitA-GGUF', ca, 'LA-Q4_K_M.gguf')).equals(a)).toBe(
+        true,
+      );
+      expect(readFileSync(snapshotFile('org/LimitB-GGUF', cb, 'LB-Q4_K_M.gguf')).equals(b)).toBe(
+        true,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('resumes only the missing segments after a restart of the server half way', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'llamactl-models-seg-restart-'));
+    // 2 MiB segments: [6, 8) MiB stops after its first MiB; the other five complete
+    const config = { downloads: { segment_size: 2, connections_per_file: 4 } };
+    const content = randomBytes(12 * MiB);
+    const commit = hub.addRepo('org/SegRestart-GGUF', [{ path: 'SR-Q4_K_M.gguf', content }]);
+    hub.switches.stall = { path: 'SR-Q4_K_M.gguf', atByte: 7 * MiB };
+    const first = await startTestServer({ dataDir, config });
+    let id: string;
+    try {
+      id = await startDownload(first, 'org/SegRestart-GGUF');
+      await expect
+        .poll(async () => (await job(first, id)).progress.bytes_downloaded, { timeout: 20_000 })
+        .toBe(11 * MiB);
+    } finally {
+      await first.close({ keepData: true });
+    }
+    hub.releaseStall();
+    const from = hub.requests.length;
+    const second = await startTestServer({ dataDir, config });
+    try {
+      await waitForStatus(second, id!, 'completed');
+      expect(
+        readFileSync(snapshotFile('org/SegRestart-GGUF', commit, 'SR-Q4_K_M.gguf')).equals(content),
+      ).toBe(true);
+      expect(fileRequests('SR-Q4_K_M.gguf', from).map((r) => r.range)).toEqual([
+        `bytes=${7 * MiB}-${8 * MiB - 1}`,
+      ]);
+    } finally {
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

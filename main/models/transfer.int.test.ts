@@ -13,9 +13,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHub } from '../../e2e/fixtures/fake-hub';
 import type { HubEndpoint } from './hub-client';
+import { BandwidthThrottle } from './limits';
+import { progressRecordPath } from './segments';
 import { downloadBlob, partialPath, type TransferSettings } from './transfer';
 
-// Large enough for the worker-thread hasher (>= 16 MiB), small enough for a shared CI machine.
+// Large enough for the worker-thread hasher (>= 16 MiB), small enough for a shared CI machine;
+// 4 MiB segments over 4 connections.
 const SIZE = 20 << 20;
 const hub = new FakeHub();
 const content = randomBytes(SIZE);
@@ -27,6 +30,8 @@ const settings: TransferSettings = {
   retryBaseMs: 10,
   retryMaxMs: 50,
   maxAttempts: 5,
+  connectionsPerFile: 4,
+  segmentBytes: 4 << 20,
 };
 
 beforeAll(async () => {
@@ -63,10 +68,22 @@ describe('downloadBlob and planted links', () => {
     expect(readFileSync(victim, 'utf8')).toBe('precious');
     expect(existsSync(t.blobPath)).toBe(false);
   });
+
+  it('refuses to write the progress record through a symbolic link', async () => {
+    const t = target('planted-record');
+    const victim = join(dir, 'victim-record.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, `${progressRecordPath(partialPath(t.blobPath))}.tmp`);
+    await expect(
+      downloadBlob(ep, t, { signal: new AbortController().signal, settings }),
+    ).rejects.toThrow(/symbolic link/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(existsSync(t.blobPath)).toBe(false);
+  });
 });
 
 describe('downloadBlob on large files', () => {
-  it('resumes from an existing partial file, hashing it first, and verifies on the worker thread', async () => {
+  it('resumes a partial file written by one stream (no progress record) from its end, in segments, and verifies on the worker thread', async () => {
     const t = target('resume');
     writeFileSync(partialPath(t.blobPath), content.subarray(0, 7 << 20));
     hub.switches.cut = { path: 'Big-Q4_K_M.gguf', atByte: 13 << 20, times: 1 };
@@ -81,7 +98,18 @@ describe('downloadBlob on large files', () => {
     expect(existsSync(partialPath(t.blobPath))).toBe(false);
     expect(seen[0]).toBe(7 << 20);
     const ranges = hub.requests.filter((r) => r.range).map((r) => r.range);
-    expect(ranges).toEqual([`bytes=${7 << 20}-`, `bytes=${13 << 20}-`]);
+    const MiB = 1 << 20;
+    // the rest in 4 MiB segments (the last open-ended); the cut segment again from the cut only
+    expect(ranges.sort()).toEqual(
+      [
+        `bytes=${7 * MiB}-${11 * MiB - 1}`,
+        `bytes=${11 * MiB}-${15 * MiB - 1}`,
+        `bytes=${13 * MiB}-${15 * MiB - 1}`,
+        `bytes=${15 * MiB}-${19 * MiB - 1}`,
+        `bytes=${19 * MiB}-`,
+      ].sort(),
+    );
+    expect(existsSync(progressRecordPath(partialPath(t.blobPath)))).toBe(false);
   });
 
   it('rejects a large file whose SHA-256 does not match and removes the partial file', async () => {
@@ -93,18 +121,36 @@ describe('downloadBlob on large files', () => {
     expect(existsSync(partialPath(t.blobPath))).toBe(false);
   });
 
-  it('keeps the partial file when aborted', async () => {
+  it('keeps the partial file and its progress record when aborted, and a second run fetches only the missing bytes', async () => {
     const t = target('abort');
-    hub.switches.stall = { path: 'Big-Q4_K_M.gguf', atByte: 5 << 20 };
+    const MiB = 1 << 20;
+    // the segment [4, 8) MiB stops at 5 MiB; the other segments complete
+    hub.switches.stall = { path: 'Big-Q4_K_M.gguf', atByte: 5 * MiB };
     const ctl = new AbortController();
     const run = downloadBlob(ep, t, {
       signal: ctl.signal,
       settings: { ...settings, stallTimeoutMs: 60_000 },
-      onProgress: (b) => b === 5 << 20 && ctl.abort(),
+      onProgress: (b) => b === SIZE - 3 * MiB && ctl.abort(),
     });
     await expect(run).rejects.toThrow();
     hub.releaseStall();
-    expect(statSync(partialPath(t.blobPath)).size).toBe(5 << 20);
+    const partial = partialPath(t.blobPath);
+    expect(statSync(partial).size).toBe(SIZE); // preallocated
+    expect(JSON.parse(readFileSync(progressRecordPath(partial), 'utf8'))).toEqual({
+      version: 1,
+      size: SIZE,
+      done: [
+        [0, 5 * MiB],
+        [8 * MiB, SIZE],
+      ],
+    });
+
+    const from = hub.requests.length;
+    await downloadBlob(ep, t, { signal: new AbortController().signal, settings });
+    expect(hub.requests.slice(from).map((r) => r.range)).toEqual([
+      `bytes=${5 * MiB}-${8 * MiB - 1}`,
+    ]);
+    expect(readFileSync(t.blobPath).equals(content)).toBe(true);
   });
 
   it('follows the hub to its CDN on another origin, sending the token to the hub only', async () => {
@@ -139,12 +185,26 @@ describe('downloadBlob on large files', () => {
     ]);
   });
 
-  it('fails at once, without retrying, when the partial file cannot be written', async () => {
+  it('fails at once, before any request, when the partial file cannot be written', async () => {
     const t = { ...target('unwritable'), blobPath: join(dir, 'no-such-dir', 'blob') };
     const from = hub.requests.length;
     await expect(
       downloadBlob(ep, t, { signal: new AbortController().signal, settings }),
     ).rejects.toThrow(/could not write .*no-such-dir/);
-    expect(hub.requests.length - from).toBe(1);
+    expect(hub.requests.length - from).toBe(0);
+  });
+
+  it('spends every received byte on the shared bandwidth cap', async () => {
+    const t = target('throttled');
+    let taken = 0;
+    const throttle = new (class extends BandwidthThrottle {
+      override take(bytes: number): number {
+        taken += bytes;
+        return super.take(bytes);
+      }
+    })(1e12);
+    await downloadBlob(ep, t, { signal: new AbortController().signal, settings, throttle });
+    expect(taken).toBe(SIZE);
+    expect(readFileSync(t.blobPath).equals(content)).toBe(true);
   });
 });
