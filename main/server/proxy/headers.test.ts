@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractKey } from '../../auth/extract-key';
 import { clientResponseHeaders, stripApiKeyParam, upstreamRequestHeaders } from './headers';
 
 const pairs = (flat: string[]) =>
@@ -168,7 +169,19 @@ describe('stripApiKeyParam', () => {
     ['/props?api_key_x=1&api_key=k', '/props?api_key_x=1'],
     ['/slots?x=%20y', '/slots?x=%20y'],
     ['/health', '/health'],
+    // the name is compared decoded, as the key is read (URLSearchParams)
+    ['/v1/models?api%5Fkey=k', '/v1/models'],
+    ['/props?a=1&%61pi_key=k&b=2', '/props?a=1&b=2'],
+    ['/props?API_KEY=k', '/props?API_KEY=k'],
+    ['/props?api%5fkey=k&%zz=1', '/props?%zz=1'],
   ])('%s -> %s', (input, output) => {
     expect(stripApiKeyParam(input)).toBe(output);
+  });
+
+  it('strips every parameter the key could have been read from', () => {
+    for (const url of ['/m?api%5Fkey=secret', '/m?%61%70%69%5F%6B%65%79=secret&x=1']) {
+      expect(extractKey({}, url)).toBe('secret');
+      expect(stripApiKeyParam(url)).not.toContain('secret');
+    }
   });
 });

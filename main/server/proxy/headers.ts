@@ -143,18 +143,20 @@ export function clientResponseHeaders(
 
 /**
  * Removes every `api_key` query parameter (a key given as `?api_key=` must not reach the
- * backend either); the rest of the query string is kept byte for byte.
+ * backend either); the rest of the query string is kept byte for byte. Names are compared
+ * decoded, exactly as `extractKey` reads them (URLSearchParams), so `?api%5Fkey=` is stripped too.
  */
 export function stripApiKeyParam(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0 || !url.includes('api_key', q)) return url;
+  if (q < 0 || (!url.includes('api_key', q) && !url.includes('%', q))) return url;
   const kept = url
     .slice(q + 1)
     .split('&')
     .filter((part) => {
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
-      return name !== 'api_key';
+      if (name === 'api_key') return false;
+      return !name.includes('%') || new URLSearchParams(name).keys().next().value !== 'api_key';
     });
   return kept.length ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q);
 }
