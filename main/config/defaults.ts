@@ -32,9 +32,26 @@ export function defaultLlamaCacheDir(p: PlatformInfo): string {
   return join(p.home, '.cache', 'llama.cpp');
 }
 
+/** vLLM's default docker arguments: the Hugging Face cache mounted from `<data_dir>/huggingface`. */
+export function vllmDockerArgs(dataDir: string): string[] {
+  return [
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    '--gpus',
+    'all',
+    '--shm-size',
+    '1g',
+    '-v',
+    `${join(dataDir, 'huggingface')}:/root/.cache/huggingface`,
+  ];
+}
+
 /**
- * Built-in defaults, in the YAML structure. Paths derived from data_dir (logs, instances, db)
- * are left empty here and filled after all sources are merged, so they follow data_dir.
+ * Built-in defaults, in the YAML structure. Paths derived from data_dir (logs, instances, db,
+ * vLLM's docker mount) are left out here and filled after all sources are merged, so they follow
+ * the effective data_dir (LLAMACTL_DATA_DIRECTORY, the file), not the OS default.
  *
  * Deliberate change from llamactl: server.host defaults to 127.0.0.1 (a desktop app must not
  * expose its API on the LAN unless the user asks for it).
@@ -81,18 +98,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
         docker: {
           enabled: false,
           image: 'vllm/vllm-openai:latest',
-          args: [
-            'run',
-            '--rm',
-            '--network',
-            'host',
-            '--gpus',
-            'all',
-            '--shm-size',
-            '1g',
-            '-v',
-            `${join(dataDir, 'huggingface')}:/root/.cache/huggingface`,
-          ],
+          // args: vllmDockerArgs(data_dir), filled once every source is merged
           environment: {},
         },
       },

@@ -142,6 +142,22 @@ describe('config precedence: defaults < .env < file < environment', () => {
     expect(r.config.database.path).toBe('/srv/llm/llamactl.db');
   });
 
+  it("mounts vLLM's docker cache from the effective data_dir", () => {
+    const fromEnv = load({ LLAMACTL_DATA_DIRECTORY: '/srv/llm' }).config;
+    expect(fromEnv.backends.vllm.docker!.args).toContain(
+      '/srv/llm/huggingface:/root/.cache/huggingface',
+    );
+    const fromFile = load({}, { 'llamactl.yaml': 'data_dir: /data/x' }).config;
+    expect(fromFile.backends.vllm.docker!.args).toContain(
+      '/data/x/huggingface:/root/.cache/huggingface',
+    );
+    const own = load(
+      { LLAMACTL_DATA_DIRECTORY: '/srv/llm' },
+      { 'llamactl.yaml': 'backends:\n  vllm:\n    docker:\n      args: [run, --rm]\n' },
+    ).config;
+    expect(own.backends.vllm.docker!.args).toEqual(['run', '--rm']);
+  });
+
   it('binds to 127.0.0.1 by default, unlike llamactl', () => {
     expect(load({}).config.server.host).toBe('127.0.0.1');
   });

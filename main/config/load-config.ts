@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as YamlLibrary from 'yaml';
 import { AppConfigSchema, type AppConfig } from './schema';
-import { currentPlatform, defaultConfig, type PlatformInfo } from './defaults';
+import { currentPlatform, defaultConfig, vllmDockerArgs, type PlatformInfo } from './defaults';
 import { configFileCandidates, dotenvCandidates } from './discovery';
 import { envOverrides, EnvParseError } from './env-overrides';
 import { expandEnvVars, unsetReferences } from './expand';
@@ -76,6 +76,9 @@ export function finalizeConfig(raw: Record<string, unknown>, sources: string[] =
     if (!merged.instances.instances_dir)
       merged.instances.instances_dir = join(dataDir, 'instances');
     if (!merged.database.path) merged.database.path = join(dataDir, 'llamactl.db');
+    const vllmDocker = merged.backends?.vllm?.docker;
+    if (isPlainObject(vllmDocker) && vllmDocker.args === undefined)
+      vllmDocker.args = vllmDockerArgs(dataDir);
   }
   const localNode = (merged.local_node as string) || 'main';
   if (!isPlainObject(merged.nodes)) merged.nodes = {};
