@@ -1,6 +1,10 @@
 import type { InstanceOptions } from '../../shared/api/instances';
+import { backendOf } from '../../shared/backends';
+import { buildArgv } from '../../shared/backends/argv';
+import { ARGV_CASES } from '../../shared/backends/argv-cases';
 import { AppError } from '../../shared/errors';
 import { loadConfig } from '../config/load-config';
+import { sanitizedConfig } from '../config/sanitize';
 import type { AppConfig } from '../config/schema';
 import { buildCommand, llamaHelperCommand, presetPath, splitCommandOverride } from './command';
 import { backendModel, healthPath } from './index';
@@ -29,6 +33,27 @@ function opts(
 }
 
 const BASE_ENV = { PATH: '/usr/bin', SHARED: 'process', HOME: '/home/u' };
+
+describe('buildCommand on the shared argv cases (the dashboard preview runs the same table)', () => {
+  it.each(ARGV_CASES)('$title', (c) => {
+    const base = config();
+    const key = backendOf(c.options.backend_type).configKey;
+    const cfg: AppConfig = c.backend
+      ? { ...base, backends: { ...base.backends, [key]: c.backend } }
+      : base;
+    const input = { name: c.name, options: opts(c.options) };
+    const cmd = buildCommand(input, cfg, BASE_ENV);
+    expect([cmd.command, ...cmd.args]).toEqual(c.argv);
+    expect(cmd.env).toEqual({ ...BASE_ENV, ...c.env });
+    // what the dashboard computes from GET /api/v1/config (environment values redacted)
+    const shown = sanitizedConfig(cfg) as { backends: Record<string, any> };
+    const preview = buildArgv(input, shown.backends[key], {
+      os: 'posix',
+      instancesDir: cfg.instances.instances_dir,
+    });
+    expect([preview.command, ...preview.args]).toEqual(c.argv);
+  });
+});
 
 describe('buildCommand', () => {
   it('runs the configured llama command with config args, flags and extra_args', () => {

@@ -1,72 +1,46 @@
-import { join } from 'node:path';
-import { shellWords } from './shell-words';
 import type { BackendType, InstanceOptions } from '../../shared/api/instances';
-import { AppError } from '../../shared/errors';
-import type { AppConfig, BackendConfig, BackendConfigKey } from '../config/schema';
-import { renderBackendFlags } from './render';
+import { backendOf } from '../../shared/backends';
+import {
+  buildArgv,
+  defaultBackendConfig,
+  presetPath as sharedPresetPath,
+  usesDocker as sharedUsesDocker,
+  type BuiltArgv,
+  type Platform,
+} from '../../shared/backends/argv';
+import type { AppConfig, BackendConfig } from '../config/schema';
 
-export interface BuiltCommand {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  docker: boolean;
-  /** docker mode: the container's name, so a stop or a later start can remove a leftover */
-  container?: string;
-}
+export { dockerContainerName, splitCommandOverride } from '../../shared/backends/argv';
 
-/**
- * Docker mode names the container after the instance: `docker run` without a name leaves an
- * anonymous container running when the docker CLI is SIGKILLed (the supervisor's last resort),
- * and nothing could find it again.
- */
-export function dockerContainerName(instanceName: string): string {
-  return `llamactl-${instanceName}`;
-}
+export type BuiltCommand = BuiltArgv;
 
 /** The config section of a backend type (`llama_cpp` -> `backends.llama-cpp`). */
-export const BACKEND_CONFIG_KEY: Readonly<Record<BackendType, BackendConfigKey>> = {
-  llama_cpp: 'llama-cpp',
-  vllm: 'vllm',
-  mlx_lm: 'mlx',
-};
-
 export function backendConfig(type: BackendType, config: AppConfig): BackendConfig {
-  return config.backends[BACKEND_CONFIG_KEY[type]];
+  const d = backendOf(type);
+  const section = (config.backends as Record<string, BackendConfig | undefined>)[d.configKey];
+  return section ?? { command: defaultBackendConfig(d).command, args: [...d.subcommand] };
+}
+
+/** This server's platform, as the shared argv builder needs it. */
+export function serverPlatform(config: AppConfig): Platform {
+  return {
+    os: process.platform === 'win32' ? 'win32' : 'posix',
+    instancesDir: config.instances.instances_dir,
+  };
 }
 
 /** Where an instance's `preset_ini` is written; `--models-preset` points here. */
 export function presetPath(name: string, config: AppConfig): string {
-  return join(config.instances.instances_dir, name, 'preset.ini');
+  return sharedPresetPath(name, serverPlatform(config));
 }
 
-/** Docker mode (§4.7): never for mlx_lm; the instance's `docker_enabled` overrides the config. */
+/** Docker mode: never for backends without docker; the instance's `docker_enabled` overrides the config. */
 export function usesDocker(
   type: BackendType,
   options: Pick<InstanceOptions, 'docker_enabled'>,
   config: AppConfig,
 ): boolean {
-  if (type === 'mlx_lm') return false;
-  const docker = backendConfig(type, config).docker;
-  if (!docker) return false;
-  return options.docker_enabled ?? docker.enabled;
-}
-
-/**
- * `command_override` as argv: one executable path, or (when it holds whitespace or quotes) a
- * small command line such as `node /path/fake-backend.mjs`, split like a shell would but never
- * run through one. Shell operators are refused.
- */
-export function splitCommandOverride(override: string): string[] {
-  const text = override.trim();
-  if (!/[\s'"]/.test(text)) return [text];
-  const out = shellWords(text, (op) => {
-    throw new AppError(
-      'validation_error',
-      `command_override: shell operator '${op}' is not allowed (no shell is used)`,
-    );
-  });
-  if (out.length === 0) throw new AppError('validation_error', 'command_override: cannot be empty');
-  return out;
+  return sharedUsesDocker(backendOf(type), options, backendConfig(type, config));
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,69 +52,20 @@ function definedEnv(env: Env): Record<string, string> {
 }
 
 /**
- * The full argv and environment of an instance's process (§4.7–§4.8, with fixes):
- * - native: `command` (or `command_override`) + config `args` + flags (+ vLLM's positional model)
- * - docker: `docker` + docker `args` + `-e NAME` for every backend/docker/instance variable (the
- *   value travels in the docker CLI's environment, not in argv, so `ps` does not show secrets)
- *   + the preset mount + image + flags
- * - env: process env < backend env < docker env (docker mode) < instance env
+ * The full argv and environment of an instance's process: the shared builder's result (the
+ * dashboard's preview shows the same), with this process's environment under the instance's.
  */
 export function buildCommand(
   input: { name: string; options: InstanceOptions },
   config: AppConfig,
   baseEnv: Env = process.env,
 ): BuiltCommand {
-  const { name, options } = input;
-  const type = options.backend_type;
-  const bc = backendConfig(type, config);
-  const bo = options.backend_options ?? {};
-  const docker = usesDocker(type, options, config);
-
-  const passed: Record<string, string> = {
-    ...(bc.environment ?? {}),
-    ...(docker ? (bc.docker?.environment ?? {}) : {}),
-    ...(options.environment ?? {}),
-  };
-  const env = { ...definedEnv(baseEnv), ...passed };
-
-  const preset =
-    type === 'llama_cpp' &&
-    options.preset_ini &&
-    !(typeof bo.models_preset === 'string' && bo.models_preset !== '')
-      ? presetPath(name, config)
-      : undefined;
-
-  if (docker && bc.docker) {
-    const args = [...bc.docker.args];
-    // A name given in the configured docker args wins; otherwise we name the container.
-    const named = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
-    const container =
-      named === -1
-        ? dockerContainerName(name)
-        : args[named].startsWith('--name=')
-          ? args[named].slice(7)
-          : args[named + 1];
-    if (named === -1 && args[0] === 'run') args.splice(1, 0, '--name', container);
-    for (const k of Object.keys(passed)) args.push('-e', k);
-    // the preset file lives on the host: mount it read-only at the same path
-    if (preset) args.push('-v', `${preset}:${preset}:ro`);
-    args.push(bc.docker.image, ...renderBackendFlags(type, bo));
-    if (preset) args.push('--models-preset', preset);
-    return { command: 'docker', args, env, docker: true, container };
-  }
-
-  const exe = options.command_override?.trim()
-    ? splitCommandOverride(options.command_override)
-    : [bc.command];
-  const args = [...exe.slice(1), ...bc.args];
-  if (type === 'vllm') {
-    if (typeof bo.model === 'string' && bo.model !== '') args.push(bo.model);
-    args.push(...renderBackendFlags(type, bo, { omitModel: true }));
-  } else {
-    args.push(...renderBackendFlags(type, bo));
-  }
-  if (preset) args.push('--models-preset', preset);
-  return { command: exe[0], args, env, docker: false };
+  const built = buildArgv(
+    input,
+    backendConfig(input.options.backend_type, config),
+    serverPlatform(config),
+  );
+  return { ...built, env: { ...definedEnv(baseEnv), ...built.env } };
 }
 
 export type LlamaHelper = 'help' | 'version' | 'devices';
@@ -159,7 +84,7 @@ export function llamaHelperCommand(
   config: AppConfig,
   baseEnv: Env = process.env,
 ): BuiltCommand {
-  const bc = config.backends['llama-cpp'];
+  const bc = backendConfig('llama_cpp', config);
   const docker = bc.docker?.enabled === true;
   const passed = { ...(bc.environment ?? {}), ...(docker ? (bc.docker?.environment ?? {}) : {}) };
   const env = { ...definedEnv(baseEnv), ...passed };

@@ -1,10 +1,12 @@
 import type { BackendType, InstanceOptions } from '../../shared/api/instances';
+import { backendOf, findBackend } from '../../shared/backends';
 
 export { normalizeBackendOptions } from './normalize';
 export {
   buildCommand,
   backendConfig,
   presetPath,
+  serverPlatform,
   usesDocker,
   splitCommandOverride,
   llamaHelperCommand,
@@ -14,25 +16,27 @@ export type { BuiltCommand, LlamaHelper } from './command';
 export { parseCommand } from './parse-command';
 export { renderBackendFlags, renderTypedFlags, renderExtraArgs, formatNumber } from './render';
 
-/** The model name used for routing: llama's `model` or `hf_repo`; the others' `model`. */
+/**
+ * The model name used for routing: the first model option the backend's descriptor names
+ * (`model` for a type this server does not know, such as a newer node's).
+ */
 export function backendModel(
   options: Pick<InstanceOptions, 'backend_type' | 'backend_options'>,
 ): string | undefined {
   const bo = options.backend_options ?? {};
-  const pick = (k: string) =>
-    typeof bo[k] === 'string' && bo[k] !== '' ? (bo[k] as string) : undefined;
-  if (options.backend_type === 'llama_cpp') return pick('model') ?? pick('hf_repo');
-  return pick('model');
+  for (const k of findBackend(options.backend_type)?.modelOptions ?? ['model']) {
+    const v = bo[k];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
 }
 
 /**
- * The readiness URL path. All three backends serve `/health`; llama-server moves it under
- * `api_prefix` when one is set (llamactl always probed `/health`).
+ * The readiness URL path: the descriptor's, under the option that moves it when one is set
+ * (llama-server's `api_prefix`; llamactl always probed `/health`).
  */
 export function healthPath(type: BackendType, backendOptions?: Record<string, unknown>): string {
-  const prefix =
-    type === 'llama_cpp' && typeof backendOptions?.api_prefix === 'string'
-      ? backendOptions.api_prefix
-      : '';
-  return `${prefix.replace(/\/+$/, '')}/health`;
+  const { path, prefixOption } = backendOf(type).health;
+  const prefix = prefixOption ? backendOptions?.[prefixOption] : undefined;
+  return typeof prefix === 'string' ? `${prefix.replace(/\/+$/, '')}${path}` : path;
 }

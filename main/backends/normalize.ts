@@ -1,5 +1,5 @@
 import type { BackendType } from '../../shared/api/instances';
-import { BACKEND_OPTION_FIELDS, coerceOptionValue, fieldIndex } from '../../shared/backends';
+import { coerceOptionValue, fieldIndex, optionFields } from '../../shared/backends';
 import { AppError } from '../../shared/errors';
 import { formatNumber } from './render';
 
@@ -77,7 +77,7 @@ export function normalizeBackendOptions(type: BackendType, raw: unknown): Record
   }
 
   const out: Record<string, unknown> = {};
-  for (const fl of BACKEND_OPTION_FIELDS[type]) {
+  for (const fl of optionFields(type)) {
     const g = given.get(fl.key);
     if (!g) continue;
     const r = coerceOptionValue(fl, g.value);

@@ -179,7 +179,62 @@ describe('parseCommand for llama.cpp', () => {
     ).toEqual({
       backend_type: 'llama_cpp',
       backend_options: { model: 'C:\\Models\\my model.gguf', alias: 'a\\b' },
+      command: 'C:\\llama\\llama-server.exe',
     });
+  });
+
+  it.each([
+    [
+      'llama_cpp',
+      '/opt/llama/bin/llama-server -m model.gguf -c 512',
+      '/opt/llama/bin/llama-server',
+    ],
+    ['llama_cpp', 'llama-server -m model.gguf', undefined],
+    ['llama_cpp', '-m model.gguf', undefined],
+    ['llama_cpp', 'llama-server.exe -m x', 'llama-server.exe'],
+    ['llama_cpp', '"/opt/my llama/llama-server" -m x', "'/opt/my llama/llama-server'"],
+    ['llama_cpp', 'CUDA_VISIBLE_DEVICES=0 ./llama-server -m x', './llama-server'],
+    ['vllm', '/venv/bin/vllm serve org/m', '/venv/bin/vllm'],
+    ['vllm', 'vllm serve org/m', undefined],
+    ['vllm', 'serve org/m', undefined],
+    [
+      'vllm',
+      'python3 -m vllm.entrypoints.cli.main serve org/m',
+      'python3 -m vllm.entrypoints.cli.main',
+    ],
+    ['mlx_lm', 'python -m mlx_lm.server --model m', 'python -m mlx_lm.server'],
+    ['mlx_lm', 'mlx_lm server --model m', 'mlx_lm server'],
+    ['mlx_lm', 'mlx_lm.server --model m', undefined],
+  ] as const)('returns the executable of %s `%s` as command: %s', (type, line, command) => {
+    expect(parseCommand(type, line).command).toBe(command);
+  });
+
+  it.each([
+    ['"/opt/my llama/llama-server" -m x', '/opt/my llama/llama-server'],
+    ['C:\\llama\\llama-server.exe -m x', 'C:\\llama\\llama-server.exe'],
+    ['"C:\\my llama\\llama-server.exe" -m x', 'C:\\my llama\\llama-server.exe'],
+    [`"/opt/it's/llama-server" -m x`, "/opt/it's/llama-server"],
+  ])('returns a command that, as command_override, runs what `%s` ran', (line, exe) => {
+    const cfg = loadConfig({ env: {}, files: false, overrides: { data_dir: '/data' } });
+    const parsed = parseCommand('llama_cpp', line);
+    const cmd = buildCommand(
+      {
+        name: 'a',
+        options: {
+          backend_type: 'llama_cpp',
+          backend_options: parsed.backend_options,
+          command_override: parsed.command,
+          auto_restart: false,
+          max_restarts: 0,
+          restart_delay: 0,
+          on_demand_start: false,
+          idle_timeout: 0,
+        },
+      },
+      cfg,
+      {},
+    );
+    expect([cmd.command, ...cmd.args]).toEqual([exe, '--model', 'x']);
   });
 
   it('returns leading NAME=value words as the environment', () => {

@@ -1,8 +1,9 @@
 import type { BackendType } from '../../shared/api/instances';
-import { BACKEND_EXECUTABLES, fieldIndex, type BackendOptionField } from '../../shared/backends';
+import { backendOf, fieldIndex, type BackendOptionField } from '../../shared/backends';
+import { executableOverride, programLength } from '../../shared/backends/programs';
+import { shellWords } from '../../shared/backends/shell-words';
 import { AppError, isAppError } from '../../shared/errors';
 import { normalizeBackendOptions } from './normalize';
-import { shellWords } from './shell-words';
 
 const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -56,49 +57,6 @@ function doubleBackslashesOutsideSingleQuotes(text: string): string {
   return out;
 }
 
-function baseName(token: string): string {
-  const parts = token.split(/[\\/]/);
-  return parts[parts.length - 1].toLowerCase().replace(/\.exe$/, '');
-}
-
-const PYTHON_RE = /^python(\d+(\.\d+)*)?$/;
-const PYTHON_MODULES: Record<BackendType, string[][]> = {
-  llama_cpp: [],
-  mlx_lm: [['mlx_lm.server'], ['mlx_lm', 'server']],
-  vllm: [['vllm.entrypoints.openai.api_server'], ['vllm.entrypoints.cli.main', 'serve']],
-};
-
-/** Number of leading tokens that name the program (`/opt/bin/llama-server`, `vllm serve`, `python -m mlx_lm.server`). */
-function executableLength(type: BackendType, tokens: string[]): number {
-  if (tokens.length === 0) return 0;
-  const first = tokens[0];
-  const base = baseName(first);
-  const exe = BACKEND_EXECUTABLES[type];
-  const hasSep = /[\\/]/.test(first);
-  if (PYTHON_RE.test(base)) {
-    if (tokens[1] !== '-m')
-      parseError(`expected '${first} -m <module>' at the start of the command`);
-    for (const mod of PYTHON_MODULES[type]) {
-      if (mod.every((w, i) => tokens[2 + i]?.toLowerCase() === w)) return 2 + mod.length;
-    }
-    const expected = PYTHON_MODULES[type].map((m) => m.join(' ')).join("' or '");
-    return parseError(
-      expected
-        ? `unknown module '${tokens[2] ?? ''}': expected '${expected}'`
-        : `${exe} is not a Python module`,
-    );
-  }
-  if (type === 'vllm') {
-    if (base === 'vllm' || (hasSep && base.endsWith('vllm')))
-      return tokens[1]?.toLowerCase() === 'serve' ? 2 : 1;
-    if (first.toLowerCase() === 'serve') return 1;
-    return 0;
-  }
-  if (type === 'mlx_lm' && base === 'mlx_lm' && tokens[1]?.toLowerCase() === 'server') return 2;
-  if (base === exe || (hasSep && base.endsWith(exe))) return 1;
-  return 0;
-}
-
 function isFlag(tok: string): boolean {
   return tok.startsWith('-') && tok !== '-' && !NUM_RE.test(tok);
 }
@@ -108,6 +66,11 @@ export interface ParsedCommand {
   backend_options: Record<string, unknown>;
   /** leading `NAME=value` assignments (`CUDA_VISIBLE_DEVICES=0 llama-server ...`); ours, not llamactl's */
   environment?: Record<string, string>;
+  /**
+   * The executable the command named, as a `command_override` holds it, when it is a path or not
+   * the backend's default name (`/opt/llama/bin/llama-server`); ours, not llamactl's
+   */
+  command?: string;
 }
 
 const ENV_ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
@@ -119,10 +82,10 @@ const WINDOWS_PATH_RE = /(^|[\s"'=])[A-Za-z]:\\/;
  * collect into lists, negative numbers are values, numbers are accepted for string options,
  * `0`/`false` are kept. Anything that cannot be read is a 400 `parse_error` saying what.
  */
-export function parseCommand(type: BackendType, command: unknown): ParsedCommand {
-  if (typeof command !== 'string' || command.trim() === '')
+export function parseCommand(type: BackendType, commandLine: unknown): ParsedCommand {
+  if (typeof commandLine !== 'string' || commandLine.trim() === '')
     throw new AppError('invalid_command', 'Command cannot be empty');
-  let text = command.replace(/\\[ \t]*\r?\n/g, ' ');
+  let text = commandLine.replace(/\\[ \t]*\r?\n/g, ' ');
   // A Windows path (`C:\llama\llama-server.exe`) means backslashes are separators, not escapes.
   if (WINDOWS_PATH_RE.test(text)) text = doubleBackslashesOutsideSingleQuotes(text);
   const all = tokenize(text);
@@ -138,7 +101,9 @@ export function parseCommand(type: BackendType, command: unknown): ParsedCommand
   const typed = new Map<BackendOptionField, unknown>();
   const extra: Record<string, string> = {};
   const positionals: string[] = [];
-  let i = executableLength(type, tokens);
+  const program = programLength(backendOf(type), tokens);
+  const command = executableOverride(backendOf(type), tokens.slice(0, program));
+  let i = program;
   let onlyPositionals = false;
 
   const takeValue = (fl: BackendOptionField | undefined): string | undefined => {
@@ -251,9 +216,12 @@ export function parseCommand(type: BackendType, command: unknown): ParsedCommand
   if (Object.keys(extra).length > 0) raw.extra_args = extra;
   try {
     const backend_options = normalizeBackendOptions(type, raw);
-    return Object.keys(environment).length > 0
-      ? { backend_type: type, backend_options, environment }
-      : { backend_type: type, backend_options };
+    return {
+      backend_type: type,
+      backend_options,
+      ...(Object.keys(environment).length > 0 ? { environment } : {}),
+      ...(command !== undefined ? { command } : {}),
+    };
   } catch (err) {
     if (isAppError(err)) throw new AppError('parse_error', err.details);
     throw err;

@@ -28,11 +28,9 @@ export function sanitizedConfig(config: AppConfig): Record<string, unknown> {
       response_headers: s.response_headers,
       max_body_bytes: s.max_body_bytes,
     }),
-    backends: {
-      'llama-cpp': backend(config.backends['llama-cpp']),
-      vllm: backend(config.backends.vllm),
-      mlx: backend(config.backends.mlx),
-    },
+    backends: Object.fromEntries(
+      Object.entries(config.backends).map(([key, section]) => [key, backend(section)]),
+    ),
     instances: {
       port_range: i.port_range,
       auto_create_dirs: i.auto_create_dirs,

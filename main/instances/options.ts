@@ -1,9 +1,9 @@
 import {
-  BACKEND_TYPES,
   instanceNameError,
   type BackendType,
   type InstanceOptions,
 } from '../../shared/api/instances';
+import { backendTypes, findBackend } from '../../shared/backends';
 import { AppError } from '../../shared/errors';
 import { normalizeBackendOptions } from '../backends/index';
 import type { AppConfig } from '../config/schema';
@@ -55,11 +55,12 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   }
   const bt = body.backend_type;
   if (bt === undefined || bt === null || bt === '')
-    throw bad('backend_type', `is required (one of ${BACKEND_TYPES.join(', ')})`);
-  if (typeof bt !== 'string' || !(BACKEND_TYPES as readonly string[]).includes(bt)) {
+    throw bad('backend_type', `is required (one of ${backendTypes().join(', ')})`);
+  const descriptor = typeof bt === 'string' ? findBackend(bt) : undefined;
+  if (!descriptor) {
     throw bad(
       'backend_type',
-      `must be one of ${BACKEND_TYPES.join(', ')} (got ${JSON.stringify(bt)})`,
+      `must be one of ${backendTypes().join(', ')} (got ${JSON.stringify(bt)})`,
     );
   }
   const backendType = bt as BackendType;
@@ -114,8 +115,8 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   if (dockerEnabled !== undefined && typeof dockerEnabled !== 'boolean') {
     throw bad('docker_enabled', `must be a boolean (got ${JSON.stringify(dockerEnabled)})`);
   }
-  // llamactl: mlx_lm never runs in docker.
-  if (backendType === 'mlx_lm' && dockerEnabled === true) dockerEnabled = undefined;
+  // llamactl: a backend without docker support (mlx_lm) never runs in docker.
+  if (!descriptor.docker && dockerEnabled === true) dockerEnabled = undefined;
   let commandOverride = optString(body, 'command_override');
   if (commandOverride === '') commandOverride = undefined;
   // llamactl: an instance that asks for docker itself cannot also override the command.

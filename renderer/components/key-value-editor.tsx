@@ -1,19 +1,7 @@
+import { type KvRow } from '../lib/kv-rows';
 import { Icon } from './icon';
 
-export interface KvRow {
-  key: string;
-  value: string;
-}
-
-export function toRows(obj: Record<string, string> | undefined): KvRow[] {
-  return Object.entries(obj ?? {}).map(([key, value]) => ({ key, value: String(value) }));
-}
-
-export function fromRows(rows: KvRow[]): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const r of rows) if (r.key.trim()) out[r.key.trim()] = r.value;
-  return Object.keys(out).length ? out : undefined;
-}
+export { fromRows, toRows, type KvRow } from '../lib/kv-rows';
 
 /** Rows of key/value pairs; keeps blank rows while editing so focus isn't lost. */
 export function KeyValueEditor({

@@ -1,19 +1,15 @@
-import type { BackendType } from '../api/instances';
-import { LLAMA_CPP_OPTIONS } from './llama-cpp';
-import { MLX_LM_OPTIONS } from './mlx-lm';
+import { BACKEND_TYPES, type BackendType } from '../api/instances';
+import { backendOf } from './descriptors';
 import type { BackendOptionField } from './types';
-import { VLLM_OPTIONS } from './vllm';
 
-/** Field tables per backend, in argv order. */
-export const BACKEND_OPTION_FIELDS: Readonly<Record<BackendType, readonly BackendOptionField[]>> = {
-  llama_cpp: LLAMA_CPP_OPTIONS,
-  vllm: VLLM_OPTIONS,
-  mlx_lm: MLX_LM_OPTIONS,
-};
+/** A backend's typed options, in argv order (its descriptor's option table). */
+export function optionFields(type: BackendType): readonly BackendOptionField[] {
+  return backendOf(type).options;
+}
 
-/** Executable names, for forms and parse-command. */
-export const BACKEND_EXECUTABLES: Readonly<Record<BackendType, string>> = {
-  llama_cpp: 'llama-server',
-  vllm: 'vllm',
-  mlx_lm: 'mlx_lm.server',
-};
+/** The built-in backends' option tables, by type (for tests and tools that list them all). */
+export const BACKEND_OPTION_FIELDS: Readonly<Record<BackendType, readonly BackendOptionField[]>> =
+  Object.fromEntries(BACKEND_TYPES.map((t) => [t, optionFields(t)])) as Record<
+    BackendType,
+    readonly BackendOptionField[]
+  >;

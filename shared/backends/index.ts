@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import type { BackendType } from '../api/instances';
-import { BACKEND_OPTION_FIELDS } from './fields';
+import { optionFields } from './fields';
 import type { BackendOptionField } from './types';
 
-export { BACKEND_EXECUTABLES, BACKEND_OPTION_FIELDS } from './fields';
+export { BACKEND_OPTION_FIELDS, optionFields } from './fields';
+export {
+  backendByRouteSegment,
+  backendDescriptors,
+  backendOf,
+  backendTypes,
+  findBackend,
+  registerBackend,
+  type BackendDescriptor,
+} from './descriptors';
 
 export { LLAMA_CPP_OPTIONS } from './llama-cpp';
 export { MLX_LM_OPTIONS } from './mlx-lm';
@@ -12,7 +21,7 @@ export type { BackendOptionField, OptionListStyle, OptionValueType } from './typ
 
 /** The fields a form shows first. */
 export function commonFields(type: BackendType): BackendOptionField[] {
-  return BACKEND_OPTION_FIELDS[type].filter((fl) => fl.common);
+  return optionFields(type).filter((fl) => fl.common);
 }
 
 export interface FieldIndex {
@@ -23,30 +32,32 @@ export interface FieldIndex {
   byLowerKey: ReadonlyMap<string, BackendOptionField>;
 }
 
-const indexes = new Map<BackendType, FieldIndex>();
+/** by option table, so a backend registered at run time gets its own index */
+const indexes = new WeakMap<readonly BackendOptionField[], FieldIndex>();
 
 export function fieldIndex(type: BackendType): FieldIndex {
-  let idx = indexes.get(type);
+  const fields = optionFields(type);
+  let idx = indexes.get(fields);
   if (!idx) {
     const byKey = new Map<string, BackendOptionField>();
     const byAlias = new Map<string, BackendOptionField>();
     const byLowerKey = new Map<string, BackendOptionField>();
-    for (const fl of BACKEND_OPTION_FIELDS[type]) {
+    for (const fl of fields) {
       byKey.set(fl.key, fl);
       if (!byLowerKey.has(fl.key.toLowerCase())) byLowerKey.set(fl.key.toLowerCase(), fl);
     }
-    for (const fl of BACKEND_OPTION_FIELDS[type]) {
+    for (const fl of fields) {
       for (const a of fl.aliases) if (!byKey.has(a) && !byAlias.has(a)) byAlias.set(a, fl);
     }
     // The real flag spelling when it differs from the key (`--fim-qwen-1.5b-default`). When two
     // keys share a flag, the later one in the table is the current name and owns it.
-    for (const fl of [...BACKEND_OPTION_FIELDS[type]].reverse()) {
+    for (const fl of [...fields].reverse()) {
       const fromFlag = fl.flag.replace(/^-+/, '').replace(/-/g, '_');
       if (fromFlag !== fl.key && !byKey.has(fromFlag) && !byAlias.has(fromFlag))
         byAlias.set(fromFlag, fl);
     }
     idx = { byKey, byAlias, byLowerKey };
-    indexes.set(type, idx);
+    indexes.set(fields, idx);
   }
   return idx;
 }
@@ -141,6 +152,7 @@ export function backendOptionsSchema(type: BackendType): z.ZodType<Record<string
   });
 }
 
+export { detectBackend, executableOverride, programLength } from './programs';
 export { formatNumber, renderBackendFlags, renderExtraArgs, renderTypedFlags } from './render';
 export type { RenderOptions } from './render';
 
@@ -151,4 +163,6 @@ export interface ParseCommandResponse {
   backend_options?: Record<string, unknown>;
   /** leading `NAME=value` words of the command (our addition) */
   environment?: Record<string, string>;
+  /** the executable, when it is a path or not the backend's default name (our addition) */
+  command?: string;
 }

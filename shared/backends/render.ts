@@ -1,5 +1,5 @@
 import type { BackendType } from '../api/instances';
-import { BACKEND_OPTION_FIELDS } from './fields';
+import { optionFields } from './fields';
 
 /**
  * Shortest decimal text of a number, never in exponent form (backends parse `1e-05` fine, but
@@ -34,7 +34,7 @@ export function renderTypedFlags(
 ): string[] {
   const argv: string[] = [];
   const seen = new Set<string>();
-  for (const fl of BACKEND_OPTION_FIELDS[type]) {
+  for (const fl of optionFields(type)) {
     const v = options[fl.key];
     if (v === undefined || v === null) continue;
     if (opts.omitModel && fl.key === 'model') continue;

@@ -1,16 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BackendType, Instance } from '../../../shared/api/instances';
+import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
-import type { BackendConfigKey } from '../../config/schema';
+import { backendConfig } from '../../backends';
 import { writeError, type ErrorStyle } from './errors';
 import type { ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
-
-const CONFIG_KEY: Record<BackendType, BackendConfigKey> = {
-  llama_cpp: 'llama-cpp',
-  vllm: 'vllm',
-  mlx_lm: 'mlx',
-};
 
 export interface InstanceForward {
   instance: Instance;
@@ -95,8 +89,7 @@ function send(
     path: f.path,
     body: f.body,
     backendKey: typeof backendKey === 'string' && backendKey ? backendKey : undefined,
-    responseHeaders:
-      deps.config.backends[CONFIG_KEY[instance.options.backend_type]]?.response_headers,
+    responseHeaders: backendConfig(instance.options.backend_type, deps.config).response_headers,
     style: f.style,
     onEnd,
   });

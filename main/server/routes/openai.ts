@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
+import { findBackend } from '../../../shared/backends';
 import { AppError } from '../../../shared/errors';
 import { backendModel } from '../../backends';
 import { readBodyThen } from '../proxy/body';
@@ -189,7 +190,7 @@ async function retrieveModel(
 
 /** A llama.cpp instance without a model of its own serves several (`--models-dir`, presets). */
 export function isRouterMode(inst: Instance): boolean {
-  return inst.options.backend_type === 'llama_cpp' && !backendModel(inst.options);
+  return findBackend(inst.options.backend_type)?.routerMode === true && !backendModel(inst.options);
 }
 
 async function routerModelIds(

@@ -1,4 +1,5 @@
 import type { BackendType, Instance, InstanceOptions } from '../../../shared/api/instances';
+import { backendOf, type ParseCommandResponse } from '../../../shared/backends';
 import { apiJson, apiText } from '../../lib/api-client';
 
 const enc = encodeURIComponent;
@@ -17,13 +18,10 @@ export const instancesApi = {
     apiJson<Instance>(`/instances/${enc(name)}/restart`, { method: 'POST' }),
   logs: (name: string, lines: number) => apiText(`/instances/${enc(name)}/logs?lines=${lines}`),
   parseCommand: (type: BackendType, command: string) =>
-    apiJson<{ backend_type: BackendType; backend_options?: Record<string, unknown> }>(
-      `/backends/${backendPath(type)}/parse-command`,
-      {
-        method: 'POST',
-        body: { command },
-      },
-    ),
+    apiJson<ParseCommandResponse>(`/backends/${backendOf(type).routeSegment}/parse-command`, {
+      method: 'POST',
+      body: { command },
+    }),
   routerModels: (name: string) => apiJson<RouterModelList>(`/llama-cpp/${enc(name)}/models`),
   loadModel: (name: string, model: string) =>
     apiJson<unknown>(`/llama-cpp/${enc(name)}/models/${enc(model)}/load`, {
@@ -36,10 +34,6 @@ export const instancesApi = {
       body: { model },
     }),
 };
-
-export function backendPath(type: BackendType): 'llama-cpp' | 'mlx' | 'vllm' {
-  return type === 'llama_cpp' ? 'llama-cpp' : type === 'mlx_lm' ? 'mlx' : 'vllm';
-}
 
 export interface RouterModel {
   id: string;

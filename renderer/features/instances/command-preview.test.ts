@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceOptions } from '../../../shared/api/instances';
-import { previewArgv, shellQuote } from './command-preview';
+import { backendOf } from '../../../shared/backends';
+import { ARGV_CASES, ARGV_PLATFORM } from '../../../shared/backends/argv-cases';
+import { previewCommand } from './command-preview';
 
 const opts = (o: Partial<InstanceOptions>): InstanceOptions => ({
   backend_type: 'llama_cpp',
@@ -14,55 +16,31 @@ const opts = (o: Partial<InstanceOptions>): InstanceOptions => ({
 });
 
 describe('command preview', () => {
-  it('renders llama.cpp flags in table order, then extra args, with the configured command', () => {
-    const argv = previewArgv(
-      opts({
-        backend_options: {
-          model: '/m.gguf',
-          ctx_size: 8192,
-          port: 8001,
-          verbose_prompt: true,
-          extra_args: { 'reasoning-budget': '0', jinja: '' },
-        },
-      }),
-      { 'llama-cpp': { command: '/opt/llama-server', args: [] } },
-    );
-    expect(argv[0]).toBe('/opt/llama-server');
-    expect(argv.indexOf('--verbose-prompt')).toBeLessThan(argv.indexOf('--ctx-size'));
-    expect(argv.join(' ')).toContain('--ctx-size 8192');
-    expect(argv.join(' ')).toContain('--model /m.gguf');
-    expect(argv.slice(-3)).toEqual(['--reasoning-budget', '0', '--jinja']);
+  // main/backends/command.test.ts runs the same cases through what the server spawns
+  it.each(ARGV_CASES)('shows what the server spawns: $title', (c) => {
+    const config = {
+      backends: c.backend ? { [backendOf(c.options.backend_type).configKey]: c.backend } : {},
+      instances: { instances_dir: ARGV_PLATFORM.instancesDir },
+    };
+    const p = previewCommand(c.name, opts(c.options), config);
+    if (!('text' in p)) throw new Error(p.error);
+    expect([p.argv.command, ...p.argv.args]).toEqual(c.argv);
+    expect(p.text).toBe(c.shell);
   });
 
-  it('puts the vLLM model after serve, and uses docker when enabled', () => {
-    const v = previewArgv(
-      opts({ backend_type: 'vllm', backend_options: { model: 'Qwen/Q', tensor_parallel_size: 2 } }),
-      {},
-    );
-    expect(v.slice(0, 3)).toEqual(['vllm', 'serve', 'Qwen/Q']);
-    expect(v).not.toContain('--model');
-    const d = previewArgv(opts({ docker_enabled: true, backend_options: { model: '/m.gguf' } }), {
-      'llama-cpp': {
-        command: 'llama-server',
-        docker: {
-          enabled: false,
-          image: 'ghcr.io/ggml-org/llama.cpp:server',
-          args: ['run', '--rm'],
-        },
-      },
+  it('says why a command override cannot run instead of showing a command', () => {
+    expect(previewCommand('a', opts({ command_override: 'llama-server; rm -rf /' }), {})).toEqual({
+      error: "command_override: shell operator ';' is not allowed (no shell is used)",
     });
-    expect(d.slice(0, 4)).toEqual(['docker', 'run', '--rm', 'ghcr.io/ggml-org/llama.cpp:server']);
   });
 
-  it('a command override replaces the executable', () => {
-    expect(previewArgv(opts({ command_override: '/x/llama-server' }), {})[0]).toBe(
-      '/x/llama-server',
-    );
-  });
-
-  it('quotes arguments a shell would split', () => {
-    expect(shellQuote(['llama-server', '--alias', 'my model', "it's"])).toBe(
-      `llama-server --alias 'my model' 'it'\\''s'`,
-    );
+  it('reads a Windows server from its instances folder', () => {
+    const p = previewCommand('r', opts({ preset_ini: '[m]' }), {
+      instances: { instances_dir: 'C:\\llamactl\\instances' },
+    });
+    expect('argv' in p && p.argv.args).toEqual([
+      '--models-preset',
+      'C:\\llamactl\\instances\\r\\preset.ini',
+    ]);
   });
 });

@@ -1,88 +1,51 @@
-import type { BackendType, InstanceOptions } from '../../../shared/api/instances';
-import { BACKEND_EXECUTABLES, BACKEND_OPTION_FIELDS } from '../../../shared/backends';
+import { quote } from 'shell-quote';
+import type { InstanceOptions } from '../../../shared/api/instances';
+import { backendOf } from '../../../shared/backends';
+import {
+  buildArgv,
+  type BackendCommandConfig,
+  type BuiltArgv,
+  type Platform,
+} from '../../../shared/backends/argv';
 
-/** The part of GET /api/v1/config the preview needs (backends.<key>). */
-export interface BackendConfigLite {
-  command?: string;
-  args?: string[];
-  docker?: { enabled?: boolean; image?: string; args?: string[] };
+/** The parts of `GET /api/v1/config` the preview reads. */
+export interface PreviewConfig {
+  backends?: Record<string, BackendCommandConfig | undefined>;
+  instances?: { instances_dir?: string };
 }
-export type BackendsConfigLite = Partial<Record<'llama-cpp' | 'mlx' | 'vllm', BackendConfigLite>>;
 
-export function configKey(type: BackendType): 'llama-cpp' | 'mlx' | 'vllm' {
-  return type === 'llama_cpp' ? 'llama-cpp' : type === 'mlx_lm' ? 'mlx' : 'vllm';
+/** A backend's config section (`backends.<configKey>`), when the config is loaded. */
+export function backendConfigOf(
+  config: PreviewConfig | undefined,
+  type: InstanceOptions['backend_type'],
+): BackendCommandConfig | undefined {
+  return config?.backends?.[backendOf(type).configKey];
 }
 
-function renderFlags(
-  type: BackendType,
-  opts: Record<string, unknown>,
-  skipModel: boolean,
-): string[] {
-  const out: string[] = [];
-  for (const fl of BACKEND_OPTION_FIELDS[type]) {
-    if (skipModel && fl.key === 'model') continue;
-    const v = opts[fl.key];
-    if (v === undefined || v === null || v === '') continue;
-    switch (fl.type) {
-      case 'bool':
-        if (v === true) out.push(fl.flag);
-        break;
-      case 'int':
-      case 'num':
-        out.push(fl.flag, String(v));
-        break;
-      case 'str':
-        if (fl.pair) out.push(fl.flag, ...String(v).trim().split(/\s+/));
-        else out.push(fl.flag, String(v));
-        break;
-      case 'str[]': {
-        const arr = (Array.isArray(v) ? v : [v]).map(String).filter((x) => x !== '');
-        if (arr.length === 0) break;
-        if (fl.list === 'comma') out.push(fl.flag, arr.join(','));
-        else if (fl.list === 'multi') out.push(fl.flag, ...arr);
-        else for (const a of arr) out.push(fl.flag, a);
-        break;
-      }
-    }
-  }
-  const extra = opts.extra_args as Record<string, string> | undefined;
-  for (const [k, v] of Object.entries(extra ?? {})) {
-    out.push(`--${k}`);
-    if (v !== '') out.push(v);
-  }
-  return out;
+/** The server's platform, read from its instances folder (a drive letter means Windows). */
+export function platformOf(config: PreviewConfig | undefined): Platform {
+  const dir = config?.instances?.instances_dir ?? '';
+  return { os: /^[A-Za-z]:[\\/]/.test(dir) ? 'win32' : 'posix', instancesDir: dir };
 }
 
 /**
- * The argv the server will run, computed from the shared option tables with the server's
- * rendering rules (typed fields in table order, then extra args). It is a preview: the server
- * stays the authority (it adds `--models-preset` for preset_ini and validates everything).
+ * What the server will spawn for these options: the shared builder the server itself runs, fed
+ * with the server's config; `error` when the options cannot be run (a shell operator in the
+ * command override).
  */
-export function previewArgv(
+export function previewCommand(
+  name: string,
   options: InstanceOptions,
-  backends: BackendsConfigLite | undefined,
-): string[] {
-  const type = options.backend_type;
-  const cfg = backends?.[configKey(type)] ?? {};
-  const opts = options.backend_options ?? {};
-  const docker =
-    type !== 'mlx_lm' && (options.docker_enabled ?? cfg.docker?.enabled ?? false) && !!cfg.docker;
-  if (docker) {
-    const d = cfg.docker!;
-    return ['docker', ...(d.args ?? []), d.image ?? '<image>', ...renderFlags(type, opts, false)];
+  config: PreviewConfig | undefined,
+): { argv: BuiltArgv; text: string } | { error: string } {
+  try {
+    const argv = buildArgv(
+      { name: name || '<name>', options },
+      backendConfigOf(config, options.backend_type),
+      platformOf(config),
+    );
+    return { argv, text: quote([argv.command, ...argv.args]) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
   }
-  const exe = options.command_override?.trim() || cfg.command || BACKEND_EXECUTABLES[type];
-  const base = cfg.args ?? (type === 'vllm' ? ['serve'] : []);
-  if (type === 'vllm') {
-    const model = typeof opts.model === 'string' && opts.model ? [opts.model] : [];
-    return [exe, ...base, ...model, ...renderFlags(type, opts, true)];
-  }
-  return [exe, ...base, ...renderFlags(type, opts, false)];
-}
-
-/** POSIX-shell quoting, for display and copy-paste. */
-export function shellQuote(args: string[]): string {
-  return args
-    .map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
 }

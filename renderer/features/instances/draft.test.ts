@@ -26,18 +26,77 @@ describe('instance form draft', () => {
     expect(o).not.toHaveProperty('environment');
   });
 
-  it('turns extra-argument and environment rows into maps, stripping leading dashes from flags', () => {
+  it('turns extra-argument and environment rows into maps, flags exactly as written', () => {
     const d = {
       ...base(),
       extra: [
         { key: '--reasoning-budget', value: '0' },
+        { key: '-fa', value: 'on' },
+        { key: 'jinja', value: '' },
         { key: '', value: 'x' },
       ],
       env: [{ key: 'CUDA_VISIBLE_DEVICES', value: '1' }],
     };
     const o = draftToOptions(d);
-    expect(o.backend_options.extra_args).toEqual({ 'reasoning-budget': '0' });
+    expect(o.backend_options.extra_args).toEqual({
+      '--reasoning-budget': '0',
+      '-fa': 'on',
+      jinja: '',
+    });
     expect(o.environment).toEqual({ CUDA_VISIBLE_DEVICES: '1' });
+  });
+
+  it.each([
+    [
+      'a short flag and -fa in extra_args',
+      {
+        backend_type: 'llama_cpp' as const,
+        backend_options: {
+          model: '/m.gguf',
+          extra_args: { '-fa': 'on', '-x': '3', 'my-flag': '' },
+        },
+      },
+    ],
+    [
+      'a docker instance',
+      {
+        backend_type: 'vllm' as const,
+        backend_options: { model: 'org/m' },
+        docker_enabled: true,
+        environment: { HF_TOKEN: 'secret value' },
+      },
+    ],
+    [
+      'a quoted path in the command override',
+      {
+        backend_type: 'llama_cpp' as const,
+        backend_options: { port: 8001 },
+        command_override: 'node "/tmp/fake backend.mjs"',
+      },
+    ],
+  ])('gives back the stored options unchanged: %s', (_what, o) => {
+    const stored = {
+      auto_restart: true,
+      max_restarts: 3,
+      restart_delay: 5,
+      on_demand_start: true,
+      idle_timeout: 0.5,
+      ...o,
+    };
+    expect(JSON.stringify(draftToOptions(draftFromOptions('x', stored, base())))).toBe(
+      JSON.stringify({
+        backend_type: stored.backend_type,
+        backend_options: stored.backend_options,
+        auto_restart: stored.auto_restart,
+        max_restarts: stored.max_restarts,
+        restart_delay: stored.restart_delay,
+        on_demand_start: stored.on_demand_start,
+        idle_timeout: stored.idle_timeout,
+        ...('environment' in o ? { environment: o.environment } : {}),
+        ...('docker_enabled' in o ? { docker_enabled: o.docker_enabled } : {}),
+        ...('command_override' in o ? { command_override: o.command_override } : {}),
+      }),
+    );
   });
 
   it('round-trips an exported instance', () => {

@@ -1,7 +1,7 @@
 import type { BackendType, InstanceOptions } from '../../../shared/api/instances';
 import { instanceNameError } from '../../../shared/api/instances';
-import { coerceOptionValue, fieldIndex } from '../../../shared/backends';
-import { fromRows, toRows, type KvRow } from '../../components/key-value-editor';
+import { backendOf, coerceOptionValue, fieldIndex } from '../../../shared/backends';
+import { fromRows, toRows, type KvRow } from '../../lib/kv-rows';
 
 /** The create/edit form's working copy. Rows stay rows until saved so editing never loses focus. */
 export interface Draft {
@@ -99,8 +99,10 @@ export function draftToOptions(d: Draft): InstanceOptions {
     if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
     bo[k] = v;
   }
-  const extra = fromRows(d.extra.map((r) => ({ key: r.key.replace(/^-+/, ''), value: r.value })));
+  // Flags exactly as written: the server renders `-fa` as `-fa` and `fa` as `--fa`.
+  const extra = fromRows(d.extra);
   if (extra) bo.extra_args = extra;
+  const backend = backendOf(d.backend_type);
   const o: InstanceOptions = {
     backend_type: d.backend_type,
     backend_options: bo,
@@ -112,12 +114,12 @@ export function draftToOptions(d: Draft): InstanceOptions {
   };
   const env = fromRows(d.env);
   if (env) o.environment = env;
-  if (d.backend_type !== 'mlx_lm' && d.docker_enabled !== undefined)
-    o.docker_enabled = d.docker_enabled;
-  if (d.command_override.trim()) o.command_override = d.command_override.trim();
+  if (backend.docker && d.docker_enabled !== undefined) o.docker_enabled = d.docker_enabled;
+  // as written: the server splits it like a shell would, so spaces and quotes matter
+  if (d.command_override.trim()) o.command_override = d.command_override;
   if (d.group.trim()) o.group = d.group.trim();
   if (d.node) o.nodes = [d.node];
-  if (d.preset_ini.trim() && d.backend_type === 'llama_cpp') o.preset_ini = d.preset_ini;
+  if (d.preset_ini.trim() && backend.presetFlag) o.preset_ini = d.preset_ini;
   for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const)
     if (o[k] === undefined) delete o[k];
   return o;
@@ -146,7 +148,7 @@ export function validateDraft(d: Draft, mode: 'create' | 'edit'): DraftErrors {
     const r = coerceOptionValue(fl, v);
     if (!r.ok) e[`backend_options.${k}`] = r.rule;
   }
-  if (d.command_override.trim() && d.docker_enabled && d.backend_type !== 'mlx_lm')
+  if (d.command_override.trim() && d.docker_enabled && backendOf(d.backend_type).docker)
     e.command_override =
       'a command override is ignored while Docker is enabled; turn one of them off';
   return e;

@@ -1,11 +1,11 @@
-import type { BackendType, Instance } from '../../../shared/api/instances';
+import type { Instance } from '../../../shared/api/instances';
+import { findBackend } from '../../../shared/backends';
 import type { BadgeTone } from '../../components/badge';
 
-export const BACKEND_LABEL: Record<BackendType, string> = {
-  llama_cpp: 'llama.cpp',
-  mlx_lm: 'MLX',
-  vllm: 'vLLM',
-};
+/** The dashboard's name of a backend type (the type itself for one this build does not know). */
+export function backendLabel(type: string | undefined): string {
+  return (type && findBackend(type)?.label) || (type ?? '');
+}
 
 /** One badge for status + health: what the user cares about is "can I send requests now". */
 export function stateBadge(i: Pick<Instance, 'status' | 'health'>): {
@@ -38,7 +38,7 @@ export function instancePort(i: Instance): number | undefined {
 
 /** llama.cpp without a model runs in router mode (models loaded on request). */
 export function isRouterMode(i: Instance): boolean {
-  return i.options?.backend_type === 'llama_cpp' && !instanceModel(i);
+  return findBackend(i.options?.backend_type)?.routerMode === true && !instanceModel(i);
 }
 
 export function shortModel(m: string): string {

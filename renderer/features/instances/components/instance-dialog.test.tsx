@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useToastStore } from '../../../components/toasts';
 import { fakeServer, renderWithClient, testQueryClient } from '../../../test/render';
 import { systemKeys } from '../../system/queries';
 import { instanceKeys } from '../queries';
@@ -140,6 +141,41 @@ describe('instance dialog', { timeout: 30_000 }, () => {
         ) as HTMLInputElement
       ).checked,
     ).toBe(true);
+  });
+
+  it('imports the executable of a pasted command as the command override and says so', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([
+      {
+        method: 'POST',
+        path: '/backends/llama-cpp/parse-command',
+        body: {
+          backend_type: 'llama_cpp',
+          backend_options: { model: 'model.gguf', ctx_size: 512 },
+          command: '/opt/llama/bin/llama-server',
+        },
+      },
+    ]);
+    vi.stubGlobal('fetch', srv.fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.click(screen.getByRole('tab', { name: 'Backend' }));
+    await user.type(
+      screen.getByLabelText('Command line to import'),
+      '/opt/llama/bin/llama-server -m model.gguf -c 512',
+    );
+    await user.click(screen.getByRole('button', { name: 'Import command' }));
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText('Command override') as HTMLInputElement).value).toBe(
+        '/opt/llama/bin/llama-server',
+      ),
+    );
+    expect(useToastStore.getState().toasts.at(-1)?.body).toBe(
+      '2 options set for llama.cpp. Command override set to /opt/llama/bin/llama-server.',
+    );
+    expect(screen.getByTestId('command-preview').textContent).toBe(
+      '/opt/llama/bin/llama-server --ctx-size 512 --model model.gguf',
+    );
   });
 
   it('loads name and settings from an exported JSON file', async () => {

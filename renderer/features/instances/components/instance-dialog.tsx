@@ -1,10 +1,6 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import {
-  BACKEND_TYPES,
-  type BackendType,
-  type InstanceOptions,
-} from '../../../../shared/api/instances';
-import { BACKEND_EXECUTABLES } from '../../../../shared/backends';
+import type { InstanceOptions } from '../../../../shared/api/instances';
+import { backendDescriptors, backendOf, detectBackend } from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
 import { DialogActions } from '../../../components/dialog-actions';
@@ -18,7 +14,7 @@ import { toast } from '../../../components/toasts';
 import { ApiError } from '../../../lib/api-client';
 import { useNodes, useServerConfig } from '../../system/queries';
 import { instancesApi } from '../api';
-import { previewArgv, shellQuote, type BackendsConfigLite } from '../command-preview';
+import { backendConfigOf, previewCommand, type PreviewConfig } from '../command-preview';
 import {
   defaultsFromConfig,
   draftFromOptions,
@@ -30,33 +26,10 @@ import {
   type DialogTab,
   type Draft,
 } from '../draft';
-import { BACKEND_LABEL } from '../labels';
 import { useSaveInstance } from '../mutations';
 import { useInstances } from '../queries';
 import { useCloseInstanceDialog } from '../ui-store';
 import { OptionsTab } from './options-tab';
-
-const BACKEND_BLURB: Record<BackendType, string> = {
-  llama_cpp:
-    'llama-server: GGUF models on CPU, CUDA, Metal, Vulkan. Without a model it runs in router mode.',
-  mlx_lm: 'mlx_lm.server: MLX models on Apple silicon.',
-  vllm: 'vllm serve: high-throughput serving on NVIDIA/AMD GPUs.',
-};
-
-const COMMAND_PLACEHOLDER: Record<BackendType, string> = {
-  llama_cpp:
-    'llama-server -m /models/qwen2.5-7b-instruct-q4_k_m.gguf -c 8192 -ngl 99 --flash-attn on',
-  mlx_lm: 'mlx_lm.server --model mlx-community/Qwen2.5-7B-Instruct-4bit --temp 0.7',
-  vllm: 'vllm serve Qwen/Qwen2.5-7B-Instruct --tensor-parallel-size 2 --gpu-memory-utilization 0.9',
-};
-
-function detectBackend(command: string, fallback: BackendType): BackendType {
-  const first = command.trim().split(/\s+/)[0]?.split('/').pop()?.toLowerCase() ?? '';
-  if (first.startsWith('vllm')) return 'vllm';
-  if (first.startsWith('mlx_lm')) return 'mlx_lm';
-  if (first.startsWith('llama-server')) return 'llama_cpp';
-  return fallback;
-}
 
 export function InstanceDialog({
   mode,
@@ -109,10 +82,12 @@ export function InstanceDialog({
   const clientErrors = useMemo(() => validateDraft(draft, mode), [draft, mode]);
   const errors = { ...(touched ? clientErrors : pickOptionErrors(clientErrors)), ...serverErrors };
   const options = useMemo(() => draftToOptions(draft), [draft]);
-  const argv = useMemo(
-    () => previewArgv(options, config?.backends as BackendsConfigLite | undefined),
-    [options, config],
+  const preview = useMemo(
+    () =>
+      previewCommand(mode === 'edit' ? name! : draft.name.trim(), options, config as PreviewConfig),
+    [mode, name, draft.name, options, config],
   );
+  const backendConfig = backendConfigOf(config as PreviewConfig, draft.backend_type);
   const groups = useMemo(
     () =>
       [
@@ -158,21 +133,27 @@ export function InstanceDialog({
   };
 
   const parse = async () => {
-    const type = detectBackend(command, draft.backend_type);
+    const type = detectBackend(command)?.type ?? draft.backend_type;
     setParsing(true);
     setParseError(null);
     try {
       const r = await instancesApi.parseCommand(type, command);
       const next = draftFromOptions(
         draft.name,
-        { backend_type: r.backend_type, backend_options: r.backend_options ?? {} },
+        {
+          backend_type: r.backend_type,
+          backend_options: r.backend_options ?? {},
+          // the executable the command named (a path, another name) runs instead of the default
+          command_override: r.command ?? '',
+        },
         draft,
       );
       setDraft(next);
       const n = Object.keys(r.backend_options ?? {}).length;
       toast.success(
         'Command imported',
-        `${n} option${n === 1 ? '' : 's'} set for ${BACKEND_LABEL[r.backend_type]}.`,
+        `${n} option${n === 1 ? '' : 's'} set for ${backendOf(r.backend_type).label}.` +
+          (r.command ? ` Command override set to ${r.command}.` : ''),
       );
       setCommand('');
     } catch (err) {
@@ -424,7 +405,7 @@ export function InstanceDialog({
             <div className="stack">
               <fieldset className="backend-choice">
                 <legend className="field-label">Backend</legend>
-                {BACKEND_TYPES.map((t) => (
+                {backendDescriptors().map(({ type: t, label, description }) => (
                   <label
                     key={t}
                     className={`backend-card${draft.backend_type === t ? ' selected' : ''}`}
@@ -443,8 +424,8 @@ export function InstanceDialog({
                         })
                       }
                     />
-                    <span className="backend-card-title">{BACKEND_LABEL[t]}</span>
-                    <span className="backend-card-text">{BACKEND_BLURB[t]}</span>
+                    <span className="backend-card-title">{label}</span>
+                    <span className="backend-card-text">{description}</span>
                   </label>
                 ))}
               </fieldset>
@@ -459,7 +440,7 @@ export function InstanceDialog({
                   className="input mono"
                   rows={3}
                   aria-label="Command line to import"
-                  placeholder={COMMAND_PLACEHOLDER[draft.backend_type]}
+                  placeholder={backendOf(draft.backend_type).placeholder}
                   value={command}
                   onChange={(e) => setCommand(e.target.value)}
                 />
@@ -483,17 +464,10 @@ export function InstanceDialog({
 
               <div className="form-section">
                 <h3 className="section-title">Execution</h3>
-                {draft.backend_type !== 'mlx_lm' && (
+                {backendOf(draft.backend_type).docker && (
                   <Checkbox
                     label="Run in Docker"
-                    checked={
-                      draft.docker_enabled ??
-                      Boolean(
-                        (config?.backends as BackendsConfigLite | undefined)?.[
-                          draft.backend_type === 'llama_cpp' ? 'llama-cpp' : 'vllm'
-                        ]?.docker?.enabled,
-                      )
-                    }
+                    checked={draft.docker_enabled ?? Boolean(backendConfig?.docker?.enabled)}
                     onChange={(v) => patch({ docker_enabled: v })}
                     help="Uses the image and arguments from the backend's docker settings in the config."
                   />
@@ -501,7 +475,7 @@ export function InstanceDialog({
                 <Field
                   label="Command override"
                   error={errors.command_override}
-                  help={`Executable to run instead of the configured one (${(config?.backends as any)?.[draft.backend_type === 'llama_cpp' ? 'llama-cpp' : draft.backend_type === 'mlx_lm' ? 'mlx' : 'vllm']?.command ?? BACKEND_EXECUTABLES[draft.backend_type]}).`}
+                  help={`Executable to run instead of the configured one (${backendConfig?.command ?? backendOf(draft.backend_type).executable}).`}
                 >
                   {(p) => (
                     <input
@@ -543,8 +517,9 @@ export function InstanceDialog({
               <div className="form-section">
                 <h3 className="section-title">Extra arguments</h3>
                 <p className="field-help">
-                  Flags the option list doesn't know, passed as <code>--flag value</code> after the
-                  typed options. Leave the value empty for a flag without a value.
+                  Flags the option list doesn't know, passed after the typed options exactly as
+                  written: <code>-fa</code> stays <code>-fa</code>, a name without dashes gets{' '}
+                  <code>--</code>. Leave the value empty for a flag without a value.
                 </p>
                 {errors['backend_options.extra_args'] && (
                   <p className="field-error">{errors['backend_options.extra_args']}</p>
@@ -559,7 +534,7 @@ export function InstanceDialog({
                   addLabel="Add argument"
                 />
               </div>
-              {draft.backend_type === 'llama_cpp' && (
+              {backendOf(draft.backend_type).presetFlag && (
                 <div className="form-section">
                   <h3 className="section-title">Router presets (preset.ini)</h3>
                   <p className="field-help">
@@ -586,10 +561,10 @@ export function InstanceDialog({
             <span>
               <Icon name="terminal" size={14} /> Command line
             </span>
-            <CopyButton text={shellQuote(argv)} />
+            {'text' in preview && <CopyButton text={preview.text} />}
           </div>
           <pre className="mono" data-testid="command-preview">
-            {shellQuote(argv)}
+            {'text' in preview ? preview.text : preview.error}
           </pre>
         </section>
       </DialogForm>

@@ -8,7 +8,7 @@ import { toast } from '../../../components/toasts';
 import { downloadText } from '../../../lib/format';
 import { useInstanceAction, type InstanceAction } from '../mutations';
 import {
-  BACKEND_LABEL,
+  backendLabel,
   instanceModel,
   instancePort,
   isRouterMode,
@@ -92,7 +92,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
       </td>
       <td className="hide-sm">
         <span className={`backend-tag backend-${i.options?.backend_type}`}>
-          {BACKEND_LABEL[i.options?.backend_type] ?? i.options?.backend_type}
+          {backendLabel(i.options?.backend_type)}
         </span>
         {i.options?.docker_enabled && <span className="backend-tag backend-docker">Docker</span>}
       </td>

@@ -8,7 +8,8 @@ import { Segmented } from '../../../components/segmented';
 import { Spinner } from '../../../components/spinner';
 import { ActionsHeader } from '../../../components/table-parts';
 import { useInstances } from '../queries';
-import { BACKEND_LABEL, instanceModel } from '../labels';
+import { backendDescriptors } from '../../../../shared/backends';
+import { instanceModel } from '../labels';
 import {
   useInstanceDialog,
   useInstancesUi,
@@ -183,9 +184,9 @@ export function InstancesPage() {
               onChange={(e) => setBackend(e.target.value)}
             >
               <option value="all">All backends</option>
-              {Object.entries(BACKEND_LABEL).map(([v, l]) => (
-                <option key={v} value={v}>
-                  {l}
+              {backendDescriptors().map((d) => (
+                <option key={d.type} value={d.type}>
+                  {d.label}
                 </option>
               ))}
             </select>

@@ -1,6 +1,6 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { BackendType } from '../../../../shared/api/instances';
-import { BACKEND_OPTION_FIELDS } from '../../../../shared/backends';
+import { optionFields } from '../../../../shared/backends';
 import { Icon } from '../../../components/icon';
 import { OptionInput } from './option-input';
 
@@ -22,7 +22,7 @@ export function OptionsTab({
   const [onlySet, setOnlySet] = useState(false);
   const [showAll, setShowAll] = useState(false);
   const q = useDeferredValue(query.trim().toLowerCase());
-  const fields = BACKEND_OPTION_FIELDS[type];
+  const fields = optionFields(type);
   const common = useMemo(() => fields.filter((f) => f.common), [fields]);
   const isSet = (k: string) => values[k] !== undefined && values[k] !== '';
   const rest = useMemo(
