@@ -257,11 +257,19 @@ export class ModelService {
   }
 
   /** Cancels a queued or downloading job; partial files stay so a new download resumes them. */
+  /**
+   * `DELETE /models/jobs/{id}`, as llamactl: an active job is cancelled (it stays listed as
+   * `cancelled`); a finished one (completed, failed, cancelled) is removed, which is how
+   * llamactl's web UI dismisses a failed download.
+   */
   cancelJob(id: string): DownloadJob {
     const job = this.jobs.get(id);
     if (!job) throw new AppError('job_not_found', `job not found: ${id}`);
     if (!ACTIVE_JOB_STATUSES.includes(job.status)) {
-      throw new AppError('job_not_cancellable', `job ${id} is ${job.status}, not in progress`);
+      this.jobs.delete(id);
+      this.store.delete(id);
+      this.deps.events.publish({ type: 'job', job: structuredClone(job), removed: true });
+      return structuredClone(job);
     }
     const qi = this.queue.indexOf(id);
     if (qi >= 0) this.queue.splice(qi, 1);

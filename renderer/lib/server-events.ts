@@ -38,6 +38,12 @@ export function applyInstanceEvent(qc: QueryClient, ev: InstanceEvent): void {
 export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
   const job = ev.job as DownloadJob;
   if (!job?.id) return;
+  if (ev.removed) {
+    lastSample.delete(job.id);
+    jobOverlay.note(job.id, null);
+    qc.setQueryData<DownloadJob[]>(modelKeys.jobs(), (old) => old?.filter((j) => j.id !== job.id));
+    return;
+  }
   const now = Date.now();
   const prev = lastSample.get(job.id);
   const bytes = job.progress?.bytes_downloaded ?? 0;

@@ -21,6 +21,8 @@ export interface InstanceEvent extends EventBase {
 export interface JobEvent extends EventBase {
   type: 'job';
   job: unknown;
+  /** the finished job was deleted (`DELETE /models/jobs/{id}`): drop it from lists */
+  removed?: boolean;
 }
 
 /** A node's reachability changed. */
