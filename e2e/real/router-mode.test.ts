@@ -108,6 +108,7 @@ describe('a router-mode instance of the real llama-server', () => {
     expect(body.data.map((m: { id: string }) => m.id)).toEqual(
       expect.arrayContaining([`${name}/alpha`, `${name}/beta`]),
     );
+    expect(body.data.map((m: { id: string }) => m.id)).not.toContain(name);
   });
 
   it('unloads the model, and its child llama-server exits', async () => {

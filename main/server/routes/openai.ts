@@ -136,9 +136,10 @@ function findInstance(deps: RoutingDeps, name: string): Instance | undefined {
 }
 
 /**
- * Every instance the key may use, plus `instance/model` for the models of running router-mode
- * llama.cpp instances (asked with a short timeout; a backend that does not answer in time
- * only loses its extra entries, never the listing).
+ * Every single-model instance the key may use by name, and `instance/model` for the models of
+ * running router-mode llama.cpp instances (asked with a short timeout; a backend that does not
+ * answer in time only loses its entries, never the listing). A router-mode instance's bare name
+ * is not listed, as in llamactl: used as a model it answers 400 (it needs `instance/model`).
  */
 export async function listModels(
   deps: RoutingDeps,
@@ -151,14 +152,14 @@ export async function listModels(
     visible.map(async (inst): Promise<ModelEntry[]> => {
       const created = inst.created ?? 0;
       const own: ModelEntry = { id: inst.name, object: 'model', created, owned_by: 'llamactl' };
-      if (!isRouterMode(inst) || inst.status !== 'running') return [own];
+      if (!isRouterMode(inst)) return [own];
+      if (inst.status !== 'running') return [];
       const ids = await (
         deps.remote?.isRemote(inst)
           ? deps.remote.routerModelIds(inst, ROUTER_MODELS_TIMEOUT_MS)
           : routerModelIds(deps, proxy, inst)
       ).catch(() => [] as string[]);
       return [
-        own,
         ...ids.map((id): ModelEntry => ({
           id: `${inst.name}/${id}`,
           object: 'model',
