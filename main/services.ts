@@ -8,6 +8,8 @@ import { ModelService, type ModelServiceDeps } from './models/model-service';
 import { InstanceDirectory } from './nodes/instance-directory';
 import { NodeService } from './nodes/node-service';
 import { Observability } from './observability/observability';
+import { RuntimeService, type RuntimeServiceDeps } from './runtimes/runtime-service';
+import { SettingsService } from './settings/settings-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 
 /**
@@ -28,6 +30,10 @@ export interface Services {
   directory: InstanceDirectory;
   /** resources per instance, Prometheus metrics, machine resources */
   observability: Observability;
+  /** dashboard settings applied over the config file */
+  settings: SettingsService;
+  /** llama.cpp builds: detection, installs, the default */
+  runtimes: RuntimeService;
 }
 
 export interface CreateServicesOptions {
@@ -36,6 +42,8 @@ export interface CreateServicesOptions {
   instanceTuning?: Partial<ManagerTuning>;
   /** the free-space probe of downloads; tests only */
   freeBytes?: ModelServiceDeps['freeBytes'];
+  /** runtime detection seams (hardware, well-known folders); tests only */
+  runtimes?: Pick<RuntimeServiceDeps, 'hardware' | 'wellKnownDirs' | 'home'>;
 }
 
 export async function createServices(
@@ -54,6 +62,8 @@ export async function createServices(
   }
   const db = openDatabase(config.database.path);
   const events = new EventBus();
+  // Before anything reads the backend commands: settings change the live config in place.
+  const settings = new SettingsService(config, log.child('settings'));
   let auth: AuthService;
   try {
     auth = new AuthService(config, db, log.child('auth'));
@@ -91,7 +101,22 @@ export async function createServices(
     log,
     localInstances: () => instances.list(),
   });
-  return { config, log, db, events, auth, instances, models, nodes, directory, observability };
+  const runtimes = new RuntimeService({ config, settings, events, log, ...opts.runtimes });
+  await runtimes.init();
+  return {
+    config,
+    log,
+    db,
+    events,
+    auth,
+    instances,
+    models,
+    nodes,
+    directory,
+    observability,
+    settings,
+    runtimes,
+  };
 }
 
 /** Stops everything in reverse order of creation; safe to call twice. */
@@ -102,6 +127,7 @@ export async function closeServices(s: Services): Promise<void> {
   await s.instances.close();
   // Running downloads stop but stay 'downloading' in the database, so the next start resumes them.
   await s.models.close();
+  await s.runtimes.close();
   await s.nodes.close();
   closeDatabase(s.db);
 }

@@ -9,6 +9,7 @@ import {
   type Platform,
 } from '../../shared/backends/argv';
 import type { AppConfig, BackendConfig } from '../config/schema';
+import { runtimeLibraryEnv } from './runtime-env';
 
 export { dockerContainerName, splitCommandOverride } from '../../shared/backends/argv';
 
@@ -65,7 +66,10 @@ export function buildCommand(
     backendConfig(input.options.backend_type, config),
     serverPlatform(config),
   );
-  return { ...built, env: { ...definedEnv(baseEnv), ...built.env } };
+  const env = { ...definedEnv(baseEnv), ...built.env };
+  // An app-installed llama.cpp build gets its folder on the library path (docker runs none).
+  if (!built.docker) Object.assign(env, runtimeLibraryEnv(built.command, config.data_dir, env));
+  return { ...built, env };
 }
 
 export type LlamaHelper = 'help' | 'version' | 'devices';
@@ -94,5 +98,6 @@ export function llamaHelperCommand(
     args.push(bc.docker.image, HELPER_FLAG[which]);
     return { command: 'docker', args, env, docker: true };
   }
+  Object.assign(env, runtimeLibraryEnv(bc.command, config.data_dir, env));
   return { command: bc.command, args: [...bc.args, HELPER_FLAG[which]], env, docker: false };
 }

@@ -1,6 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** llama.cpp's official builds: GitHub's REST API for the ggml-org/llama.cpp releases. */
+export const LLAMA_CPP_RELEASES_URL = 'https://api.github.com/repos/ggml-org/llama.cpp/releases';
+
 export interface PlatformInfo {
   platform: NodeJS.Platform;
   home: string;
@@ -143,5 +146,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       segment_size: 16,
       max_bandwidth: 0,
     },
+    runtimes: { llama_cpp: { releases_url: LLAMA_CPP_RELEASES_URL } },
+    models: { folders: [] },
   };
 }

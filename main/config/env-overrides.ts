@@ -45,6 +45,12 @@ const commaList: Parser = (v) =>
     .map((s) => s.trim())
     .filter(Boolean);
 const spaceList: Parser = (v) => v.split(/\s+/).filter(Boolean);
+/** Folders separated like PATH (`:`, or `;` on Windows), so a comma in a folder name is fine. */
+const pathList: Parser = (v) =>
+  v
+    .split(process.platform === 'win32' ? ';' : ':')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const kvMap =
   (sep: string): Parser =>
   (v) => {
@@ -216,6 +222,12 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: 'LLAMACTL_DOWNLOAD_SEGMENT_SIZE', path: ['downloads', 'segment_size'], parse: int },
   { env: 'LLAMACTL_DOWNLOAD_MAX_BANDWIDTH', path: ['downloads', 'max_bandwidth'], parse: int },
   { env: 'LLAMACTL_MAX_BODY_BYTES', path: ['server', 'max_body_bytes'], parse: int },
+  {
+    env: 'LLAMACTL_LLAMACPP_RELEASES_URL',
+    path: ['runtimes', 'llama_cpp', 'releases_url'],
+    parse: str,
+  },
+  { env: 'LLAMACTL_MODELS_FOLDERS', path: ['models', 'folders'], parse: pathList },
 ];
 
 /**

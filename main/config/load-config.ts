@@ -9,6 +9,8 @@ import { configFileCandidates, dotenvCandidates } from './discovery';
 import { envOverrides, EnvParseError } from './env-overrides';
 import { expandEnvVars, unsetReferences } from './expand';
 import { unknownKeys } from './unknown-keys';
+import { rememberLayers, withSettingsLayer, type ConfigLayer } from './layers';
+import { readSettingsFile, SettingsFileError } from '../settings/settings-file';
 
 export interface LoadConfigOptions {
   /** the environment; defaults to process.env (which then also receives the .env values) */
@@ -23,6 +25,11 @@ export interface LoadConfigOptions {
   files?: boolean;
   /** extra values merged last (tests, the desktop app's preferences) */
   overrides?: Record<string, unknown>;
+  /**
+   * apply the dashboard settings of `<data_dir>/settings.json` (over the file, under the
+   * environment); defaults to `files`, so hermetic tests read none unless they ask
+   */
+  settings?: boolean;
 }
 
 export interface LoadedConfig {
@@ -35,6 +42,8 @@ export interface LoadedConfig {
   dotenv: Record<string, string>;
   /** not fatal, for the start-up log: unknown keys in the file, each naming file and key */
   warnings: string[];
+  /** every source, lowest first, for "where did this value come from" */
+  layers: ConfigLayer[];
 }
 
 export class ConfigError extends Error {
@@ -222,8 +231,9 @@ export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
   }
   const combinedEnv: Record<string, string | undefined> = { ...dotenv, ...env };
 
-  let raw = defaultConfig(platform);
-  raw = deepMerge(raw, overridesFrom(dotenv));
+  const layers: ConfigLayer[] = [{ source: 'default', values: defaultConfig(platform) }];
+  const dotenvValues = overridesFrom(dotenv);
+  if (Object.keys(dotenvValues).length > 0) layers.push({ source: '.env', values: dotenvValues });
 
   let configFile: string | null = null;
   const warnings: string[] = [];
@@ -240,20 +250,45 @@ export function loadConfigDetailed(opts: LoadConfigOptions = {}): LoadedConfig {
       // Not fatal: a llamactl config may carry keys of a newer llamactl.
       for (const key of unknownKeys(AppConfigSchema, fromFile))
         warnings.push(`${found.path}: unknown key ${key} (ignored)`);
-      raw = deepMerge(raw, fromFile);
+      layers.push({ source: 'file', values: fromFile });
     }
   }
 
-  raw = deepMerge(raw, overridesFrom(env));
+  layers.push({ source: 'environment', values: overridesFrom(env) });
   sources.push('environment');
   if (opts.overrides) {
-    raw = deepMerge(raw, opts.overrides);
+    layers.push({ source: 'overrides', values: opts.overrides });
     sources.push('overrides');
   }
-  const config = finalizeConfig(raw, sources);
+
+  let finalLayers = layers;
+  if (opts.settings ?? files) {
+    // The settings live in the data dir, which any other source may move.
+    const dataDir = mergeLayers(layers).data_dir;
+    if (typeof dataDir === 'string' && dataDir) {
+      let settings;
+      try {
+        settings = readSettingsFile(dataDir);
+      } catch (err) {
+        if (err instanceof SettingsFileError) throw new ConfigError(err.message);
+        throw err;
+      }
+      if (Object.keys(settings).length > 0) {
+        finalLayers = withSettingsLayer(layers, settings);
+        sources.splice(sources.indexOf('environment'), 0, 'settings');
+      }
+    }
+  }
+  const config = finalizeConfig(mergeLayers(finalLayers), sources);
+  rememberLayers(config, finalLayers);
 
   if (env === process.env) for (const [k, v] of Object.entries(dotenv)) process.env[k] ??= v;
-  return { config, configFile, dotenvFile, dotenv, warnings };
+  return { config, configFile, dotenvFile, dotenv, warnings, layers: finalLayers };
+}
+
+/** The layers merged in order (the raw config before validation). */
+export function mergeLayers(layers: readonly ConfigLayer[]): Record<string, unknown> {
+  return layers.reduce<Record<string, unknown>>((raw, l) => deepMerge(raw, l.values), {});
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {

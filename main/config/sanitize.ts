@@ -72,6 +72,8 @@ export function sanitizedConfig(config: AppConfig): Record<string, unknown> {
       ),
     }),
     downloads: config.downloads,
+    runtimes: config.runtimes,
+    models: config.models,
     data_dir: config.data_dir,
     version: VERSION.version,
     commit_hash: VERSION.commit,

@@ -158,6 +158,16 @@ export const AppConfigSchema = z.object({
     /** GET /metrics without a key, for clients on this machine only */
     public: z.boolean(),
   }),
+  runtimes: z.object({
+    llama_cpp: z.object({
+      /** GitHub's REST releases endpoint of llama.cpp (or a mirror serving the same shapes) */
+      releases_url: z.url({ protocol: /^https?$/ }),
+    }),
+  }),
+  models: z.object({
+    /** folders scanned for GGUF files; empty: the download cache and ~/models */
+    folders: z.array(z.string().min(1)),
+  }),
 });
 
 export type AppConfig = z.output<typeof AppConfigSchema>;

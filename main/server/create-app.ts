@@ -16,6 +16,8 @@ import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
 import { registerModelRoutes } from './routes/models';
 import { registerNodeRoutes } from './routes/nodes';
+import { registerRuntimeRoutes } from './routes/runtimes';
+import { registerSettingsRoutes } from './routes/settings';
 import { registerMetricsRoute, registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -52,6 +54,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   registerNodeRoutes(api, services);
   registerModelRoutes(api, services);
   registerBackendRoutes(api, services);
+  registerRuntimeRoutes(api, services);
+  registerSettingsRoutes(api, services);
   api.use((req, _res, next) =>
     next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)),
   );

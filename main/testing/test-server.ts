@@ -37,6 +37,8 @@ export interface TestServerOptions {
   instanceTuning?: CreateServicesOptions['instanceTuning'];
   /** the free-space probe of downloads (disk-full tests) */
   freeBytes?: CreateServicesOptions['freeBytes'];
+  /** runtime detection seams (hardware, well-known folders) */
+  runtimes?: CreateServicesOptions['runtimes'];
 }
 
 /**
@@ -59,6 +61,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     log: opts.log ?? silentLogger,
     instanceTuning: opts.instanceTuning,
     freeBytes: opts.freeBytes,
+    runtimes: opts.runtimes,
   });
   let running: RunningServer;
   try {

@@ -39,19 +39,24 @@ export function registerModelRoutes(api: Router, services: Services): void {
     res.status(204).end();
   });
 
+  // Runtime installs (kind: "runtime") are jobs too, listed and cancelled here with downloads.
   api.get('/models/jobs', (req, res) => {
     servedLocally(services, req);
-    res.json({ jobs: models.listJobs() });
+    const jobs = [...models.listJobs(), ...services.runtimes.listJobs()].sort(
+      (a, b) => a.created_at - b.created_at,
+    );
+    res.json({ jobs });
   });
 
   api.get('/models/jobs/:id', (req, res) => {
     servedLocally(services, req);
-    res.json(models.getJob(req.params.id));
+    res.json(services.runtimes.findJob(req.params.id) ?? models.getJob(req.params.id));
   });
 
   api.delete('/models/jobs/:id', (req, res) => {
     servedLocally(services, req);
-    models.cancelJob(req.params.id);
+    if (services.runtimes.findJob(req.params.id)) services.runtimes.cancelJob(req.params.id);
+    else models.cancelJob(req.params.id);
     res.status(204).end();
   });
 

@@ -14,7 +14,8 @@ export function registerSystemRoutes(api: Router, services: Services): void {
   });
 
   api.get('/config', (_req, res) => {
-    res.json(sanitizedConfig(services.config));
+    // `sources` (ours): where each effective value came from, by dotted key; values stay hidden
+    res.json({ ...sanitizedConfig(services.config), sources: services.settings.sources() });
   });
 
   api.get('/system/resources', async (_req, res) => {
