@@ -80,6 +80,8 @@ describe('a single-model instance of the real llama-server', () => {
     );
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body.object).toBe('chat.completion');
+    // started with --alias <instance name>: the model the client asked for, not the file path
+    expect(body.model).toBe(name);
     expect(body.choices[0].message.role).toBe('assistant');
     expect(typeof body.choices[0].message.content).toBe('string');
     expect(body.usage.completion_tokens).toBeGreaterThan(0);

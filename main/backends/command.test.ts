@@ -73,7 +73,7 @@ describe('buildCommand', () => {
     );
     expect(cmd).toEqual({
       command: '/opt/llama-server',
-      args: ['--log-disable', '--model', '/m.gguf', '--port', '8001', '--foo'],
+      args: ['--log-disable', '--model', '/m.gguf', '--port', '8001', '--foo', '--alias', 'a'],
       env: BASE_ENV,
       docker: false,
     });
@@ -93,6 +93,28 @@ describe('buildCommand', () => {
     );
     expect(cmd.env).toEqual({ ...BASE_ENV, SHARED: 'instance', B: '1', I: '2' });
   });
+
+  it.each([
+    ['a model file', { model: '/m.gguf' }, ['--alias', 'inst']],
+    ['a Hugging Face repo', { hf_repo: 'org/m' }, ['--alias', 'inst']],
+    ['its own alias', { model: '/m.gguf', alias: 'mine' }, []],
+    ['an alias in extra_args', { model: '/m.gguf', extra_args: { a: 'mine' } }, []],
+    ['router mode', { models_dir: '/models' }, []],
+    ['no model', {}, []],
+  ])(
+    'names a llama.cpp instance with %s by --alias only when it serves one unnamed model',
+    (_what, bo, alias) => {
+      const cmd = buildCommand(
+        { name: 'inst', options: opts({ backend_type: 'llama_cpp', backend_options: bo }) },
+        config(),
+        BASE_ENV,
+      );
+      const i = cmd.args.indexOf('--alias');
+      expect(i === -1 ? [] : cmd.args.slice(i, i + 2)).toEqual(
+        'alias' in bo ? ['--alias', 'mine'] : alias,
+      );
+    },
+  );
 
   it('uses command_override as the executable, keeping the config args', () => {
     const cmd = buildCommand(
@@ -216,6 +238,8 @@ describe('buildCommand', () => {
       'img:1',
       '--model',
       '/m.gguf',
+      '--alias',
+      'a',
     ]);
     // values travel in the docker CLI's environment, not in argv
     expect(cmd.env).toMatchObject({ B: 'docker-wins', D: 'docker', I: 'x; touch pwned' });

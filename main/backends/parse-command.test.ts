@@ -167,6 +167,8 @@ describe('parseCommand for llama.cpp', () => {
       'q',
       '--foo',
       'bar',
+      '--alias',
+      'a',
     ]);
   });
 
@@ -234,7 +236,7 @@ describe('parseCommand for llama.cpp', () => {
       cfg,
       {},
     );
-    expect([cmd.command, ...cmd.args]).toEqual([exe, '--model', 'x']);
+    expect([cmd.command, ...cmd.args]).toEqual([exe, '--model', 'x', '--alias', 'a']);
   });
 
   it('returns leading NAME=value words as the environment', () => {

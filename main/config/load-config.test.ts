@@ -549,6 +549,11 @@ describe('a bad value stops the start with a message naming key, value and rule'
       message: /database\.connection_max_lifetime = "5 minutes": must be a duration/,
     },
     {
+      name: 'a restart delay past what a timer can hold',
+      file: 'instances: {default_restart_delay: 99999999999}',
+      message: /instances\.default_restart_delay = 99999999999: .*86400/,
+    },
+    {
       name: 'YAML syntax error',
       file: 'server: [port: 1',
       message: /cannot parse .*llamactl\.yaml/,

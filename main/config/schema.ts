@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_IDLE_TIMEOUT_MIN, MAX_RESTART_DELAY_S } from '../../shared/api/instances';
 
 /**
  * The configuration, with llamactl's YAML structure and key spelling (`backends.llama-cpp`).
@@ -106,15 +107,15 @@ export const AppConfigSchema = z.object({
       max_running_instances: z.number().int().min(-1),
       group_limits: z.record(z.string(), z.number().int().min(0)),
       enable_lru_eviction: z.boolean(),
-      default_idle_timeout: z.number().int().min(0),
+      default_idle_timeout: z.number().int().min(0).max(MAX_IDLE_TIMEOUT_MIN),
       default_auto_restart: z.boolean(),
       default_max_restarts: z.number().int().min(0),
-      default_restart_delay: z.number().int().min(0),
+      default_restart_delay: z.number().int().min(0).max(MAX_RESTART_DELAY_S),
       default_on_demand_start: z.boolean(),
       /** seconds */
-      on_demand_start_timeout: z.number().int().min(0),
+      on_demand_start_timeout: z.number().int().min(0).max(MAX_RESTART_DELAY_S),
       /** minutes; fractions allowed so tests can use short intervals */
-      timeout_check_interval: z.number().positive(),
+      timeout_check_interval: z.number().positive().max(MAX_IDLE_TIMEOUT_MIN),
       logs_dir: z.string().min(1),
       instances_dir: z.string().min(1),
       log_rotation_enabled: z.boolean(),

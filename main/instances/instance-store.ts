@@ -17,6 +17,8 @@ export interface ProcessRow {
   port: number | null;
   started_at: number;
   command: string[];
+  /** the OS's start time of the process (see processStartTime); null when it was not readable */
+  start_time: string | null;
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -82,12 +84,20 @@ export class InstanceStore {
   recordProcess(p: ProcessRow): void {
     this.db
       .prepare(
-        `INSERT INTO instance_processes (instance_name, pid, pgid, port, started_at, command_json)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO instance_processes (instance_name, pid, pgid, port, started_at, command_json, start_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(instance_name) DO UPDATE SET pid = excluded.pid, pgid = excluded.pgid, port = excluded.port,
-           started_at = excluded.started_at, command_json = excluded.command_json`,
+           started_at = excluded.started_at, command_json = excluded.command_json, start_time = excluded.start_time`,
       )
-      .run(p.instance_name, p.pid, p.pgid, p.port, p.started_at, JSON.stringify(p.command));
+      .run(
+        p.instance_name,
+        p.pid,
+        p.pgid,
+        p.port,
+        p.started_at,
+        JSON.stringify(p.command),
+        p.start_time,
+      );
   }
 
   /** Forgets the process only if the row still describes that pid (a newer run may have replaced it). */
@@ -118,6 +128,7 @@ export class InstanceStore {
         port: r.port,
         started_at: r.started_at,
         command,
+        start_time: r.start_time ?? null,
       };
     });
   }

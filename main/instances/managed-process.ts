@@ -105,6 +105,10 @@ export function describeSpawnError(command: string, err: NodeJS.ErrnoException):
     return `executable not found: ${command} (install it or set the backend's command in the config, or the instance's command_override)`;
   }
   if (err.code === 'EACCES') return `permission denied executing ${command}`;
+  if (err.code === 'ERR_INVALID_ARG_VALUE' || err.code === 'ERR_INVALID_ARG_TYPE') {
+    // Node's message ends with the offending value, which may be a secret: keep the rule only.
+    return `cannot pass the command line of ${command} to the system: ${err.message.replace(/\. Received[\s\S]*$/, '')}`;
+  }
   return `failed to spawn ${command}: ${err.message}`;
 }
 

@@ -19,11 +19,11 @@ import type { Db } from '../store/database';
 import { DEFAULT_HEALTH_TUNING, HealthMonitor, type HealthTuning } from './health';
 import { InstanceStore } from './instance-store';
 import { InstanceLog, readLog, tailLines } from './log-file';
-import { describeExit, ManagedProcess, type ExitInfo } from './managed-process';
+import { describeExit, describeSpawnError, ManagedProcess, type ExitInfo } from './managed-process';
 import { Mutex } from './mutex';
 import { connectHost, optionPort, parseInstanceOptions, withPort } from './options';
 import { isPortFree, PortAllocator } from './ports';
-import { reapOrphans } from './reaper';
+import { processStartTime, reapOrphans } from './reaper';
 import { decideRestart, DEFAULT_STABLE_RUN_MS } from './restart-policy';
 
 export interface ManagerTuning {
@@ -491,10 +491,12 @@ export class InstanceManager {
     if (this.closing) throw new AppError('instance_shutting_down', 'the server is shutting down');
     if (rec.proc !== null && rec.status === 'running') return;
     if (reason !== 'auto-restart') {
+      // A request while an automatic restart is pending brings that restart forward and it stays
+      // counted (steady traffic must not keep a crash loop going); every other start that is not
+      // automatic resets the counter, as in llamactl (an on-demand start of a `failed` one too).
+      const expedited = reason === 'on-demand' && rec.status === 'restarting';
       this.cancelRestart(rec);
-      // Any start by a person (API, update) resets the crash counter; on-demand starts of a
-      // crash-looping instance do not, or steady traffic would keep it looping forever.
-      if (reason !== 'on-demand') rec.restarts = 0;
+      if (!expedited) rec.restarts = 0;
     }
     await this.admission.run(async () => {
       await this.admit(rec);
@@ -629,12 +631,21 @@ export class InstanceManager {
     }
     rec.container = cmd.container;
     rec.log.writeStartMarker([cmd.command, ...cmd.args]);
-    const proc = new ManagedProcess({
-      command: cmd.command,
-      args: cmd.args,
-      env: cmd.env,
-      onOutput: (chunk) => rec.log.write(chunk),
-    });
+    let proc: ManagedProcess;
+    try {
+      proc = new ManagedProcess({
+        command: cmd.command,
+        args: cmd.args,
+        env: cmd.env,
+        onOutput: (chunk) => rec.log.write(chunk),
+      });
+    } catch (err) {
+      // spawn() throws synchronously for arguments it cannot pass (a NUL byte, for one)
+      const reason = describeSpawnError(cmd.command, err as NodeJS.ErrnoException);
+      rec.log.write(`${reason}\n`);
+      rec.log.writeStopMarker('start failed');
+      throw new AppError('start_failed', `failed to start instance ${rec.name}: ${reason}`);
+    }
     if (proc.pid === undefined) {
       const exit = await proc.exited;
       rec.log.write(`${exit.error ?? describeExit(exit)}\n`);
@@ -652,6 +663,7 @@ export class InstanceManager {
       port: port ?? null,
       started_at: proc.startedAt,
       command: [cmd.command, ...cmd.args],
+      start_time: processStartTime(proc.pid),
     });
     rec.proc = proc;
     rec.lastUseAt = Date.now();

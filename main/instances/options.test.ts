@@ -87,6 +87,38 @@ describe('parseInstanceOptions', () => {
     [{ backend_type: 'llama_cpp', docker_enabled: 'yes' }, 'docker_enabled: must be a boolean'],
     [{ backend_type: 'llama_cpp', command_override: 5 }, 'command_override: must be a string'],
     [{ backend_type: 'llama_cpp', idle_timeout: '10' }, 'idle_timeout: must be a number'],
+    [
+      { backend_type: 'llama_cpp', restart_delay: 99999999999 },
+      'restart_delay: must be at most 86400 seconds (1 day) (got 99999999999)',
+    ],
+    [
+      { backend_type: 'llama_cpp', idle_timeout: 10081 },
+      'idle_timeout: must be at most 10080 minutes',
+    ],
+    [
+      { backend_type: 'llama_cpp', backend_options: { model: 'a\0b' } },
+      'backend_options.model: must not contain a NUL byte',
+    ],
+    [
+      { backend_type: 'llama_cpp', backend_options: { extra_args: { 'x-y': 'a\0' } } },
+      'backend_options.extra_args.x-y: must not contain a NUL byte',
+    ],
+    [
+      { backend_type: 'llama_cpp', command_override: '/bin/x\0' },
+      'command_override: must not contain a NUL byte',
+    ],
+    [
+      { backend_type: 'llama_cpp', environment: { A: 'x\0y' } },
+      'environment.A: must not contain a NUL byte',
+    ],
+    [
+      { backend_type: 'llama_cpp', environment: { '': 'x' } },
+      'environment: variable name "" is not valid',
+    ],
+    [
+      { backend_type: 'llama_cpp', environment: { 'A=B': 'x' } },
+      'environment: variable name "A=B" is not valid',
+    ],
   ])('refuses %j', (body, message) => {
     expect(() => parseInstanceOptions(body, config)).toThrow(message);
   });

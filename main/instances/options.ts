@@ -1,5 +1,7 @@
 import {
   instanceNameError,
+  MAX_IDLE_TIMEOUT_MIN,
+  MAX_RESTART_DELAY_S,
   type BackendType,
   type InstanceOptions,
 } from '../../shared/api/instances';
@@ -23,13 +25,33 @@ function optBool(body: Raw, key: string, dflt: boolean): boolean {
   return v;
 }
 
-/** llamactl: negative values become 0. */
-function optInt(body: Raw, key: string, dflt: number): number {
+/** llamactl: negative values become 0. `max` bounds durations (see MAX_RESTART_DELAY_S). */
+function optInt(
+  body: Raw,
+  key: string,
+  dflt: number,
+  max?: { value: number; unit: string },
+): number {
   const v = body[key];
   if (v === undefined || v === null) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v))
     throw bad(key, `must be an integer (got ${JSON.stringify(v)})`);
+  if (max && v > max.value) throw bad(key, `must be at most ${max.value} ${max.unit} (got ${v})`);
   return Math.max(0, v);
+}
+
+/** Node cannot pass a NUL byte in argv or the environment; refuse it where it enters. */
+function refuseNul(value: unknown, field: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw bad(field, 'must not contain a NUL byte');
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => refuseNul(v, `${field}[${i}]`));
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\0')) throw bad(field, 'must not contain a key with a NUL byte');
+      refuseNul(v, `${field}.${k}`);
+    }
+  }
 }
 
 function optString(body: Raw, key: string): string | undefined {
@@ -75,6 +97,12 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
     if (typeof idleRaw !== 'number' || !Number.isFinite(idleRaw)) {
       throw bad('idle_timeout', `must be a number of minutes (got ${JSON.stringify(idleRaw)})`);
     }
+    if (idleRaw > MAX_IDLE_TIMEOUT_MIN) {
+      throw bad(
+        'idle_timeout',
+        `must be at most ${MAX_IDLE_TIMEOUT_MIN} minutes (7 days; 0 = never) (got ${idleRaw})`,
+      );
+    }
     idle = Math.max(0, idleRaw);
   }
 
@@ -97,6 +125,12 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   if (body.environment !== undefined && body.environment !== null) {
     if (!isObject(body.environment)) throw bad('environment', 'must be an object of string values');
     for (const [k, v] of Object.entries(body.environment)) {
+      // An empty name or one with `=` cannot be passed to a process (execve splits at `=`).
+      if (k === '' || k.includes('=') || k.includes('\0'))
+        throw bad(
+          'environment',
+          `variable name ${JSON.stringify(k)} is not valid (empty, or contains = or a NUL byte)`,
+        );
       if (typeof v !== 'string')
         throw bad(`environment.${k}`, `must be a string (got ${JSON.stringify(v)})`);
     }
@@ -130,7 +164,10 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
     backend_options: backendOptions,
     auto_restart: optBool(body, 'auto_restart', d.default_auto_restart),
     max_restarts: optInt(body, 'max_restarts', d.default_max_restarts),
-    restart_delay: optInt(body, 'restart_delay', d.default_restart_delay),
+    restart_delay: optInt(body, 'restart_delay', d.default_restart_delay, {
+      value: MAX_RESTART_DELAY_S,
+      unit: 'seconds (1 day)',
+    }),
     on_demand_start: optBool(body, 'on_demand_start', d.default_on_demand_start),
     idle_timeout: idle,
   };
@@ -139,6 +176,10 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   if (dockerEnabled !== undefined) out.docker_enabled = dockerEnabled;
   if (commandOverride !== undefined) out.command_override = commandOverride;
   if (group !== undefined) out.group = group;
+  refuseNul(out.backend_options, 'backend_options');
+  refuseNul(out.environment, 'environment');
+  refuseNul(out.command_override, 'command_override');
+  refuseNul(out.preset_ini, 'preset_ini');
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,10 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function boot(slot: number): Promise<TestServer> {
+async function boot(slot: number, config: Record<string, unknown> = {}): Promise<TestServer> {
   const srv = await startTestServer({
     dataDir,
-    config: { instances: { port_range: testPortRange(slot) } },
+    config: { instances: { port_range: testPortRange(slot) }, ...config },
   });
   servers.push(srv);
   return srv;
@@ -87,7 +87,7 @@ describe('the server as its own process', () => {
   });
 
   /** The real server as its own process (`node --import tsx main/cli.ts`), on this test's data dir. */
-  async function startCli(slot: number) {
+  async function startCli(slot: number, extraConfig: string[] = []) {
     const range = testPortRange(slot);
     const configPath = join(dataDir, 'config.yaml');
     writeFileSync(
@@ -101,6 +101,7 @@ describe('the server as its own process', () => {
         `  management_keys: [${JSON.stringify(TEST_MGMT_KEY)}]`,
         'instances:',
         `  port_range: [${range[0]}, ${range[1]}]`,
+        ...extraConfig,
         '',
       ].join('\n'),
     );
@@ -172,6 +173,45 @@ describe('the server as its own process', () => {
     const state = await (await fetch(`http://127.0.0.1:${port}/fake/state`)).json();
     expect(state.pid).toBe(inst.pid);
     expect(inst.pid).not.toBe(backendPid);
+  }, 90_000);
+
+  it('reaps a backend started through a wrapper script that execs it, after a SIGKILL of the server, and restores it running', async () => {
+    // How Homebrew shims, pyenv, conda, nix and asdf install tools: a script that execs the
+    // real program, so the live command line no longer names the configured command.
+    const wrapper = join(dataDir, 'llama-server-wrapper.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${JSON.stringify(FAKE_BACKEND)} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const backends = ['backends:', '  llama-cpp:', `    command: ${JSON.stringify(wrapper)}`];
+    const { api } = await startCli(34, backends);
+    const created = await api('/api/v1/instances/shim', {
+      method: 'POST',
+      body: JSON.stringify({ backend_type: 'llama_cpp' }),
+    });
+    expect(created.status).toBe(201);
+    const port = (await created.json()).options.backend_options.port as number;
+    const backendPid = (
+      await (await api('/api/v1/instances/shim/start', { method: 'POST' })).json()
+    ).pid as number;
+    await expect
+      .poll(async () => (await (await api('/api/v1/instances/shim')).json()).health, {
+        timeout: 15_000,
+      })
+      .toBe('ready');
+    expect(readCmdline(backendPid)!.join(' ')).not.toContain('wrapper');
+
+    cli!.kill('SIGKILL');
+    await new Promise((r) => cli!.once('exit', r));
+    expect(alive(backendPid)).toBe(true);
+
+    const next = await boot(34, { backends: { 'llama-cpp': { command: wrapper } } });
+    expect(alive(backendPid)).toBe(false);
+    await expect
+      .poll(async () => (await getInstance(next, 'shim')).health, { timeout: 15_000 })
+      .toBe('ready');
+    const inst = await getInstance(next, 'shim');
+    expect(inst.status).toBe('running');
+    const state = await (await fetch(`http://127.0.0.1:${port}/fake/state`)).json();
+    expect(state.pid).toBe(inst.pid);
   }, 90_000);
 
   it('stops every backend on SIGTERM and restores them at the next start', async () => {

@@ -6,10 +6,53 @@ import type { ProcessRow } from './instance-store';
 /**
  * Finds backends left behind by a server that was killed outright (SIGKILL, power loss of the
  * parent, a crash) and stops them before anything else starts, so a port is never used twice.
- * A recorded pid is only touched when its command line still matches what we spawned (pids are
- * reused); members of a recorded process group whose leader is gone are ours because a process
- * group id cannot be reused while the group has members.
+ * A recorded pid is ours when it still has the recorded start time: pids are reused, but never
+ * with the same start time, and an `exec` (wrapper scripts of Homebrew, pyenv, conda, nix, asdf)
+ * keeps both while it changes the command line. Rows written before start times were recorded
+ * fall back to comparing the command line. Members of a recorded process group whose leader is
+ * gone are ours because a process group id cannot be reused while the group has members.
  */
+
+let bootId: string | null | undefined;
+
+/**
+ * When the process started, as an opaque string that is equal for the same process and
+ * different for another process that reused the pid; null when it does not exist (or is a
+ * zombie) or the platform gives no answer. Linux: boot id + field 22 of /proc/<pid>/stat (clock
+ * ticks since boot); elsewhere `ps -o lstart=` (to the second, which is enough next to the pid).
+ */
+export function processStartTime(pid: number): string | null {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' || fields[0] === 'X') return null;
+      if (bootId === undefined) {
+        try {
+          bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+        } catch {
+          bootId = null;
+        }
+      }
+      // fields[0] is field 3 (state), so field 22 (starttime) is fields[19]
+      return `linux:${bootId ?? ''}:${fields[19]}`;
+    } catch {
+      return null;
+    }
+  }
+  if (process.platform === 'win32') return null;
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      timeout: 2000,
+      env: { ...process.env, LC_ALL: 'C' },
+    }).trim();
+    return out ? `ps:${out}` : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The process's argv, or null when it does not exist (or is a zombie). */
 export function readCmdline(pid: number): string[] | null {
@@ -91,7 +134,13 @@ export async function reapOrphans(rows: ProcessRow[], graceMs: number): Promise<
   const targets: { row: ProcessRow; pids: number[] }[] = [];
   for (const row of rows) {
     const cmd = readCmdline(row.pid);
-    if (cmd && commandMatches(row.command, cmd)) {
+    const live = cmd ? processStartTime(row.pid) : null;
+    const ours =
+      cmd !== null &&
+      (row.start_time !== null && live !== null
+        ? live === row.start_time
+        : commandMatches(row.command, cmd));
+    if (ours) {
       targets.push({
         row,
         pids: [row.pid, ...groupMembers(row.pgid).filter((p) => p !== row.pid)],

@@ -74,4 +74,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX idx_download_jobs_status ON download_jobs(status);
     `,
   },
+  {
+    version: 2,
+    name: 'instance_process_start_time',
+    // A leftover is recognised by pid + the process's start time, which an `exec` (wrapper
+    // scripts of Homebrew, pyenv, conda, nix, asdf) keeps and pid reuse does not; the command
+    // line changes with such an exec. NULL for rows written before this migration.
+    sql: `ALTER TABLE instance_processes ADD COLUMN start_time TEXT NULL;`,
+  },
 ];

@@ -32,6 +32,13 @@ export function instanceNameError(name: string): string | null {
 }
 
 /** The options object: request body of create/update and `options` in responses. */
+/**
+ * Upper bounds of the duration options. A timer longer than 2^31-1 ms (24.8 days) fires after
+ * 1 ms in Node, so an unbounded `restart_delay: 99999999999` would restart at once.
+ */
+export const MAX_RESTART_DELAY_S = 86_400;
+export const MAX_IDLE_TIMEOUT_MIN = 10_080;
+
 export interface InstanceOptions {
   nodes?: string[];
   backend_type: BackendType;

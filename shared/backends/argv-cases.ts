@@ -36,7 +36,8 @@ const DOCKER_LLAMA: BackendCommandConfig = {
 
 export const ARGV_CASES: readonly ArgvCase[] = [
   {
-    title: 'typed flags in table order, then extra_args as written (short flags stay short)',
+    title:
+      'typed flags in table order, then extra_args as written (short flags stay short), then --alias <name> for a single model',
     name: 'a',
     options: {
       backend_type: 'llama_cpp',
@@ -64,9 +65,11 @@ export const ARGV_CASES: readonly ArgvCase[] = [
       '--reasoning-budget',
       '0',
       '--jinja',
+      '--alias',
+      'a',
     ],
     shell:
-      '/opt/llama-server --log-disable --ctx-size 8192 --model /m.gguf --port 8001 -fa on -x 3 --reasoning-budget 0 --jinja',
+      '/opt/llama-server --log-disable --ctx-size 8192 --model /m.gguf --port 8001 -fa on -x 3 --reasoning-budget 0 --jinja --alias a',
   },
   {
     title: 'two keys of one flag render it once (fim_qwen_1b, fim_qwen_1_5b_default)',
@@ -156,10 +159,12 @@ export const ARGV_CASES: readonly ArgvCase[] = [
       '/m.gguf',
       '--port',
       '8002',
+      '--alias',
+      'dock',
     ],
     env: { B: 'docker-wins', D: 'docker', I: 'x; touch pwned' },
     shell:
-      'docker run --name llamactl-dock --rm --network host -e B -e D -e I ghcr.io/ggml-org/llama.cpp\\:server --model /m.gguf --port 8002',
+      'docker run --name llamactl-dock --rm --network host -e B -e D -e I ghcr.io/ggml-org/llama.cpp\\:server --model /m.gguf --port 8002 --alias dock',
   },
   {
     title: 'docker with preset_ini: the preset file mounted read-only and passed last',

@@ -1,4 +1,4 @@
-import type { InstanceOptions } from '../api/instances';
+import type { BackendType, InstanceOptions } from '../api/instances';
 import { AppError } from '../errors';
 import { backendOf, type BackendDescriptor } from './descriptors';
 import { renderBackendFlags } from './render';
@@ -111,6 +111,27 @@ export function splitCommandOverride(override: string): string[] {
 }
 
 /**
+ * llama-server names its model by the file path in `/v1` responses (`"model": "/path/x.gguf"`)
+ * unless given `--alias`. A single-model instance therefore gets `--alias <instance name>`, so
+ * responses name the model the client asked for and no local path leaks. Not in router mode
+ * (no model of its own, `--models-dir`, presets): there each model keeps its own name.
+ */
+export function implicitAliasArgs(
+  type: BackendType,
+  bo: Record<string, unknown>,
+  name: string,
+  router: boolean,
+): string[] {
+  if (type !== 'llama_cpp' || router) return [];
+  const set = (k: string) => typeof bo[k] === 'string' && bo[k] !== '';
+  const extra = (bo.extra_args ?? {}) as Record<string, unknown>;
+  if (set('alias') || 'alias' in extra || 'a' in extra) return [];
+  if (!set('model') && !set('hf_repo') && !set('model_url')) return [];
+  if (set('models_dir') || set('models_preset')) return [];
+  return ['--alias', name];
+}
+
+/**
  * The argv and environment the server spawns for an instance; the dashboard's command preview
  * shows the same result, so the two cannot differ.
  * - native: `command` (or `command_override`) + config `args` + flags (+ the positional model
@@ -158,7 +179,12 @@ export function buildArgv(
     for (const k of Object.keys(env)) args.push('-e', k);
     // the preset file lives on the host: mount it read-only at the same path
     if (preset) args.push('-v', `${preset}:${preset}:ro`);
-    args.push(bc.docker.image, ...renderBackendFlags(d.type, bo), ...presetArgs);
+    args.push(
+      bc.docker.image,
+      ...renderBackendFlags(d.type, bo),
+      ...implicitAliasArgs(d.type, bo, name, preset !== undefined),
+      ...presetArgs,
+    );
     return { command: 'docker', args, env, docker: true, container };
   }
 
@@ -172,6 +198,6 @@ export function buildArgv(
   } else {
     args.push(...renderBackendFlags(d.type, bo));
   }
-  args.push(...presetArgs);
+  args.push(...implicitAliasArgs(d.type, bo, name, preset !== undefined), ...presetArgs);
   return { command: exe[0], args, env, docker: false };
 }

@@ -107,7 +107,7 @@ describe('routing through the real server', () => {
   });
 
   describe('POST /v1/*', () => {
-    it("routes by instance name and rewrites the model to the backend's configured model", async () => {
+    it("routes by instance name, rewrites the model to the backend's configured model and answers with the instance name", async () => {
       const res = await chat(s, s.mgmtKey, { model: 'alpha' });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-fake-port')).toBe(String(alpha.options.backend_options.port));
@@ -115,7 +115,10 @@ describe('routing through the real server', () => {
         model: string;
         choices: Array<{ message: { content: string } }>;
       };
-      expect(body.model).toBe('/models/alpha.gguf');
+      // the backend received the configured model ...
+      expect(body.choices[0]!.message.content).toContain('fake reply from /models/alpha.gguf');
+      // ... and, started with --alias alpha, names the model the client asked for, not a path
+      expect(body.model).toBe('alpha');
     });
 
     it('routes instance/model to a router-mode instance and forwards only the model part', async () => {
@@ -389,9 +392,8 @@ describe('routing through the real server', () => {
         '/models/alpha.gguf',
       );
       const models = await fetch(`${s.url}/llama-cpp/alpha/v1/models`, { headers: auth });
-      expect(((await models.json()) as { data: Array<{ id: string }> }).data[0].id).toBe(
-        '/models/alpha.gguf',
-      );
+      // llama-server lists its --alias, the instance name
+      expect(((await models.json()) as { data: Array<{ id: string }> }).data[0].id).toBe('alpha');
       expect((await fetch(`${s.url}/llama-cpp/alpha/health`, { headers: auth })).status).toBe(200);
       expect((await fetch(`${s.url}/llama-cpp/alpha/completion`, { headers: auth })).status).toBe(
         405,

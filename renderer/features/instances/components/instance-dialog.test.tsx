@@ -70,7 +70,7 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     await user.type(ctx, '8192');
     await user.type(screen.getByLabelText(/^model--model$/), '/m.gguf');
     expect(screen.getByTestId('command-preview').textContent).toBe(
-      'llama-server --ctx-size 8192 --model /m.gguf',
+      'llama-server --ctx-size 8192 --model /m.gguf --alias qwen',
     );
     await user.click(screen.getByRole('button', { name: 'Create instance' }));
     await vi.waitFor(() => expect(useInstancesUi.getState().dialog).toBeNull());
@@ -174,7 +174,7 @@ describe('instance dialog', { timeout: 30_000 }, () => {
       '2 options set for llama.cpp. Command override set to /opt/llama/bin/llama-server.',
     );
     expect(screen.getByTestId('command-preview').textContent).toBe(
-      '/opt/llama/bin/llama-server --ctx-size 512 --model model.gguf',
+      '/opt/llama/bin/llama-server --ctx-size 512 --model model.gguf --alias \\<name\\>',
     );
   });
 
