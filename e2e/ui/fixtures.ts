@@ -5,6 +5,8 @@ import { SCREENSHOTS, serverUrl } from './env';
 
 interface Fixtures {
   app: AppPage;
+  /** the server the `app` page talks to: the global setup's, unless a spec provides its own */
+  serverBaseUrl: string;
   /** console messages that are expected in this test (e.g. the 401 of a wrong key) */
   allowConsole: (re: RegExp) => void;
 }
@@ -30,8 +32,12 @@ export const test = base.extend<Fixtures & { consoleErrors: string[]; allowed: R
   allowConsole: async ({ allowed }, use) => {
     await use((re) => allowed.push(re));
   },
-  app: async ({ page, consoleErrors, allowed }, use) => {
-    await use(new AppPage(page, serverUrl()));
+  // eslint-disable-next-line no-empty-pattern
+  serverBaseUrl: async ({}, use) => {
+    await use(serverUrl());
+  },
+  app: async ({ page, consoleErrors, allowed, serverBaseUrl }, use) => {
+    await use(new AppPage(page, serverBaseUrl));
     const unexpected = consoleErrors.filter((e) => !allowed.some((re) => re.test(e)));
     expect(unexpected, 'console errors').toEqual([]);
   },

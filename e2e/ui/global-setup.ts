@@ -17,7 +17,7 @@ import {
 
 const root = resolve(import.meta.dirname, '../..');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createNetServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as AddressInfo).port;
@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForServer(
+export async function waitForServer(
   url: string,
   child: ChildProcess,
   output: () => string,

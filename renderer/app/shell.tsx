@@ -18,12 +18,16 @@ const ModelsPage = lazy(() =>
 const KeysPage = lazy(() =>
   import('../features/keys/components/keys-page').then((m) => ({ default: m.KeysPage })),
 );
+const ChatPage = lazy(() =>
+  import('../features/chat/components/chat-page').then((m) => ({ default: m.ChatPage })),
+);
 const SystemPage = lazy(() =>
   import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })),
 );
 
 const NAV: { route: Route; label: string; icon: IconName }[] = [
   { route: 'instances', label: 'Instances', icon: 'server' },
+  { route: 'chat', label: 'Chat', icon: 'chat' },
   { route: 'models', label: 'Models', icon: 'box' },
   { route: 'keys', label: 'API keys', icon: 'key' },
   { route: 'system', label: 'System', icon: 'cpu' },
@@ -81,6 +85,7 @@ export function Shell() {
           }
         >
           {route === 'instances' && <InstancesPage />}
+          {route === 'chat' && <ChatPage />}
           {route === 'models' && <ModelsPage />}
           {route === 'keys' && <KeysPage />}
           {route === 'system' && <SystemPage />}

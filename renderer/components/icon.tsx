@@ -40,6 +40,8 @@ const PATHS = {
   filter: 'M4 5h16l-6 8v6l-4-2v-4z',
   sparkles: 'M12 3l2 5 5 2-5 2-2 5-2-5-5-2 5-2z',
   arrowDown: 'M12 5v14M6 13l6 6 6-6',
+  chat: 'M4 5h16v11H10l-6 4z',
+  settings: 'M4 7h10M18 7h2M4 17h4M12 17h8M14 5v4M8 15v4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

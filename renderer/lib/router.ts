@@ -4,12 +4,38 @@ import { useSyncExternalStore } from 'react';
  * Hash routes (#/models): they work unchanged under a reverse-proxy sub-path, from the desktop
  * app and with relative asset URLs, with no server-side route knowledge.
  */
-export type Route = 'instances' | 'models' | 'keys' | 'system';
-export const ROUTES: readonly Route[] = ['instances', 'models', 'keys', 'system'];
+export type Route = 'instances' | 'models' | 'keys' | 'system' | 'chat';
+export const ROUTES: readonly Route[] = ['instances', 'models', 'keys', 'system', 'chat'];
+
+function parts(): string[] {
+  return window.location.hash
+    .replace(/^#\/?/, '')
+    .split('?')[0]
+    .split('/')
+    .filter((p) => p !== '');
+}
 
 function current(): Route {
-  const h = window.location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  const h = parts()[0] ?? '';
   return (ROUTES as readonly string[]).includes(h) ? (h as Route) : 'instances';
+}
+
+/** The path segment after the route (`#/instances/alpha` -> `alpha`), decoded; '' when absent. */
+function currentParam(): string {
+  const p = parts()[1];
+  if (!p) return '';
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The hash's query (`#/chat?model=alpha`). */
+function currentQuery(): string {
+  const h = window.location.hash;
+  const q = h.indexOf('?');
+  return q < 0 ? '' : h.slice(q + 1);
 }
 
 function subscribe(cb: () => void): () => void {
@@ -21,10 +47,26 @@ export function useRoute(): Route {
   return useSyncExternalStore(subscribe, current, () => 'instances' as Route);
 }
 
-export function navigate(route: Route): void {
-  window.location.hash = `/${route}`;
+export function useRouteParam(): string {
+  return useSyncExternalStore(subscribe, currentParam, () => '');
 }
 
-export function routeHref(route: Route): string {
-  return `#/${route}`;
+export function useRouteQuery(): string {
+  return useSyncExternalStore(subscribe, currentQuery, () => '');
+}
+
+export function navigate(route: Route, param?: string): void {
+  window.location.hash = routeHref(route, param).slice(1);
+}
+
+export function routeHref(route: Route, param?: string): string {
+  return param ? `#/${route}/${encodeURIComponent(param)}` : `#/${route}`;
+}
+
+export function instanceHref(name: string): string {
+  return routeHref('instances', name);
+}
+
+export function chatHref(model?: string): string {
+  return model ? `#/chat?model=${encodeURIComponent(model)}` : '#/chat';
 }

@@ -1,13 +1,17 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import { MGMT_KEY } from '../env';
+import { ChatPage } from './chat-page';
 import { InstancesPage } from './instances-page';
 import { KeysPage } from './keys-page';
 import { ModelsPage } from './models-page';
+
+export type NavName = 'Instances' | 'Chat' | 'Models' | 'API keys' | 'System';
 
 export class AppPage {
   readonly instances: InstancesPage;
   readonly models: ModelsPage;
   readonly keys: KeysPage;
+  readonly chat: ChatPage;
   constructor(
     readonly page: Page,
     readonly url: string,
@@ -15,6 +19,7 @@ export class AppPage {
     this.instances = new InstancesPage(page);
     this.models = new ModelsPage(page);
     this.keys = new KeysPage(page);
+    this.chat = new ChatPage(page);
   }
 
   get keyInput(): Locator {
@@ -38,11 +43,11 @@ export class AppPage {
     await expect(this.nav('Instances')).toBeVisible();
   }
 
-  nav(name: 'Instances' | 'Models' | 'API keys' | 'System'): Locator {
+  nav(name: NavName): Locator {
     return this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
   }
 
-  async goto(name: 'Instances' | 'Models' | 'API keys' | 'System'): Promise<void> {
+  async goto(name: NavName): Promise<void> {
     await this.nav(name).click();
     await expect(this.page.getByRole('heading', { level: 1, name })).toBeVisible();
   }

@@ -1,0 +1,92 @@
+import { test as base, expect, screenshot } from './fixtures';
+import { startRealLlamaServer, type RealLlamaServer } from './real-llama';
+
+/**
+ * The chat page against the REAL llama-server and a tiny model (the server and the model come
+ * from e2e/ui/real-llama.ts; the global setup's fake-backend server is not used here).
+ */
+const test = base.extend<object, { real: RealLlamaServer }>({
+  real: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const real = await startRealLlamaServer('tiny');
+      await use(real);
+      await real.close();
+    },
+    { scope: 'worker', timeout: 600_000 },
+  ],
+  serverBaseUrl: async ({ real }, use) => {
+    await use(real.url);
+  },
+});
+
+test.describe('chat with the real llama-server', () => {
+  test.setTimeout(180_000);
+
+  test('streams an answer, stops a second one mid-stream, shows its figures and keeps the conversation', async ({
+    app,
+    page,
+  }) => {
+    await app.openSignedIn('/#/chat');
+    await expect(page.getByRole('heading', { level: 1, name: 'Chat' })).toBeVisible();
+    const chat = app.chat;
+    await chat.model.selectOption('tiny');
+    await chat.setting('Max tokens', '48');
+
+    // The tiny model generates faster than anyone can watch: a slow network spreads its
+    // stream over seconds, so the test can see text arrive while the answer is still open.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: 1500,
+      uploadThroughput: -1,
+    });
+
+    await chat.message.fill('Tell me a story');
+    await chat.message.press('Enter');
+    const first = chat.answers.first();
+    // the instance was stopped: the chat starts it on demand
+    await expect(first.getByText(/Starting tiny…|Waiting for tiny…/)).toBeVisible();
+    await expect(chat.answerText(first)).not.toBeEmpty({ timeout: 120_000 });
+    // text is on screen while the answer is still streaming
+    await expect(first).toHaveAttribute('aria-busy', 'true');
+    await expect(chat.stop).toBeVisible();
+    await expect(chat.stats(first)).toContainText(/First token [\d.]+ m?s · [\d,.]+ tokens\/s/, {
+      timeout: 120_000,
+    });
+    await expect(chat.stats(first)).toContainText(/\d+ prompt \+ \d+ answer tokens/);
+    await expect(first).toHaveAttribute('aria-busy', 'false');
+    await screenshot(page, '30-chat-answer');
+
+    await chat.setting('Max tokens', '300');
+    await chat.message.fill('And another one');
+    await chat.send.click();
+    const second = chat.answers.nth(1);
+    await expect(chat.answerText(second)).not.toBeEmpty({ timeout: 60_000 });
+    const partial = await chat.answerText(second).innerText();
+    await chat.stop.click();
+    await expect(second.getByText('Stopped')).toBeVisible();
+    await expect(chat.send).toBeVisible();
+    // the partial answer stays
+    const kept = await chat.answerText(second).innerText();
+    expect(kept.length).toBeGreaterThanOrEqual(partial.length);
+
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await page.reload();
+    await expect(app.nav('Chat')).toBeVisible();
+    const item = chat.conversations.getByRole('button', { name: /^Tell me a story/ });
+    await expect(item).toBeVisible();
+    await item.click();
+    await expect(chat.answers).toHaveCount(2);
+    await expect(page.getByText('And another one')).toBeVisible();
+    await expect(chat.answers.nth(1).getByText('Stopped')).toBeVisible();
+    await expect(chat.stats(chat.answers.first())).toContainText('tokens/s');
+  });
+});
