@@ -33,13 +33,14 @@ test.describe('chat with the real llama-server', () => {
     await chat.model.selectOption('tiny');
     await chat.setting('Max tokens', '48');
 
-    // The tiny model generates faster than anyone can watch: a slow network spreads its
-    // stream over seconds, so the test can see text arrive while the answer is still open.
+    // The tiny model starts in a fraction of a second and generates faster than anyone can
+    // watch: a slow network (latency, then a thin pipe) spreads its answer over seconds, so the
+    // test can see the wait and the text arriving while the answer is still open.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
-      latency: 0,
+      latency: 1500,
       downloadThroughput: 1500,
       uploadThroughput: -1,
     });
@@ -47,7 +48,8 @@ test.describe('chat with the real llama-server', () => {
     await chat.message.fill('Tell me a story');
     await chat.message.press('Enter');
     const first = chat.answers.first();
-    // the instance was stopped: the chat starts it on demand
+    // the instance was stopped: the request starts it on demand ("Starting tiny…" while the
+    // events say it is not ready; the component test holds that state to check the words)
     await expect(first.getByText(/Starting tiny…|Waiting for tiny…/)).toBeVisible();
     await expect(chat.answerText(first)).not.toBeEmpty({ timeout: 120_000 });
     // text is on screen while the answer is still streaming

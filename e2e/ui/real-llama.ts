@@ -83,6 +83,8 @@ export async function startRealLlamaServer(instance = 'tiny'): Promise<RealLlama
           threads_batch: 1,
           ctx_size: 512,
           parallel: 1,
+          // random weights may pick end-of-stream at any token; answers run to max tokens
+          ignore_eos: true,
         },
         auto_restart: false,
         idle_timeout: 0,
