@@ -24,6 +24,8 @@ await build({
     [
       ['main/cli', 'main/cli.ts'],
       ['electron/index', 'main/electron/index.ts'],
+      // imported by electron/index at run time (a bootstrap that survives this file failing)
+      ['electron/desktop', 'main/electron/desktop-main.ts'],
     ].filter(([, file]) => existsSync(file)),
   ),
   outdir: 'dist',

@@ -26,7 +26,8 @@ function missingMessage(which: LlamaHelper, command: string, docker: boolean): s
   return (
     `Failed to ${WHAT[which]}: the llama-server executable '${command}' is missing (not found on PATH). ` +
     'Install llama.cpp (macOS: brew install llama.cpp; others: a release from https://github.com/ggml-org/llama.cpp), ' +
-    'or set backends.llama-cpp.command in the config (or the LLAMACTL_LLAMACPP_COMMAND variable) to the full path of llama-server.'
+    'or set backends.llama-cpp.command in the config (or the LLAMACTL_LLAMACPP_COMMAND variable) to the full path of llama-server ' +
+    '(an app started from the Dock, Finder or a desktop launcher does not see the PATH of your shell).'
   );
 }
 

@@ -12,15 +12,20 @@ import { closeServices, createServices } from '../services';
 import { findFreePort } from './port-conflict';
 import { startDesktopApp, type DesktopApp, type DesktopAppDeps } from './app';
 import type { DesktopServices } from './desktop-services';
+import { acquireDataDirLock } from '../store/data-dir-lock';
+import type { ShowRequests } from './bootstrap';
 import {
   app,
   dialog,
   FakeBrowserWindow,
   FakeEvent,
+  FakeNotification,
   FakeTray,
   ipcMain,
+  Menu,
   powerMonitor,
   resetFakeElectron,
+  shell,
 } from './testing/fake-electron';
 import { fakeDesktopServices, FAKE_MANAGEMENT_KEY, makeInstance } from './testing/fake-instances';
 
@@ -98,6 +103,13 @@ function fakeDeps(opts: { port?: number; prefs?: Record<string, unknown> } = {})
   return { services, deps };
 }
 
+/** Stands in for the bootstrap's buffered 'second-instance' / 'activate' requests. */
+function showRequests() {
+  let listener: (() => void) | null = null;
+  const early: ShowRequests = { subscribe: (l) => void (listener = l) };
+  return { early, request: () => listener?.() };
+}
+
 async function occupyPort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -126,11 +138,12 @@ describe('desktop app lifecycle', () => {
 
   it('shows and focuses the existing window when the app is launched a second time', async () => {
     const { deps } = fakeDeps();
-    await start(deps);
+    const { early, request } = showRequests();
+    await start({ ...deps, early });
     const [win] = FakeBrowserWindow.instances;
     win.minimize();
     win.hide();
-    app.emit('second-instance', new FakeEvent(), ['llamactl'], '/');
+    request();
     expect(FakeBrowserWindow.instances).toHaveLength(1);
     expect(win.minimized).toBe(false);
     expect(win.visible).toBe(true);
@@ -139,21 +152,12 @@ describe('desktop app lifecycle', () => {
 
   it('starts hidden in the tray when asked to, and a second launch then opens the window', async () => {
     const { deps } = fakeDeps({ prefs: { startMinimized: true } });
-    await start(deps);
+    const { early, request } = showRequests();
+    await start({ ...deps, early });
     expect(FakeBrowserWindow.instances).toHaveLength(0);
-    app.emit('second-instance', new FakeEvent(), ['llamactl'], '/');
+    request();
     expect(FakeBrowserWindow.instances).toHaveLength(1);
     expect(FakeBrowserWindow.instances[0].visible).toBe(true);
-  });
-
-  it('leaves at once without starting a server when another instance holds the lock', async () => {
-    const { deps } = fakeDeps();
-    const listen = vi.fn(deps.listen);
-    app.hasLock = false;
-    await expect(startDesktopApp({ ...deps, listen })).resolves.toBeNull();
-    expect(app.quitCalls).toBe(1);
-    expect(listen).not.toHaveBeenCalled();
-    expect(FakeBrowserWindow.instances).toHaveLength(0);
   });
 
   it('offers another port in a dialog when the configured one is taken, and starts there when accepted', async () => {
@@ -336,5 +340,174 @@ describe('desktop app lifecycle', () => {
     await desktop.quit();
     expect(closed).toEqual(['services']);
     expect(order).toEqual(['exit 0']);
+  });
+
+  it('ends in one clean quit with every instance stopped when a quit signal comes twice, the second mid-quit', async () => {
+    // The real process and a real signal: with process.once the second one would get Node's
+    // default action and kill this process in the middle of the quit.
+    const { services, deps } = fakeDeps();
+    let release!: () => void;
+    services.instances.shutdownGate = new Promise<void>((r) => (release = r));
+    cleanups.push(() => void process.removeAllListeners('SIGUSR2'));
+    await start({ ...deps, signals: ['SIGUSR2'] });
+    process.kill(process.pid, 'SIGUSR2');
+    await vi.waitFor(() => expect(order).toEqual(['shutdown']));
+    process.kill(process.pid, 'SIGUSR2');
+    await vi.waitFor(() => expect(process.listenerCount('SIGUSR2')).toBe(1));
+    release();
+    await vi.waitFor(() => expect(order).toContain('exit 0'));
+    expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']);
+    expect(services.instances.list().every((i) => i.status === 'stopped')).toBe(true);
+  });
+
+  it("gives the instances the shutdown budget that fits logind's delay lock on Linux", async () => {
+    const { services, deps } = fakeDeps();
+    await start({ ...deps, quitTiming: { instanceStopMs: 10_000, deadlineMs: 15_000 } });
+    powerMonitor.emit('shutdown', new FakeEvent());
+    await vi.waitFor(() => expect(order).toContain('exit 0'));
+    expect(services.instances.calls).toContain('shutdown 3000');
+  });
+
+  it('asks before quitting when no tray icon can be seen, and leaves a notification when the endpoint is kept', async () => {
+    const { deps } = fakeDeps();
+    const desktop = await start({ ...deps, trayHost: async () => 'absent' });
+    const [win] = FakeBrowserWindow.instances;
+    dialog.responses.push(1);
+    win.close();
+    await vi.waitFor(() => expect(FakeNotification.shown).toHaveLength(1));
+    expect(dialog.messageBoxes[0].buttons).toEqual(['Quit', 'Keep the endpoint running', 'Cancel']);
+    expect(FakeNotification.shown[0].title).toBe('Llamactl is still running');
+    expect(FakeNotification.shown[0].body).toContain(`${desktop.server.url}/v1`);
+    expect(win.visible).toBe(false);
+    expect(order).toEqual([]);
+    desktop.window.show();
+    dialog.responses.push(0);
+    win.close();
+    await vi.waitFor(() =>
+      expect(order).toEqual(['shutdown', 'closeServer', 'closeServices', 'exit 0']),
+    );
+  });
+
+  it('ignores start-minimized when no tray icon can be seen', async () => {
+    const { deps } = fakeDeps({ prefs: { startMinimized: true } });
+    await start({ ...deps, trayHost: async () => 'absent', argv: ['electron', '--hidden'] });
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+  });
+
+  it('shows the window for a second launch or Dock click that came while it was starting', async () => {
+    const { deps } = fakeDeps({ prefs: { startMinimized: true } });
+    let listener: (() => void) | null = null;
+    const early: ShowRequests = {
+      subscribe: (l) => {
+        listener = l;
+        l(); // one request arrived before the app subscribed
+      },
+    };
+    const desktop = await start({ ...deps, early });
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    desktop.window.window!.hide();
+    listener!();
+    expect(FakeBrowserWindow.instances[0].visible).toBe(true);
+  });
+
+  it('says another server holds the data folder and offers to open its dashboard', async () => {
+    const { deps } = fakeDeps();
+    const other = acquireDataDirLock(join(dir, 'data'));
+    other.setUrl('http://127.0.0.1:9999');
+    cleanups.push(() => other.release());
+    const createServices = vi.fn(deps.createServices);
+    dialog.responses.push(0);
+    await expect(
+      startDesktopApp({
+        ...deps,
+        createServices,
+        lockDataDir: (d) => acquireDataDirLock(d),
+        loadConfig: () => ({ ...deps.loadConfig(), data_dir: join(dir, 'data') }),
+      }),
+    ).resolves.toBeNull();
+    expect(dialog.messageBoxes[0].detail).toContain(`pid ${process.pid}`);
+    expect(dialog.messageBoxes[0].detail).toContain(join(dir, 'data'));
+    expect(dialog.messageBoxes[0].buttons).toEqual(['Open its dashboard', 'Quit']);
+    expect(shell.opened).toEqual(['http://127.0.0.1:9999/']);
+    expect(createServices).not.toHaveBeenCalled();
+    expect(order).toEqual(['exit 2']);
+  });
+
+  it('takes the data folder lock, records its URL and releases it on quit', async () => {
+    const { deps } = fakeDeps();
+    const calls: string[] = [];
+    const desktop = await start({
+      ...deps,
+      lockDataDir: () => ({
+        setUrl: (u) => calls.push(`url ${u}`),
+        release: () => calls.push('release'),
+      }),
+    });
+    expect(calls).toEqual([`url ${desktop.server.url}`]);
+    app.quit();
+    await vi.waitFor(() => expect(order).toContain('exit 0'));
+    expect(calls).toEqual([`url ${desktop.server.url}`, 'release']);
+  });
+
+  it('shows a start-up failure a user can fix as one line, without a stack', async () => {
+    const { deps } = fakeDeps();
+    const released: string[] = [];
+    await expect(
+      startDesktopApp({
+        ...deps,
+        lockDataDir: () => ({ setUrl() {}, release: () => released.push('release') }),
+        createServices: async () => {
+          throw Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' });
+        },
+      }),
+    ).resolves.toBeNull();
+    expect(dialog.errorBoxes[0][1]).toMatch(/is not a SQLite database/);
+    expect(dialog.errorBoxes[0][1]).not.toMatch(/\n\s+at /);
+    expect(released).toEqual(['release']);
+    expect(order).toEqual(['exit 2']);
+  });
+
+  it('sets the environment up before any service (and so any backend) starts', async () => {
+    const { deps } = fakeDeps();
+    await start({
+      ...deps,
+      prepareEnvironment: async () => void order.push('environment'),
+      createServices: async (c) => {
+        order.push('services');
+        return deps.createServices(c);
+      },
+    });
+    expect(order.slice(0, 2)).toEqual(['environment', 'services']);
+  });
+
+  it('has Show logs in the tray and in the app menu, opening the desktop log folder', async () => {
+    const { deps } = fakeDeps();
+    await start({ ...deps, logsDir: '/home/u/.config/Llamactl Desktop/logs' });
+    FakeTray.instances[0].menu!.template.find((m: any) => m.id === 'show-logs').click();
+    const help = Menu.application!.template.find((m: any) => m.label === 'Help');
+    help.submenu.find((m: any) => m.id === 'show-logs').click();
+    expect(shell.paths).toEqual([
+      '/home/u/.config/Llamactl Desktop/logs',
+      '/home/u/.config/Llamactl Desktop/logs',
+    ]);
+  });
+
+  it('shows the real macOS login item state and sends the user to System Settings when it needs approval', async () => {
+    const { deps } = fakeDeps();
+    await start({ ...deps, platform: 'darwin' });
+    const item = () =>
+      FakeTray.instances[0].menu!.template.find((m: any) => m.id === 'start-at-login');
+    expect(item().checked).toBe(false);
+    app.loginItemStatus = 'requires-approval';
+    dialog.responses.push(0);
+    item().click();
+    expect(app.loginItems).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
+    await vi.waitFor(() =>
+      expect(shell.opened).toEqual([
+        'x-apple.systempreferences:com.apple.LoginItems-Settings.extension',
+      ]),
+    );
+    expect(item().label).toBe('Start at login (allow it in System Settings)');
+    expect(item().checked).toBe(false);
   });
 });

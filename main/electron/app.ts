@@ -1,14 +1,40 @@
 import { join } from 'node:path';
 import os from 'node:os';
-import { app, clipboard, dialog, ipcMain, powerMonitor, session, shell } from 'electron';
+import {
+  app,
+  clipboard,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  powerMonitor,
+  session,
+  shell,
+} from 'electron';
 import type { AppConfig } from '../config/schema';
-import { HIDDEN_ARG, setLinuxAutostart } from './autostart';
+import { startupErrorMessage } from '../startup-errors';
+import { DataDirLockedError } from '../store/data-dir-lock';
+import { appMenuTemplate } from './app-menu';
+import {
+  HIDDEN_ARG,
+  MAC_LOGIN_ITEMS_SETTINGS_URL,
+  macLoginItemState,
+  setLinuxAutostart,
+} from './autostart';
+import type { ShowRequests } from './bootstrap';
+import { closePrompt, keptRunningNotification, startHidden } from './close-policy';
 import type { DesktopServices } from './desktop-services';
 import { registerIpcHandlers } from './ipc';
 import { listenWithPortChoice, portConflictMessage } from './port-conflict';
 import { PreferencesService, type PreferenceStore } from './preferences';
-import { createQuitSequence, DEFAULT_QUIT_TIMING, type QuitTiming } from './quit';
+import {
+  createQuitSequence,
+  DEFAULT_QUIT_TIMING,
+  shutdownQuitTiming,
+  type QuitTiming,
+} from './quit';
 import { contentSecurityPolicy, hardenSession, inlineScriptHashes } from './security';
+import { trayVisible, type TrayHost } from './status-notifier';
 import { TrayController } from './tray';
 import { loopbackOrigin } from './trusted-url';
 import { trayIconFiles } from './tray-menu';
@@ -18,6 +44,12 @@ export interface RunningServerLike {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+/** The data-folder lock of main/store/data-dir-lock.ts, as the app uses it. */
+export interface DataDirLockLike {
+  setUrl(url: string): void;
+  release(): void;
 }
 
 /** Everything the shell needs from the outside, so tests can run it against a fake electron. */
@@ -38,6 +70,18 @@ export interface DesktopAppDeps<S extends DesktopServices> {
   platform?: NodeJS.Platform;
   /** process signals that quit gracefully (Ctrl-C in `npm start`, a service manager's SIGTERM) */
   signals?: readonly NodeJS.Signals[];
+  /** where the signals come from (the process itself) */
+  signalSource?: Pick<NodeJS.Process, 'on'>;
+  /** window requests that arrived while the app was loading (see bootstrap.ts) */
+  early?: ShowRequests;
+  /** PATH from the login shell, AppImage entries removed: before any backend starts */
+  prepareEnvironment?(): Promise<void>;
+  /** Linux: whether a StatusNotifier host shows tray icons (see status-notifier.ts) */
+  trayHost?(): Promise<TrayHost>;
+  /** takes the data folder's lock before the services touch it (main/store/data-dir-lock.ts) */
+  lockDataDir?(dataDir: string): DataDirLockLike;
+  /** the desktop log's folder, for "Show logs" */
+  logsDir?: string;
 }
 
 export interface DesktopApp<S extends DesktopServices> {
@@ -46,13 +90,14 @@ export interface DesktopApp<S extends DesktopServices> {
   prefs: PreferencesService;
   window: MainWindow;
   tray: TrayController;
-  quit(): Promise<void>;
+  quit(timing?: QuitTiming): Promise<void>;
 }
 
 /**
- * The app lifecycle: one instance per user, the server in-process on the configured port,
- * a window and a tray, and a quit that always stops the instances first. Resolves null when
- * this process is not going to run the app (second instance, port conflict refused, fatal error).
+ * The app lifecycle once the bootstrap holds the single-instance lock: the server in-process
+ * on the configured port, a window and a tray, and a quit that always stops the instances
+ * first. Resolves null when this process is not going to run the app (port conflict refused,
+ * data folder in use, configuration error).
  */
 export async function startDesktopApp<S extends DesktopServices>(
   deps: DesktopAppDeps<S>,
@@ -60,15 +105,11 @@ export async function startDesktopApp<S extends DesktopServices>(
   const argv = deps.argv ?? process.argv;
   const platform = deps.platform ?? process.platform;
 
-  // The first instance owns the server port and the database; a second launch only asks the
-  // first to show its window, then leaves.
-  if (!app.requestSingleInstanceLock()) {
-    app.quit();
-    return null;
-  }
+  // A second launch or a Dock click ('activate', macOS) shows the window, or asks for it as
+  // soon as there is one; the bootstrap registered both before the app's code was loaded.
   let window: MainWindow | null = null;
   let showWhenReady = false;
-  app.on('second-instance', () => {
+  deps.early?.subscribe(() => {
     if (window) window.show();
     else showWhenReady = true;
   });
@@ -76,6 +117,11 @@ export async function startDesktopApp<S extends DesktopServices>(
   app.on('window-all-closed', () => {});
 
   await app.whenReady();
+  await deps.prepareEnvironment?.();
+  const canTray = trayVisible(
+    platform,
+    platform === 'linux' ? await (deps.trayHost?.() ?? Promise.resolve('present')) : 'present',
+  );
   const prefs = new PreferencesService(deps.preferenceStore());
 
   let config: AppConfig;
@@ -89,7 +135,35 @@ export async function startDesktopApp<S extends DesktopServices>(
     app.exit(2);
     return null;
   }
-  const services = await deps.createServices(config);
+
+  let lock: DataDirLockLike | null = null;
+  try {
+    lock = deps.lockDataDir?.(config.data_dir) ?? null;
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      await dataDirInUse(err);
+      app.exit(2);
+      return null;
+    }
+    dialog.showErrorBox(
+      'Llamactl cannot start',
+      startupErrorMessage(err, 'data_dir', config) ?? message(err),
+    );
+    app.exit(2);
+    return null;
+  }
+
+  let services: S;
+  try {
+    services = await deps.createServices(config);
+  } catch (err) {
+    lock?.release();
+    const line = startupErrorMessage(err, 'database', config);
+    if (line === null) throw err;
+    dialog.showErrorBox('Llamactl cannot start', line);
+    app.exit(2);
+    return null;
+  }
   const log = services.log.child('desktop');
 
   let server: RunningServerLike | null;
@@ -106,18 +180,26 @@ export async function startDesktopApp<S extends DesktopServices>(
   } catch (err) {
     dialog.showErrorBox('Llamactl cannot start the server', message(err));
     await deps.closeServices(services);
+    lock?.release();
     app.exit(1);
     return null;
   }
   if (!server) {
     log.info('the configured port is taken and the user chose to quit');
     await deps.closeServices(services);
+    lock?.release();
     app.exit(0);
     return null;
   }
   const running = server;
+  lock?.setUrl(running.url);
   log.info(`server listening on ${running.url}`);
   const appOrigin = loopbackOrigin(running.url);
+  const endpointUrl = `${appOrigin}/v1`;
+  if (!canTray)
+    log.warn(
+      'no StatusNotifier host on the session bus: tray icons are not shown on this desktop, so closing the window asks before quitting and start-minimized is ignored',
+    );
 
   hardenSession(
     session.defaultSession,
@@ -129,19 +211,23 @@ export async function startDesktopApp<S extends DesktopServices>(
   });
 
   let quitting = false;
+  const baseTiming = deps.quitTiming ?? DEFAULT_QUIT_TIMING;
   const runQuit = createQuitSequence(
     {
       stopInstances: (ms) => services.instances.shutdown(ms),
       closeServer: () => running.close(),
-      closeServices: () => deps.closeServices(services),
+      closeServices: async () => {
+        await deps.closeServices(services);
+        lock?.release();
+      },
       exit: (code) => app.exit(code),
     },
     log,
-    deps.quitTiming ?? DEFAULT_QUIT_TIMING,
+    baseTiming,
   );
-  const quit = () => {
+  const quit = (timing?: QuitTiming) => {
     quitting = true;
-    return runQuit();
+    return runQuit(timing);
   };
   // Every way out (menu, tray, Cmd-Q, app.quit()) passes here; app.exit() at the end of the
   // sequence does not emit before-quit again.
@@ -149,14 +235,25 @@ export async function startDesktopApp<S extends DesktopServices>(
     event.preventDefault();
     void quit();
   });
-  // System shutdown or logout: ask the OS for the time to stop the instances.
+  // System shutdown: preventDefault() makes Electron hold the shutdown (a logind delay lock on
+  // Linux, docs/api/power-monitor.md) for as long as the OS allows; the quit fits that budget.
+  // A Linux logout is not signalled as 'shutdown': the session's end reaches the app as
+  // SIGTERM/SIGHUP below, or not at all, and the backends left then are reaped at the next start.
   powerMonitor.on('shutdown', ((event?: { preventDefault(): void }) => {
     event?.preventDefault();
-    void quit();
+    void quit(shutdownQuitTiming(platform, baseTiming));
   }) as () => void);
+  // process.on, not once: after a once-listener fires, the next SIGINT (npm start delivers
+  // Ctrl-C twice) gets Node's default action and kills Electron mid-quit, leaving the backends
+  // running in their own process groups. quit() is idempotent.
+  const signals = deps.signalSource ?? process;
   for (const signal of deps.signals ?? ['SIGTERM', 'SIGINT', 'SIGHUP'])
-    process.once(signal, () => void quit());
+    signals.on(signal, () => void quit());
 
+  const notify = (n: { title: string; body: string }) => {
+    if (Notification.isSupported()) new Notification(n).show();
+    else log.info(`${n.title}: ${n.body}`);
+  };
   const openExternal = (url: string) => void shell.openExternal(url);
   const mainWindow = new MainWindow({
     serverUrl: appOrigin,
@@ -168,9 +265,16 @@ export async function startDesktopApp<S extends DesktopServices>(
     isQuitting: () => quitting,
     onClosedForGood: () => app.quit(),
     onSessionEnd: () => void quit(),
+    trayVisible: canTray,
+    platform,
+    askOnClose: async () => {
+      const prompt = closePrompt(endpointUrl);
+      const { response } = await dialog.showMessageBox(prompt.options);
+      return prompt.choice(response);
+    },
+    onKeptRunning: () => notify(keptRunningNotification(endpointUrl)),
   });
   window = mainWindow;
-  app.on('activate', () => mainWindow.show());
 
   registerIpcHandlers(ipcMain, {
     appOrigin,
@@ -178,6 +282,18 @@ export async function startDesktopApp<S extends DesktopServices>(
     openExternal: (url) => shell.openExternal(url),
     openPath: (path) => shell.openPath(path),
   });
+
+  const showLogs = () => {
+    if (deps.logsDir) void shell.openPath(deps.logsDir);
+  };
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      appMenuTemplate(platform, {
+        showLogs,
+        revealDataFolder: () => void shell.openPath(config.data_dir),
+      }),
+    ),
+  );
 
   const applyStartAtLogin = (on: boolean) => {
     // Run unpackaged (`electron .`), the executable is Electron itself and needs the app folder.
@@ -192,14 +308,18 @@ export async function startDesktopApp<S extends DesktopServices>(
     // args reach the app on Windows; macOS reports a login launch through wasOpenedAtLogin.
     else app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_ARG] });
   };
+  const loginItem =
+    platform === 'darwin' ? () => macLoginItemState(app.getLoginItemSettings()) : undefined;
   const icons = trayIconFiles(platform);
   const tray = new TrayController({
     services,
     icons: { running: join(deps.assetsDir, icons.running), idle: join(deps.assetsDir, icons.idle) },
-    endpointUrl: `${appOrigin}/v1`,
+    endpointUrl,
     prefs,
+    platform,
     openDashboard: () => mainWindow.show(),
     copyText: (text) => clipboard.writeText(text),
+    loginItem,
     setStartAtLogin: (on) => {
       try {
         applyStartAtLogin(on);
@@ -207,12 +327,15 @@ export async function startDesktopApp<S extends DesktopServices>(
       } catch (err) {
         log.error('could not change start at login', { error: message(err) });
         dialog.showErrorBox('Start at login', message(err));
+        return;
       }
+      if (on && loginItem?.().needsApproval) void askForLoginItemApproval();
     },
+    showLogs,
     quit: () => app.quit(),
   });
   // Refresh the login entry: an AppImage or app bundle may have moved since it was written.
-  if (prefs.get().startAtLogin) {
+  if (prefs.get().startAtLogin && platform === 'linux') {
     try {
       applyStartAtLogin(true);
     } catch (err) {
@@ -221,10 +344,46 @@ export async function startDesktopApp<S extends DesktopServices>(
   }
 
   const openedAtLogin = platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;
-  const startHidden = argv.includes(HIDDEN_ARG) || openedAtLogin || prefs.get().startMinimized;
-  if (showWhenReady || !startHidden) mainWindow.ensureCreated(true);
+  const hidden = startHidden({
+    hiddenArg: argv.includes(HIDDEN_ARG),
+    openedAtLogin,
+    startMinimized: prefs.get().startMinimized,
+    trayVisible: canTray,
+  });
+  if (showWhenReady || !hidden) mainWindow.ensureCreated(true);
 
   return { services, server: running, prefs, window: mainWindow, tray, quit };
+}
+
+/** Another server holds the data folder: say which, and offer its dashboard. */
+async function dataDirInUse(err: DataDirLockedError): Promise<void> {
+  const url = err.holder.url;
+  const { response } = await dialog.showMessageBox({
+    type: 'info',
+    title: 'Llamactl is already running',
+    message: 'Another Llamactl server is using the data folder.',
+    detail: err.message,
+    buttons: url ? ['Open its dashboard', 'Quit'] : ['Quit'],
+    defaultId: 0,
+    cancelId: url ? 1 : 0,
+    noLink: true,
+  });
+  if (url && response === 0) await shell.openExternal(`${url}/`);
+}
+
+/** macOS 13+: a new login item stays off until the user allows it in System Settings. */
+async function askForLoginItemApproval(): Promise<void> {
+  const { response } = await dialog.showMessageBox({
+    type: 'info',
+    title: 'Start at login',
+    message: 'macOS needs your approval to start Llamactl at login.',
+    detail: 'Allow Llamactl Desktop in System Settings > General > Login Items.',
+    buttons: ['Open System Settings', 'Later'],
+    defaultId: 0,
+    cancelId: 1,
+    noLink: true,
+  });
+  if (response === 0) await shell.openExternal(MAC_LOGIN_ITEMS_SETTINGS_URL);
 }
 
 function message(err: unknown): string {

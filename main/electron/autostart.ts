@@ -13,10 +13,23 @@ export function linuxAutostartPath(env: NodeJS.ProcessEnv, home: string): string
   return join(base, 'autostart', 'llamactl-desktop.desktop');
 }
 
-/** Desktop Entry quoting: arguments with spaces or specials are double-quoted, \ " ` $ escaped. */
-function quoteExecArg(arg: string): string {
-  if (/^[A-Za-z0-9_./:=+-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/[\\"`$]/g, (c) => `\\${c}`)}"`;
+/**
+ * One argument of an Exec key, per the Desktop Entry spec ("The Exec key"):
+ * - a literal % is written %% (otherwise it starts a field code such as %U);
+ * - an argument with a reserved character (space, tab, newline, " ' \ > < ~ | & ; $ * ? # ( ) `)
+ *   is double-quoted, and inside the quotes " ` $ \ are escaped with a backslash;
+ * - then the value is escaped as any string value (\ -> \\, newline -> \n, ...), because readers
+ *   apply that unescaping before the quoting rule: a literal $ in a quoted argument ends up as
+ *   \\$ in the file, a literal backslash as four.
+ */
+export function quoteExecArg(arg: string): string {
+  const field = arg.replace(/%/g, '%%');
+  const quoted = /[\s"'\\><~|&;$*?#()`]/.test(field)
+    ? `"${field.replace(/["`$\\]/g, (c) => `\\${c}`)}"`
+    : field;
+  return quoted.replace(/[\\\n\t\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\t' ? '\\t' : '\\r',
+  );
 }
 
 export function linuxAutostartEntry(exec: string, args: readonly string[]): string {
@@ -54,3 +67,21 @@ export function setLinuxAutostart(
   );
   return file;
 }
+
+/**
+ * The real state of the macOS login item (app.getLoginItemSettings(): `status` is
+ * 'not-registered', 'enabled', 'requires-approval' or 'not-found' on macOS 13+, docs/api/app.md),
+ * rather than what the app last asked for: the user can remove or disable it in System
+ * Settings, and a new login item waits for their approval there.
+ */
+export function macLoginItemState(s: { openAtLogin: boolean; status?: string }): {
+  enabled: boolean;
+  needsApproval: boolean;
+} {
+  if (s.status === undefined) return { enabled: s.openAtLogin, needsApproval: false };
+  return { enabled: s.status === 'enabled', needsApproval: s.status === 'requires-approval' };
+}
+
+/** System Settings > General > Login Items (macOS 13+). */
+export const MAC_LOGIN_ITEMS_SETTINGS_URL =
+  'x-apple.systempreferences:com.apple.LoginItems-Settings.extension';

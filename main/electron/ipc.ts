@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { DESKTOP_IPC } from '../../shared/desktop-bridge';
 import type { DesktopServices } from './desktop-services';
-import { externalLink, isTrustedUrl } from './trusted-url';
+import { externalLink, isDashboardUrl } from './trusted-url';
 
 export interface IpcDeps {
   appOrigin: string;
@@ -23,7 +23,7 @@ export function registerIpcHandlers(
 ): () => void {
   const fromApp = (event: IpcMainInvokeEvent) => {
     const url = event.senderFrame?.url;
-    if (!isTrustedUrl(url, deps.appOrigin))
+    if (!isDashboardUrl(url, deps.appOrigin))
       throw new Error('refused: the caller is not the llamactl dashboard');
   };
   const reveal = async (dir: string) => {

@@ -52,6 +52,9 @@ function electronXdgAppId(p: { desktopName?: string; productName?: string; name:
   return name.replace(/\.desktop$/, '');
 }
 
+// Loading electron-builder and its schema takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
+
 describe('electron-builder configuration, as electron-builder merges and validates it', () => {
   it('passes the schema and has what the deb target requires: a maintainer with an email and a homepage', async () => {
     const { packager, targets } = await loadBuilder();

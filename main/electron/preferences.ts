@@ -44,7 +44,7 @@ export interface PreferenceStore {
 }
 
 export class PreferencesService {
-  private readonly listeners = new Set<(prefs: Preferences) => void>();
+  private readonly listeners = new Set<(prefs: Preferences, key: PreferenceKey) => void>();
 
   constructor(private readonly backend: PreferenceStore) {}
 
@@ -72,11 +72,12 @@ export class PreferencesService {
     }
     this.backend.set(key, parsed.data);
     const prefs = this.get();
-    for (const l of this.listeners) l(prefs);
+    for (const l of this.listeners) l(prefs, key);
     return prefs;
   }
 
-  onChange(listener: (prefs: Preferences) => void): () => void {
+  /** `key` is the preference that changed. */
+  onChange(listener: (prefs: Preferences, key: PreferenceKey) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,5 +1,10 @@
 import { silentLogger } from '../logger';
-import { createQuitSequence, type QuitSteps } from './quit';
+import {
+  createQuitSequence,
+  DEFAULT_QUIT_TIMING,
+  shutdownQuitTiming,
+  type QuitSteps,
+} from './quit';
 
 function steps(overrides: Partial<QuitSteps> = {}) {
   const order: string[] = [];
@@ -59,5 +64,21 @@ describe('createQuitSequence', () => {
     });
     await createQuitSequence(s, silentLogger)();
     expect(order).toEqual(['stopInstances 10000', 'closeServices', 'exit 0']);
+  });
+});
+
+describe('the system shutdown budget', () => {
+  it("fits logind's 5 s delay lock on Linux and keeps the normal timing elsewhere", () => {
+    const linux = shutdownQuitTiming('linux');
+    expect(linux.deadlineMs).toBeLessThan(5_000);
+    expect(linux.instanceStopMs).toBeLessThan(linux.deadlineMs);
+    expect(shutdownQuitTiming('darwin')).toEqual(DEFAULT_QUIT_TIMING);
+  });
+
+  it("holds the first caller's budget for the whole sequence", async () => {
+    const { order, s } = steps();
+    const quit = createQuitSequence(s, silentLogger);
+    await Promise.all([quit(shutdownQuitTiming('linux')), quit()]);
+    expect(order[0]).toBe('stopInstances 3000');
   });
 });

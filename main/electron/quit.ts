@@ -24,18 +24,38 @@ export interface QuitTiming {
 export const DEFAULT_QUIT_TIMING: QuitTiming = { instanceStopMs: 10_000, deadlineMs: 15_000 };
 
 /**
- * Returns `quit()`: idempotent (menu, tray, Cmd-Q, before-quit and a system shutdown may all
- * fire), stops instances before anything else, and calls `exit` exactly once: with 0 when
- * everything finished, with 1 when the deadline cut the sequence short.
+ * The budget at a system shutdown. On Linux, Electron holds a logind "delay" inhibitor lock
+ * while the app handles powerMonitor's 'shutdown' (shell/browser/lib/power_observer_linux.cc),
+ * and logind waits at most InhibitDelayMaxSec for it, 5 s by default (logind.conf(5)); after
+ * that the shutdown goes on and the session's processes are killed. The instances get 3 s
+ * (SIGTERM, then SIGKILL), the rest closes the server and the database, all within 4.5 s.
+ * Elsewhere the normal timing applies.
+ */
+export function shutdownQuitTiming(
+  platform: NodeJS.Platform,
+  base: QuitTiming = DEFAULT_QUIT_TIMING,
+): QuitTiming {
+  if (platform !== 'linux') return base;
+  return {
+    instanceStopMs: Math.min(base.instanceStopMs, 3_000),
+    deadlineMs: Math.min(base.deadlineMs, 4_500),
+  };
+}
+
+/**
+ * Returns `quit()`: idempotent (menu, tray, Cmd-Q, before-quit, signals and a system shutdown
+ * may all fire, several times), stops instances before anything else, and calls `exit` exactly
+ * once: with 0 when everything finished, with 1 when the deadline cut the sequence short. The
+ * first call's timing (e.g. the shutdown budget) holds for the whole sequence.
  */
 export function createQuitSequence(
   steps: QuitSteps,
   log: Logger,
-  timing: QuitTiming = DEFAULT_QUIT_TIMING,
-): () => Promise<void> {
+  defaultTiming: QuitTiming = DEFAULT_QUIT_TIMING,
+): (timing?: QuitTiming) => Promise<void> {
   let running: Promise<void> | null = null;
 
-  const run = async () => {
+  const run = async (timing: QuitTiming) => {
     let timedOut = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -72,5 +92,5 @@ export function createQuitSequence(
     steps.exit(timedOut ? 1 : 0);
   };
 
-  return () => (running ??= run());
+  return (timing) => (running ??= run(timing ?? defaultTiming));
 }

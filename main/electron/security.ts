@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Session, WebContents } from 'electron';
-import { externalLink, isTrustedUrl } from './trusted-url';
+import { externalLink, isDashboardUrl } from './trusted-url';
 
 /**
  * The dashboard's Content-Security-Policy, sent on every response of the app's origin inside
@@ -60,23 +60,43 @@ export function withContentSecurityPolicy(
   return out;
 }
 
-/** Every permission (camera, notifications, geolocation, HID...) is denied: the dashboard needs none. */
+/**
+ * The one permission the dashboard gets: writing to the clipboard (its Copy buttons use
+ * navigator.clipboard.writeText, which Chromium gates as 'clipboard-sanitized-write',
+ * docs/api/session.md), and only for pages of the dashboard itself. Everything else (camera,
+ * notifications, geolocation, clipboard read, HID...) is denied.
+ */
+export function permissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  appOrigin: string,
+): boolean {
+  return permission === 'clipboard-sanitized-write' && isDashboardUrl(requestingUrl, appOrigin);
+}
+
 export function hardenSession(
   session: Session,
   appOrigin: string,
   policy: string = CONTENT_SECURITY_POLICY,
 ): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  // Chromium checks first and requests when the check fails; both must agree (session.md:
+  // "you must also implement setPermissionCheckHandler to get complete permission handling").
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionAllowed(permission, details?.requestingUrl, appOrigin)),
+  );
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    permissionAllowed(permission, details?.requestingUrl ?? requestingOrigin, appOrigin),
+  );
   session.webRequest.onHeadersReceived({ urls: [`${appOrigin}/*`] }, (details, callback) => {
     callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) });
   });
 }
 
 /**
- * Keeps a window on the app's origin. A link or redirect to anywhere else is cancelled, and
- * http(s) ones go to the system browser instead; new windows are never created (a same-origin
- * target=_blank link opens in the main window).
+ * Keeps a window on the dashboard's pages. A link or redirect to anywhere else (another origin,
+ * or a backend's page behind the app's own proxy routes) is cancelled, and http(s) ones go to
+ * the system browser instead; new windows are never created (a dashboard target=_blank link
+ * opens in the main window).
  */
 export function hardenWebContents(
   contents: WebContents,
@@ -84,7 +104,7 @@ export function hardenWebContents(
   openExternal: (url: string) => void,
 ): void {
   const guard = (event: { preventDefault(): void }, url: string, handOver: boolean) => {
-    if (isTrustedUrl(url, appOrigin)) return;
+    if (isDashboardUrl(url, appOrigin)) return;
     event.preventDefault();
     const link = externalLink(url);
     if (handOver && link) openExternal(link);
@@ -92,13 +112,13 @@ export function hardenWebContents(
   contents.on('will-navigate', (event, url) => guard(event, url, true));
   contents.on('will-frame-navigate', (event) => {
     // Sub-frames are never needed (frame-src 'none'); main-frame navigation is will-navigate's job.
-    if (!event.isMainFrame && !isTrustedUrl(event.url, appOrigin)) event.preventDefault();
+    if (!event.isMainFrame && !isDashboardUrl(event.url, appOrigin)) event.preventDefault();
   });
   // A redirect is the server's doing, not a click: refuse it without opening anything.
   contents.on('will-redirect', (event, url) => guard(event, url, false));
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isTrustedUrl(url, appOrigin)) {
+    if (isDashboardUrl(url, appOrigin)) {
       void contents.loadURL(url);
     } else {
       const link = externalLink(url);

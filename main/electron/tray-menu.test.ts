@@ -18,6 +18,7 @@ function recorder() {
     stopAll: () => calls.push('stopAll'),
     setStartAtLogin: (on) => calls.push(`login ${on}`),
     setPreference: (key, on) => calls.push(`${key} ${on}`),
+    showLogs: () => calls.push('logs'),
     quit: () => calls.push('quit'),
   };
   return { calls, actions };
@@ -30,6 +31,7 @@ const base: TrayMenuState = {
   preferences: { startMinimized: false, closeToTray: true, notifications: true },
   localNode: 'main',
   busy: new Set(),
+  platform: 'darwin',
 };
 const byId = (menu: MenuItemConstructorOptions[], id: string) => {
   const item = menu.find((m) => m.id === id);
@@ -129,9 +131,16 @@ describe('buildTrayMenu', () => {
     );
     expect(byId(menu, 'copy-endpoint').sublabel).toBe('http://127.0.0.1:8080/v1');
     expect(byId(menu, 'start-at-login').checked).toBe(true);
-    for (const id of ['open-dashboard', 'copy-endpoint', 'stop-all', 'start-at-login', 'quit'])
+    for (const id of [
+      'open-dashboard',
+      'copy-endpoint',
+      'stop-all',
+      'start-at-login',
+      'show-logs',
+      'quit',
+    ])
       click(byId(menu, id));
-    expect(calls).toEqual(['open', 'copy', 'stopAll', 'login false', 'quit']);
+    expect(calls).toEqual(['open', 'copy', 'stopAll', 'login false', 'logs', 'quit']);
   });
 });
 

@@ -8,13 +8,25 @@ export interface TrayMenuState {
   /** the OpenAI-compatible endpoint other apps use, e.g. http://127.0.0.1:8080/v1 */
   endpointUrl: string;
   startAtLogin: boolean;
+  /** macOS: the login item is registered but waits for the user's approval in System Settings */
+  startAtLoginNeedsApproval?: boolean;
   /** the other boolean preferences, shown as check boxes in a submenu */
   preferences: { startMinimized: boolean; closeToTray: boolean; notifications: boolean };
   /** name of the local node: instances of other nodes are labelled with theirs */
   localNode: string;
   /** instances with a start/stop from the tray still in flight */
   busy: ReadonlySet<string>;
+  /** `sublabel` is drawn on macOS only (docs/api/menu-item.md); elsewhere the URL is in the label */
+  platform?: NodeJS.Platform;
 }
+
+/** The preference keys the menu shows: only their changes need a rebuild (not windowBounds). */
+export const TRAY_PREFERENCE_KEYS = [
+  'startAtLogin',
+  'startMinimized',
+  'closeToTray',
+  'notifications',
+] as const;
 
 export interface TrayActions {
   toggleInstance(name: string, action: 'start' | 'stop'): void;
@@ -23,6 +35,7 @@ export interface TrayActions {
   stopAll(): void;
   setStartAtLogin(on: boolean): void;
   setPreference(key: 'startMinimized' | 'closeToTray' | 'notifications', on: boolean): void;
+  showLogs(): void;
   quit(): void;
 }
 
@@ -111,13 +124,19 @@ export function buildTrayMenu(
     ...instanceItems,
     { type: 'separator' },
     { id: 'open-dashboard', label: 'Open dashboard', click: () => actions.openDashboard() },
-    {
-      id: 'copy-endpoint',
-      label: 'Copy OpenAI endpoint URL',
-      sublabel: state.endpointUrl,
-      toolTip: state.endpointUrl,
-      click: () => actions.copyEndpoint(),
-    },
+    (state.platform ?? process.platform) === 'darwin'
+      ? {
+          id: 'copy-endpoint',
+          label: 'Copy OpenAI endpoint URL',
+          sublabel: state.endpointUrl,
+          toolTip: state.endpointUrl,
+          click: () => actions.copyEndpoint(),
+        }
+      : {
+          id: 'copy-endpoint',
+          label: `Copy endpoint URL (${state.endpointUrl})`,
+          click: () => actions.copyEndpoint(),
+        },
     {
       id: 'stop-all',
       label: 'Stop all instances',
@@ -127,7 +146,9 @@ export function buildTrayMenu(
     { type: 'separator' },
     {
       id: 'start-at-login',
-      label: 'Start at login',
+      label: state.startAtLoginNeedsApproval
+        ? 'Start at login (allow it in System Settings)'
+        : 'Start at login',
       type: 'checkbox',
       checked: state.startAtLogin,
       click: () => actions.setStartAtLogin(!state.startAtLogin),
@@ -149,6 +170,7 @@ export function buildTrayMenu(
         click: () => actions.setPreference(key, !state.preferences[key]),
       })),
     },
+    { id: 'show-logs', label: 'Show logs', click: () => actions.showLogs() },
     { type: 'separator' },
     { id: 'quit', label: 'Quit Llamactl', click: () => actions.quit() },
   ];

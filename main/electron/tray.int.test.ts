@@ -45,6 +45,7 @@ describe('the tray with the real instance manager', () => {
       openDashboard: () => {},
       copyText: () => {},
       setStartAtLogin: () => {},
+      showLogs: () => {},
       quit: () => {},
     });
     for (const name of ['one', 'two']) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PreferencesService } from './preferences';
 import { FakeNotification, FakeTray, resetFakeElectron } from './testing/fake-electron';
 import { fakeDesktopServices, makeInstance } from './testing/fake-instances';
-import { TrayController } from './tray';
+import { TrayController, type TrayDeps } from './tray';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
 
@@ -20,7 +20,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function setup(instances = [makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')]) {
+function setup(
+  instances = [makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')],
+  extra: Partial<TrayDeps> = {},
+) {
   const services = fakeDesktopServices(instances);
   const calls: string[] = [];
   const controller = new TrayController({
@@ -31,7 +34,10 @@ function setup(instances = [makeInstance('alpha', 'running'), makeInstance('beta
     openDashboard: () => calls.push('open'),
     copyText: (t) => calls.push(`copy ${t}`),
     setStartAtLogin: (on) => calls.push(`login ${on}`),
+    showLogs: () => calls.push('logs'),
     quit: () => calls.push('quit'),
+    platform: 'linux',
+    ...extra,
   });
   const tray = FakeTray.instances[0];
   const item = (id: string) => tray.menu!.template.find((m: any) => m.id === id);
@@ -166,5 +172,61 @@ describe('TrayController', () => {
     await new Promise((r) => setImmediate(r));
     expect(tray.destroyed).toBe(true);
     expect(rows()).toEqual(['alpha — ready', 'beta — stopped']);
+  });
+
+  it('opens the dashboard when the icon is activated on Linux, and leaves clicks to the menu on macOS', () => {
+    const linux = setup();
+    linux.tray.emit('click');
+    expect(linux.calls).toEqual(['open']);
+    resetFakeElectron();
+    const mac = setup(undefined, { platform: 'darwin' });
+    expect(mac.tray.listenerCount('click')).toBe(0);
+  });
+
+  it('puts the endpoint URL in the label on Linux, where sublabels are not drawn', () => {
+    expect(setup().item('copy-endpoint').label).toBe(
+      'Copy endpoint URL (http://127.0.0.1:8080/v1)',
+    );
+    resetFakeElectron();
+    const mac = setup(undefined, { platform: 'darwin' }).item('copy-endpoint');
+    expect(mac.sublabel).toBe('http://127.0.0.1:8080/v1');
+  });
+
+  it('rebuilds the Start at login check mark after a change that failed', () => {
+    const { item } = setup(undefined, {
+      setStartAtLogin: () => {
+        throw new Error('no permission');
+      },
+      loginItem: () => ({ enabled: false, needsApproval: false }),
+    });
+    const before = FakeTray.instances[0].menuBuilds;
+    // Electron flips the check box on click; the failed change must not leave it flipped.
+    expect(() => item('start-at-login').click()).toThrow('no permission');
+    expect(FakeTray.instances[0].menuBuilds).toBe(before + 1);
+    expect(item('start-at-login').checked).toBe(false);
+  });
+
+  it('shows the real login item state, and says when macOS waits for approval', () => {
+    const { item } = setup(undefined, {
+      platform: 'darwin',
+      loginItem: () => ({ enabled: false, needsApproval: true }),
+    });
+    expect(item('start-at-login').label).toBe('Start at login (allow it in System Settings)');
+    expect(item('start-at-login').checked).toBe(false);
+  });
+
+  it('rebuilds the menu for the preferences it shows, not for window moves', () => {
+    const { tray } = setup();
+    const before = tray.menuBuilds;
+    prefs.set('windowBounds', { x: 1, y: 2, width: 800, height: 600 });
+    expect(tray.menuBuilds).toBe(before);
+    prefs.set('notifications', false);
+    expect(tray.menuBuilds).toBe(before + 1);
+  });
+
+  it('has Show logs', () => {
+    const { item, calls } = setup();
+    item('show-logs').click();
+    expect(calls).toEqual(['logs']);
   });
 });

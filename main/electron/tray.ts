@@ -2,8 +2,8 @@ import { Menu, Notification, Tray, type NativeImage } from 'electron';
 import type { ServerEvent } from '../../shared/api/events';
 import type { DesktopServices } from './desktop-services';
 import { NotificationTracker, type DesktopNotification } from './notifications';
-import type { PreferencesService } from './preferences';
-import { buildTrayMenu, trayStatus } from './tray-menu';
+import type { PreferenceKey, PreferencesService } from './preferences';
+import { buildTrayMenu, TRAY_PREFERENCE_KEYS, trayStatus } from './tray-menu';
 
 export interface TrayDeps {
   services: DesktopServices;
@@ -13,8 +13,16 @@ export interface TrayDeps {
   prefs: PreferencesService;
   openDashboard(): void;
   copyText(text: string): void;
+  /** may fail (and say so itself); the menu is rebuilt afterwards either way */
   setStartAtLogin(on: boolean): void;
+  /**
+   * The real login-item state where the OS has one (macOS: app.getLoginItemSettings());
+   * without it the stored preference is shown.
+   */
+  loginItem?(): { enabled: boolean; needsApproval: boolean };
+  showLogs(): void;
   quit(): void;
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -31,9 +39,19 @@ export class TrayController {
 
   constructor(private readonly d: TrayDeps) {
     this.tray = new Tray(d.icons.idle);
+    // On Linux the icon's activation arrives as 'click' (docs/api/tray.md: whatever the desktop
+    // treats as activation, often a left click); macOS opens the menu on click itself.
+    if ((d.platform ?? process.platform) !== 'darwin')
+      this.tray.on('click', () => this.d.openDashboard());
     this.tracker.seed(this.all().list());
     this.disposers.push(d.services.events.subscribe((e) => this.onEvent(e)));
-    this.disposers.push(d.prefs.onChange(() => this.refresh()));
+    // The window saves its bounds on every move: only preferences the menu shows rebuild it.
+    const shown = new Set<PreferenceKey>(TRAY_PREFERENCE_KEYS);
+    this.disposers.push(
+      d.prefs.onChange((_prefs, key) => {
+        if (shown.has(key)) this.refresh();
+      }),
+    );
     this.refresh();
   }
 
@@ -53,11 +71,14 @@ export class TrayController {
     }
     this.tray.setToolTip(status.tooltip);
     const prefs = this.d.prefs.get();
+    const login = this.d.loginItem?.() ?? { enabled: prefs.startAtLogin, needsApproval: false };
     const template = buildTrayMenu(
       {
         instances,
         endpointUrl: this.d.endpointUrl,
-        startAtLogin: prefs.startAtLogin,
+        platform: this.d.platform,
+        startAtLogin: login.enabled,
+        startAtLoginNeedsApproval: login.needsApproval,
         preferences: {
           startMinimized: prefs.startMinimized,
           closeToTray: prefs.closeToTray,
@@ -71,8 +92,17 @@ export class TrayController {
         openDashboard: () => this.d.openDashboard(),
         copyEndpoint: () => this.d.copyText(this.d.endpointUrl),
         stopAll: () => void this.stopAll(),
-        setStartAtLogin: (on) => this.d.setStartAtLogin(on),
+        setStartAtLogin: (on) => {
+          // Electron flips a checkbox item when it is clicked; after a failure the rebuilt menu
+          // shows the real state again.
+          try {
+            this.d.setStartAtLogin(on);
+          } finally {
+            this.refresh();
+          }
+        },
         setPreference: (key, on) => this.d.prefs.set(key, on),
+        showLogs: () => this.d.showLogs(),
         quit: () => this.d.quit(),
       },
     );

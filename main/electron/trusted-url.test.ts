@@ -1,4 +1,4 @@
-import { externalLink, isTrustedUrl, loopbackOrigin } from './trusted-url';
+import { externalLink, isDashboardUrl, isTrustedUrl, loopbackOrigin } from './trusted-url';
 
 const APP = 'http://127.0.0.1:8080';
 
@@ -94,5 +94,37 @@ describe('loopbackOrigin', () => {
     expect(loopbackOrigin('http://0.0.0.0:8080')).toBe('http://127.0.0.1:8080');
     expect(loopbackOrigin('http://[::]:8080')).toBe('http://[::1]:8080');
     expect(loopbackOrigin('http://192.168.1.5:8080/')).toBe('http://192.168.1.5:8080');
+  });
+});
+
+describe('isDashboardUrl', () => {
+  // [url, dashboard, why]
+  const table: Array<[string, boolean, string]> = [
+    ['http://127.0.0.1:8080/', true, 'the dashboard root'],
+    ['http://127.0.0.1:8080/instances/qwen?tab=logs', true, 'a client-side route'],
+    ['http://127.0.0.1:8080/assets/index-abc.js', true, 'a built asset'],
+    ['http://127.0.0.1:8080/apis', true, 'a route that only starts with the same letters'],
+    [
+      'http://127.0.0.1:8080/api/v1/instances/qwen/proxy/',
+      false,
+      "the instance proxy: a backend's page",
+    ],
+    ['http://127.0.0.1:8080/llama-cpp/qwen/', false, "llama-server's own web UI"],
+    ['http://127.0.0.1:8080/v1/models', false, 'the OpenAI-compatible API'],
+    ['http://127.0.0.1:8080/api', false, 'the API root without a slash'],
+    ['http://127.0.0.1:8080/API/v1/instances/qwen/proxy/', false, 'Express routes ignore case'],
+    ['http://127.0.0.1:8080/%61pi/v1/instances/qwen/proxy/', false, 'a percent-encoded letter'],
+    ['http://127.0.0.1:8080//llama-cpp/qwen/', false, 'a doubled slash'],
+    [
+      'http://127.0.0.1:8080/x/../llama-cpp/qwen/',
+      false,
+      'a dot segment (resolved by the URL parser)',
+    ],
+    ['http://127.0.0.1:8080\\llama-cpp\\qwen', false, 'backslashes are slashes in http URLs'],
+    ['http://127.0.0.1:8080/%E0%A4%A', false, 'a malformed escape'],
+    ['http://127.0.0.1:8081/', false, 'another origin'],
+  ];
+  it.each(table)('%s -> %s (%s)', (url, expected) => {
+    expect(isDashboardUrl(url, APP)).toBe(expected);
   });
 });

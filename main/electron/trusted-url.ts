@@ -51,3 +51,27 @@ export function loopbackOrigin(serverUrl: string): string {
   if (url.hostname === '[::]') url.hostname = '[::1]';
   return url.origin;
 }
+
+/**
+ * Path prefixes of the app's origin that are not the dashboard: the API, the OpenAI-compatible
+ * routes and the llama.cpp routes. The instance proxy (/api/v1/instances/<name>/proxy/) and
+ * /llama-cpp/<name>/ serve a backend's own HTML, which must never run in the window that can
+ * ask for the management key. Express matches routes case-insensitively, so the check does too.
+ */
+const NOT_DASHBOARD = /^\/+(api|v1|llama-cpp)(\/|$)/i;
+
+/**
+ * True for pages of the dashboard itself: a trusted URL (see isTrustedUrl) whose path is not
+ * one of the server's API or proxy routes, percent-encoded or not.
+ */
+export function isDashboardUrl(value: unknown, appOrigin: string): boolean {
+  if (!isTrustedUrl(value, appOrigin)) return false;
+  const path = (parse(value) as URL).pathname;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return false; // a malformed escape is nothing the dashboard links to
+  }
+  return !NOT_DASHBOARD.test(path) && !NOT_DASHBOARD.test(decoded);
+}

@@ -12,7 +12,7 @@ import {
   withContentSecurityPolicy,
 } from './security';
 import { FakeBrowserWindow, FakeEvent, resetFakeElectron, session } from './testing/fake-electron';
-import { MainWindow, mainWindowOptions } from './window';
+import { MainWindow, mainWindowOptions, type MainWindowOptions } from './window';
 
 vi.mock('electron', () => import('./testing/fake-electron'));
 
@@ -23,7 +23,7 @@ let opened: string[];
 let closedForGood: number;
 let quitting: boolean;
 
-function makeWindow() {
+function makeWindow(extra: Partial<MainWindowOptions> = {}) {
   return new MainWindow({
     serverUrl: SERVER,
     version: '1.2.3',
@@ -32,6 +32,8 @@ function makeWindow() {
     openExternal: (url) => opened.push(url),
     isQuitting: () => quitting,
     onClosedForGood: () => closedForGood++,
+    platform: 'linux',
+    ...extra,
   });
 }
 
@@ -105,6 +107,31 @@ describe('MainWindow', () => {
     expect(opened).toEqual(['https://github.com/ggml-org/llama.cpp', 'http://127.0.0.1:8081/']);
   });
 
+  it("keeps a backend's pages behind the app's own proxy routes out of the window", () => {
+    makeWindow().show();
+    const contents = FakeBrowserWindow.instances[0].webContents;
+    const navigate = (url: string) => {
+      const e = new FakeEvent();
+      contents.emit('will-navigate', e, url);
+      return e.defaultPrevented;
+    };
+    expect(navigate(`${SERVER}/api/v1/instances/qwen/proxy/`)).toBe(true);
+    expect(navigate(`${SERVER}/llama-cpp/qwen/`)).toBe(true);
+    const redirect = new FakeEvent();
+    contents.emit('will-redirect', redirect, `${SERVER}/llama-cpp/qwen/`);
+    expect(redirect.defaultPrevented).toBe(true);
+    expect(contents.windowOpenHandler?.({ url: `${SERVER}/llama-cpp/qwen/` })).toEqual({
+      action: 'deny',
+    });
+    expect(contents.url).toBe(`${SERVER}/`);
+    // a link the user clicked opens in the system browser instead
+    expect(opened).toEqual([
+      `${SERVER}/api/v1/instances/qwen/proxy/`,
+      `${SERVER}/llama-cpp/qwen/`,
+      `${SERVER}/llama-cpp/qwen/`,
+    ]);
+  });
+
   it('refuses redirects to other origins without opening them', () => {
     makeWindow().show();
     const contents = FakeBrowserWindow.instances[0].webContents;
@@ -156,6 +183,66 @@ describe('MainWindow', () => {
     expect(closedForGood).toBe(1);
   });
 
+  it('asks before closing when no tray icon can be seen, and quits when told to', async () => {
+    const asked: string[] = [];
+    makeWindow({
+      trayVisible: false,
+      askOnClose: async () => {
+        asked.push('asked');
+        return 'quit';
+      },
+    }).show();
+    const [win] = FakeBrowserWindow.instances;
+    win.close();
+    win.close(); // a second close while the question is open asks nothing more
+    await vi.waitFor(() => expect(closedForGood).toBe(1));
+    expect(asked).toEqual(['asked']);
+  });
+
+  it('hides the window and leaves a notification when the user keeps the endpoint running', async () => {
+    let kept = 0;
+    const w = makeWindow({
+      trayVisible: false,
+      askOnClose: async () => 'keep',
+      onKeptRunning: () => kept++,
+    });
+    w.show();
+    const win = FakeBrowserWindow.instances[0];
+    win.close();
+    await vi.waitFor(() => expect(kept).toBe(1));
+    expect(win.visible).toBe(false);
+    expect(win.destroyed).toBe(false);
+    expect(closedForGood).toBe(0);
+  });
+
+  it('does nothing when the user cancels the question', async () => {
+    let asked = 0;
+    makeWindow({
+      trayVisible: false,
+      askOnClose: async () => {
+        asked++;
+        return 'cancel';
+      },
+    }).show();
+    const [win] = FakeBrowserWindow.instances;
+    win.close();
+    await vi.waitFor(() => expect(asked).toBe(1));
+    expect(win.visible).toBe(true);
+    expect(closedForGood).toBe(0);
+  });
+
+  it('leaves fullscreen before hiding on macOS, so no black Space is left behind', async () => {
+    makeWindow({ platform: 'darwin' }).show();
+    const [win] = FakeBrowserWindow.instances;
+    win.fullScreen = true;
+    win.close();
+    // still visible until the asynchronous fullscreen exit has ended
+    expect(win.visible).toBe(true);
+    await vi.waitFor(() => expect(win.visible).toBe(false));
+    expect(win.fullScreen).toBe(false);
+    expect(win.destroyed).toBe(false);
+  });
+
   it('closes without asking anything once quitting has started', () => {
     const w = makeWindow();
     w.show();
@@ -195,14 +282,39 @@ describe('MainWindow', () => {
 });
 
 describe('session hardening', () => {
-  it('denies every permission request and check', () => {
+  it('denies every permission request and check but the clipboard write', () => {
     hardenSession(session.defaultSession as never, SERVER);
     const answers: boolean[] = [];
     for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
-      session.defaultSession.permissionRequestHandler?.({}, p, (ok) => answers.push(ok));
+      session.defaultSession.permissionRequestHandler?.({}, p, (ok) => answers.push(ok), {
+        requestingUrl: `${SERVER}/`,
+      });
     }
     expect(answers).toEqual([false, false, false, false, false]);
     expect(session.defaultSession.permissionCheckHandler?.({}, 'media', SERVER, {})).toBe(false);
+  });
+
+  it("lets the dashboard's Copy buttons write to the clipboard, and nothing else", () => {
+    hardenSession(session.defaultSession as never, SERVER);
+    const request = (url: string) => {
+      let answer: boolean | null = null;
+      session.defaultSession.permissionRequestHandler?.(
+        {},
+        'clipboard-sanitized-write',
+        (ok) => (answer = ok),
+        { requestingUrl: url },
+      );
+      return answer;
+    };
+    expect(request(`${SERVER}/instances`)).toBe(true);
+    expect(request('https://evil.test/')).toBe(false);
+    expect(request(`${SERVER}/llama-cpp/qwen/`)).toBe(false);
+    const check = session.defaultSession.permissionCheckHandler!;
+    expect(check({}, 'clipboard-sanitized-write', SERVER, { requestingUrl: `${SERVER}/` })).toBe(
+      true,
+    );
+    expect(check({}, 'clipboard-sanitized-write', 'http://127.0.0.1:9999', {})).toBe(false);
+    expect(check({}, 'clipboard-read', SERVER, { requestingUrl: `${SERVER}/` })).toBe(false);
   });
 
   it("puts the Content-Security-Policy on the app origin's responses, replacing the server's", () => {

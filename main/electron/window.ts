@@ -5,6 +5,7 @@ import {
   type WebPreferences,
 } from 'electron';
 import { bridgeArguments } from '../../shared/desktop-bridge';
+import { closeAction, type CloseChoice } from './close-policy';
 import { restorableBounds, type Bounds, type PreferencesService } from './preferences';
 import { hardenWebContents } from './security';
 
@@ -44,6 +45,13 @@ export interface MainWindowOptions {
   onClosedForGood(): void;
   /** Windows logoff/shutdown, reported through the window */
   onSessionEnd?(): void;
+  /** whether a tray icon can be seen (Linux without a StatusNotifier host: no); default true */
+  trayVisible?: boolean;
+  /** asked when the window is closed with close-to-tray on but no visible tray */
+  askOnClose?(): Promise<CloseChoice>;
+  /** the user chose to keep the endpoint running without a window or tray icon */
+  onKeptRunning?(): void;
+  platform?: NodeJS.Platform;
 }
 
 export function mainWindowOptions(
@@ -73,6 +81,7 @@ export function mainWindowOptions(
 export class MainWindow {
   private win: BrowserWindow | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private asking = false;
 
   constructor(private readonly o: MainWindowOptions) {}
 
@@ -87,6 +96,22 @@ export class MainWindow {
     win.show();
     win.focus();
     return win;
+  }
+
+  /**
+   * Hides the window. A fullscreen window on macOS leaves fullscreen first: hidden as it is,
+   * it leaves a black Space behind. Fullscreen transitions are asynchronous on macOS
+   * (docs/api/browser-window.md, setFullScreen), so the hide waits for 'leave-full-screen'.
+   */
+  hide(): void {
+    const win = this.win;
+    if (!win || win.isDestroyed()) return;
+    if ((this.o.platform ?? process.platform) === 'darwin' && win.isFullScreen()) {
+      win.once('leave-full-screen', () => win.hide());
+      win.setFullScreen(false);
+      return;
+    }
+    win.hide();
   }
 
   /** Creates the window without showing it (start minimized). */
@@ -111,12 +136,17 @@ export class MainWindow {
     win.on('close', (event) => {
       this.saveBounds();
       if (this.o.isQuitting()) return;
-      if (this.o.prefs.get().closeToTray) {
-        event.preventDefault();
-        win.hide();
+      const action = closeAction({
+        closeToTray: this.o.prefs.get().closeToTray,
+        trayVisible: this.o.trayVisible ?? true,
+      });
+      if (action === 'quit') {
+        this.o.onClosedForGood();
         return;
       }
-      this.o.onClosedForGood();
+      event.preventDefault();
+      if (action === 'hide') this.hide();
+      else void this.askAndClose();
     });
     win.on('session-end', () => this.o.onSessionEnd?.());
     win.on('closed', () => {
@@ -125,6 +155,21 @@ export class MainWindow {
     });
     void win.loadURL(this.o.serverUrl + '/');
     return win;
+  }
+
+  private async askAndClose(): Promise<void> {
+    if (this.asking) return;
+    this.asking = true;
+    try {
+      const choice = this.o.askOnClose ? await this.o.askOnClose() : 'quit';
+      if (choice === 'quit') this.o.onClosedForGood();
+      else if (choice === 'keep') {
+        this.hide();
+        this.o.onKeptRunning?.();
+      }
+    } finally {
+      this.asking = false;
+    }
   }
 
   private saveBounds(): void {

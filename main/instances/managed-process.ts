@@ -102,7 +102,14 @@ export class ManagedProcess {
 
 export function describeSpawnError(command: string, err: NodeJS.ErrnoException): string {
   if (err.code === 'ENOENT') {
-    return `executable not found: ${command} (install it or set the backend's command in the config, or the instance's command_override)`;
+    // The desktop app adds the login shell's PATH at start (main/electron/environment.ts), but
+    // a shell that could not be read leaves a GUI launch with the OS's minimal PATH.
+    return (
+      `executable not found: ${command} (install it or set the backend's command in the config, or the instance's command_override` +
+      (command.includes('/')
+        ? ')'
+        : '; an app started from the Dock, Finder or a desktop launcher does not see the PATH of your shell, so use the full path, e.g. backends.llama-cpp.command: /opt/homebrew/bin/llama-server)')
+    );
   }
   if (err.code === 'EACCES') return `permission denied executing ${command}`;
   if (err.code === 'ERR_INVALID_ARG_VALUE' || err.code === 'ERR_INVALID_ARG_TYPE') {

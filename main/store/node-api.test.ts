@@ -38,7 +38,8 @@ describe('native addons of the production dependencies', () => {
         abiBound: [],
       });
     }
-  });
+    // `npm ls` alone takes seconds on a busy machine
+  }, 60_000);
 
   it('tells a Node-API addon from one bound to a Node ABI', () => {
     // The reader must see the difference, or the check above could never fail: two tiny shared

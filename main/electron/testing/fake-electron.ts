@@ -21,6 +21,20 @@ class FakeApp extends EventEmitter {
   quitCalls = 0;
   exitCodes: number[] = [];
   loginItems: unknown[] = [];
+  /** macOS login item status (app.getLoginItemSettings().status) */
+  loginItemStatus: string | undefined = undefined;
+  paths: Record<string, string> = { userData: '/fake/userData', logs: '/fake/logs' };
+  logsPathSet = 0;
+  isPackaged = false;
+  setPath(name: string, path: string) {
+    this.paths[name] = path;
+  }
+  getPath(name: string) {
+    return this.paths[name] ?? `/fake/${name}`;
+  }
+  setAppLogsPath() {
+    this.logsPathSet++;
+  }
   requestSingleInstanceLock() {
     return this.hasLock;
   }
@@ -47,7 +61,8 @@ class FakeApp extends EventEmitter {
     this.loginItems.push(settings);
   }
   getLoginItemSettings() {
-    return { openAtLogin: false, wasOpenedAtLogin: false };
+    const status = this.loginItemStatus;
+    return { openAtLogin: status === 'enabled', wasOpenedAtLogin: false, status };
   }
 }
 
@@ -71,6 +86,7 @@ export class FakeBrowserWindow extends EventEmitter {
   readonly webContents = new FakeWebContents();
   visible = false;
   minimized = false;
+  fullScreen = false;
   destroyed = false;
   focusCount = 0;
   bounds: { x: number; y: number; width: number; height: number };
@@ -110,7 +126,14 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.destroyed;
   }
   isFullScreen() {
-    return false;
+    return this.fullScreen;
+  }
+  /** Like macOS: the transition ends later, with 'enter-full-screen' / 'leave-full-screen'. */
+  setFullScreen(flag: boolean) {
+    setImmediate(() => {
+      this.fullScreen = flag;
+      this.emit(flag ? 'enter-full-screen' : 'leave-full-screen');
+    });
   }
   getNormalBounds() {
     return this.bounds;
@@ -125,13 +148,16 @@ export class FakeBrowserWindow extends EventEmitter {
   }
 }
 
-export class FakeTray {
+export class FakeTray extends EventEmitter {
   static instances: FakeTray[] = [];
   image: unknown;
   tooltip = '';
   menu: { template: any[] } | null = null;
+  /** how often the menu was set (Linux needs setContextMenu again for every change) */
+  menuBuilds = 0;
   destroyed = false;
   constructor(image: unknown) {
+    super();
     this.image = image;
     FakeTray.instances.push(this);
   }
@@ -143,6 +169,7 @@ export class FakeTray {
   }
   setContextMenu(menu: { template: any[] }) {
     this.menu = menu;
+    this.menuBuilds++;
   }
   destroy() {
     this.destroyed = true;
@@ -220,7 +247,13 @@ const state = {
   session: {
     defaultSession: {
       permissionRequestHandler: null as
-        null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+        | null
+        | ((
+            wc: unknown,
+            p: string,
+            cb: (ok: boolean) => void,
+            details?: { requestingUrl?: string },
+          ) => void),
       permissionCheckHandler: null as null | ((...a: unknown[]) => boolean),
       headersFilter: null as null | { urls: string[] },
       headersListener: null as null | ((d: any, cb: (r: any) => void) => void),
@@ -242,7 +275,17 @@ const state = {
 
 export function resetFakeElectron(): void {
   state.app.removeAllListeners();
-  Object.assign(state.app, { hasLock: true, quitCalls: 0, exitCodes: [], loginItems: [] });
+  Object.assign(state.app, {
+    hasLock: true,
+    quitCalls: 0,
+    exitCodes: [],
+    loginItems: [],
+    loginItemStatus: undefined,
+    paths: { userData: '/fake/userData', logs: '/fake/logs' },
+    logsPathSet: 0,
+    isPackaged: false,
+  });
+  Menu.application = null;
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
   FakeNotification.shown = [];
@@ -273,7 +316,13 @@ export const session = state.session;
 export const screen = {
   getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
 };
-export const Menu = { buildFromTemplate: (template: any[]) => ({ template }) };
+export const Menu = {
+  application: null as { template: any[] } | null,
+  buildFromTemplate: (template: any[]) => ({ template }),
+  setApplicationMenu(menu: { template: any[] } | null) {
+    Menu.application = menu;
+  },
+};
 export const BrowserWindow = FakeBrowserWindow;
 export const Tray = FakeTray;
 export const Notification = FakeNotification;
