@@ -94,12 +94,33 @@ describe('instance API input validation', () => {
     [{ group: 'a b' }, 'group'],
     [{ backend_options: [] }, 'backend_options'],
     [{ backend_options: { ctx_size: 'big' } }, 'backend_options.ctx_size'],
+    [{ backend_options: { ctx_size: -5 } }, 'backend_options.ctx_size: must be ≥ 0'],
+    [{ backend_options: { port: 70000 } }, 'backend_options.port: must be between 0 and 65535'],
+    [{ idle_timeout: -3 }, 'idle_timeout: must be ≥ 0'],
+    [{ max_restarts: -1 }, 'max_restarts: must be ≥ 0'],
+    [{ command_override: 'llama-server; rm -rf ~' }, "command_override: shell operator ';'"],
+    [{ command_override: 'a | b' }, "command_override: shell operator '|'"],
   ])('answers 400 naming the field for %j', async (extra, field) => {
     const res = await post('typed', { backend_type: 'llama_cpp', ...extra });
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body.details.startsWith(field + ':')).toBe(true);
+    // the field, or the field with the start of its rule
+    expect(body.details.startsWith(field.includes(':') ? field : field + ':')).toBe(true);
     expect((await s.api('/api/v1/instances/typed')).status).toBe(404);
+  });
+
+  it('refuses shell operators in command_override on update too, keeping the instance as it was', async () => {
+    await createInstance(s, 'shelly', {});
+    const res = await s.api('/api/v1/instances/shelly', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ backend_type: 'llama_cpp', command_override: 'x && y' }),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).details).toContain("command_override: shell operator '&&'");
+    const kept = await (await s.api('/api/v1/instances/shelly')).json();
+    expect(kept.options.command_override).toBe(FAKE_BACKEND);
+    expect((await s.api('/api/v1/instances/shelly', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('answers 404 for an unknown instance on every endpoint', async () => {

@@ -11,6 +11,16 @@ const config = loadConfig({
 });
 
 describe('parseInstanceOptions', () => {
+  it.each([
+    ['max_restarts', -2],
+    ['restart_delay', -1],
+    ['idle_timeout', -3],
+  ])('refuses a negative %s instead of turning it into 0', (field, value) => {
+    expect(() => parseInstanceOptions({ backend_type: 'vllm', [field]: value }, config)).toThrow(
+      new RegExp(`^${field}: must be ≥ 0`),
+    );
+  });
+
   it('materialises the config defaults', () => {
     expect(parseInstanceOptions({ backend_type: 'llama_cpp' }, config)).toEqual({
       backend_type: 'llama_cpp',
@@ -23,15 +33,15 @@ describe('parseInstanceOptions', () => {
     });
   });
 
-  it('keeps explicit false and 0 and turns negative counts into 0', () => {
+  it('keeps explicit false and 0', () => {
     const o = parseInstanceOptions(
       {
         backend_type: 'vllm',
         auto_restart: false,
-        max_restarts: -2,
+        max_restarts: 0,
         restart_delay: 0,
         on_demand_start: false,
-        idle_timeout: -1,
+        idle_timeout: 0,
       },
       config,
     );

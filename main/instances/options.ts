@@ -7,6 +7,7 @@ import {
 } from '../../shared/api/instances';
 import { backendTypes, findBackend } from '../../shared/backends';
 import { AppError } from '../../shared/errors';
+import { splitCommandOverride } from '../../shared/backends/argv';
 import { normalizeBackendOptions } from '../backends/index';
 import type { AppConfig } from '../config/schema';
 
@@ -25,7 +26,10 @@ function optBool(body: Raw, key: string, dflt: boolean): boolean {
   return v;
 }
 
-/** llamactl: negative values become 0. `max` bounds durations (see MAX_RESTART_DELAY_S). */
+/**
+ * Negative values are refused (llamactl turns them into 0, which hid the mistake). `max` bounds
+ * durations (see MAX_RESTART_DELAY_S).
+ */
 function optInt(
   body: Raw,
   key: string,
@@ -36,8 +40,9 @@ function optInt(
   if (v === undefined || v === null) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v))
     throw bad(key, `must be an integer (got ${JSON.stringify(v)})`);
+  if (v < 0) throw bad(key, `must be ≥ 0 (got ${v})`);
   if (max && v > max.value) throw bad(key, `must be at most ${max.value} ${max.unit} (got ${v})`);
-  return Math.max(0, v);
+  return v;
 }
 
 /** Node cannot pass a NUL byte in argv or the environment; refuse it where it enters. */
@@ -97,13 +102,15 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
     if (typeof idleRaw !== 'number' || !Number.isFinite(idleRaw)) {
       throw bad('idle_timeout', `must be a number of minutes (got ${JSON.stringify(idleRaw)})`);
     }
+    // llamactl turns a negative value into 0, which means "never": a typo must not do that
+    if (idleRaw < 0) throw bad('idle_timeout', `must be ≥ 0 (got ${idleRaw}; 0 = never)`);
     if (idleRaw > MAX_IDLE_TIMEOUT_MIN) {
       throw bad(
         'idle_timeout',
         `must be at most ${MAX_IDLE_TIMEOUT_MIN} minutes (7 days; 0 = never) (got ${idleRaw})`,
       );
     }
-    idle = Math.max(0, idleRaw);
+    idle = idleRaw;
   }
 
   let nodes: string[] | undefined;
@@ -152,7 +159,9 @@ export function parseInstanceOptions(body: unknown, config: AppConfig): Instance
   // llamactl: a backend without docker support (mlx_lm) never runs in docker.
   if (!descriptor.docker && dockerEnabled === true) dockerEnabled = undefined;
   let commandOverride = optString(body, 'command_override');
-  if (commandOverride === '') commandOverride = undefined;
+  if (commandOverride?.trim() === '') commandOverride = undefined;
+  // Refused here, like every other bad value, rather than at every start.
+  if (commandOverride !== undefined) splitCommandOverride(commandOverride);
   // llamactl: an instance that asks for docker itself cannot also override the command.
   if (dockerEnabled === true) commandOverride = undefined;
   let presetIni = optString(body, 'preset_ini');

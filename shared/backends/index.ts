@@ -72,6 +72,20 @@ const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * strings, numbers into string fields as their decimal text, a single string into a list.
  * `null`/`undefined` means "absent" and is handled by the caller.
  */
+/** The range of a numeric field as text (`≥ 0`, `between 0 and 65535`), or '' when it has none. */
+export function rangeText(fl: Pick<BackendOptionField, 'min' | 'max'>): string {
+  if (fl.min !== undefined && fl.max !== undefined) return `between ${fl.min} and ${fl.max}`;
+  if (fl.min !== undefined) return `≥ ${fl.min}`;
+  if (fl.max !== undefined) return `≤ ${fl.max}`;
+  return '';
+}
+
+function inRange(fl: BackendOptionField, n: number): CoerceResult {
+  if ((fl.min !== undefined && n < fl.min) || (fl.max !== undefined && n > fl.max))
+    return { ok: false, rule: `must be ${rangeText(fl)}` };
+  return { ok: true, value: n };
+}
+
 export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceResult {
   switch (fl.type) {
     case 'bool':
@@ -86,9 +100,7 @@ export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceRes
             ? Number(v.trim())
             : NaN;
       if (!Number.isSafeInteger(n)) return { ok: false, rule: 'must be an integer' };
-      if (fl.key === 'port' && (n < 0 || n > 65535))
-        return { ok: false, rule: 'must be between 0 and 65535' };
-      return { ok: true, value: n };
+      return inRange(fl, n);
     }
     case 'num': {
       const n =
@@ -98,7 +110,7 @@ export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceRes
             ? Number(v.trim())
             : NaN;
       if (!Number.isFinite(n)) return { ok: false, rule: 'must be a number' };
-      return { ok: true, value: n };
+      return inRange(fl, n);
     }
     case 'str': {
       let s: string;

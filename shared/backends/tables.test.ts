@@ -173,6 +173,38 @@ describe('backend option tables', () => {
   });
 });
 
+describe('numeric ranges in the option tables', () => {
+  it('carries ranges as data, only on numeric fields, with min <= max', () => {
+    for (const t of TYPES)
+      for (const f of BACKEND_OPTION_FIELDS[t]) {
+        if (f.min === undefined && f.max === undefined) continue;
+        expect(['int', 'num'], `${t}.${f.key}`).toContain(f.type);
+        if (f.min !== undefined && f.max !== undefined) expect(f.min).toBeLessThanOrEqual(f.max);
+      }
+    const llama = fieldIndex('llama_cpp');
+    expect(llama.byKey.get('ctx_size')).toMatchObject({ min: 0 });
+    expect(llama.byKey.get('threads')).toMatchObject({ min: -1 });
+    for (const t of TYPES)
+      expect(fieldIndex(t).byKey.get('port')).toMatchObject({ min: 0, max: 65535 });
+    expect(fieldIndex('vllm').byKey.get('gpu_memory_utilization')).toMatchObject({
+      min: 0,
+      max: 1,
+    });
+  });
+
+  it('refuses values outside the range, naming it', () => {
+    const r = backendOptionsSchema('llama_cpp').safeParse({ ctx_size: -5, port: 70000, top_k: -1 });
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['ctx_size', 'must be ≥ 0'],
+      ['port', 'must be between 0 and 65535'],
+      ['top_k', 'must be ≥ 0'],
+    ]);
+    expect(backendOptionsSchema('llama_cpp').safeParse({ ctx_size: 0, threads: -1 }).success).toBe(
+      true,
+    );
+  });
+});
+
 describe('backendOptionsSchema', () => {
   it('reports a wrong type at the field path and lets unknown keys through', () => {
     const r = backendOptionsSchema('llama_cpp').safeParse({

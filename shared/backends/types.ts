@@ -26,6 +26,10 @@ export interface BackendOptionField {
   readonly help: string;
   /** shown first in the form */
   readonly common?: boolean;
+  /** numeric fields: the smallest value accepted (server, form and schemas read it) */
+  readonly min?: number;
+  /** numeric fields: the largest value accepted */
+  readonly max?: number;
   /**
    * The flag takes two argv values (`--control-vector-layer-range START END`); the option value
    * is a string holding both, separated by whitespace.
@@ -43,6 +47,8 @@ export interface BackendOptionField {
 export interface FieldOpts {
   aliases?: readonly string[];
   common?: boolean;
+  min?: number;
+  max?: number;
   flag?: string;
   pair?: boolean;
   bareValue?: string;
@@ -67,6 +73,8 @@ export function f(
     aliases: opts.aliases ?? [],
     help,
     ...(opts.common ? { common: true } : {}),
+    ...(opts.min !== undefined ? { min: opts.min } : {}),
+    ...(opts.max !== undefined ? { max: opts.max } : {}),
     ...(opts.pair ? { pair: true } : {}),
     ...(opts.bareValue !== undefined ? { bareValue: opts.bareValue } : {}),
     ...(opts.replacedBy ? { replacedBy: opts.replacedBy } : {}),

@@ -136,6 +136,16 @@ describe('instance form draft', () => {
     expect(validateDraft({ ...base(), name: 'ok' }, 'create')).toEqual({});
   });
 
+  it("shows the option tables' ranges, the rule the server applies", () => {
+    const e = validateDraft(
+      { ...base(), name: 'r', backend_options: { ctx_size: -5, port: 70000, threads: -1 } },
+      'create',
+    );
+    expect(e['backend_options.ctx_size']).toBe('must be ≥ 0');
+    expect(e['backend_options.port']).toBe('must be between 0 and 65535');
+    expect(e['backend_options.threads']).toBeUndefined();
+  });
+
   it('maps server errors to the field they name and the tab that shows it', () => {
     expect(
       fieldErrorFromServer('validation_error', 'backend_options.ctx_size: must be an integer'),

@@ -1,5 +1,5 @@
 import { memo, useId } from 'react';
-import type { BackendOptionField } from '../../../../shared/backends';
+import { rangeText, type BackendOptionField } from '../../../../shared/backends';
 
 /** Typed control for one backend option; numbers keep the user's text until it parses. */
 function OptionInputImpl({
@@ -99,6 +99,7 @@ function OptionInputImpl({
       )}
       <p id={help} className="field-help">
         {field.help}
+        {rangeText(field) && <span className="option-range"> · {rangeText(field)}</span>}
         {field.aliases.length > 0 && (
           <span className="option-aliases">
             {' '}
