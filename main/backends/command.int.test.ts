@@ -108,6 +108,9 @@ describe('a built command run as a real process', () => {
       '<b>',
       '-x',
       'it is',
+      // a single-model instance answers to its own name (shared/backends/argv.ts)
+      '--alias',
+      'argv',
     ]);
   });
 });
