@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { test as base, expect, screenshot } from './fixtures';
 import { startRealLlamaServer, type RealLlamaServer } from './real-llama';
 
@@ -5,6 +7,8 @@ import { startRealLlamaServer, type RealLlamaServer } from './real-llama';
  * The chat page against the REAL llama-server and a tiny model (the server and the model come
  * from e2e/ui/real-llama.ts; the global setup's fake-backend server is not used here).
  */
+const execFileP = promisify(execFile);
+
 const test = base.extend<object, { real: RealLlamaServer }>({
   real: [
     // eslint-disable-next-line no-empty-pattern
@@ -90,5 +94,44 @@ test.describe('chat with the real llama-server', () => {
     await expect(page.getByText('And another one')).toBeVisible();
     await expect(chat.answers.nth(1).getByText('Stopped')).toBeVisible();
     await expect(chat.stats(chat.answers.first())).toContainText('tokens/s');
+  });
+});
+
+test.describe('instance page with the real llama-server', () => {
+  test.setTimeout(120_000);
+
+  test('the copied curl snippet gets an answer when run as-is in a shell', async ({
+    app,
+    page,
+    context,
+    real,
+  }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: real.url });
+    await app.openSignedIn('/');
+    await page.getByRole('link', { name: 'tiny', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('tiny');
+    if (await page.getByRole('button', { name: 'Start', exact: true }).isVisible())
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Ready', {
+      timeout: 60_000,
+    });
+    await expect(page.getByRole('link', { name: "Open llama-server's page" })).toBeVisible();
+    await expect(page.getByRole('log', { name: 'Log output of tiny' })).toContainText(
+      /llama|server/i,
+    );
+    await page.getByRole('button', { name: 'Copy curl' }).click();
+    const snippet = await page.evaluate(() => navigator.clipboard.readText());
+    expect(snippet).toMatch(/^curl '/);
+    const { stdout } = await execFileP('sh', ['-c', snippet], { timeout: 60_000 });
+    const answer = JSON.parse(stdout) as { choices: { message: { content: string } }[] };
+    expect(answer.choices[0].message.content.length).toBeGreaterThan(0);
+
+    await screenshot(page, '31-instance-page-light');
+    await page.getByRole('radio', { name: 'Dark theme' }).click();
+    await screenshot(page, '32-instance-page-dark');
+    await app.nav('Chat').click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Chat' })).toBeVisible();
+    await screenshot(page, '33-chat-dark');
+    await page.getByRole('radio', { name: 'Light theme' }).click();
   });
 });

@@ -282,11 +282,7 @@ class FileTransfer {
 
   async run(): Promise<void> {
     const { settings, signal } = this.opts;
-    const pieces = planSegments(
-      this.done.missing(this.target.size),
-      settings.segmentBytes,
-      settings.connectionsPerFile,
-    );
+    const pieces = planSegments(this.done.missing(this.target.size), settings.segmentBytes);
     if (pieces.length === 0) return;
     this.queue = pieces.map(([start, end]) => ({ start, end, pos: start }));
     const onAbort = () => this.fail(abortError(signal));

@@ -7,7 +7,7 @@ import { InstancesPage } from '../features/instances/components/instances-page';
 import { useServerVersion } from '../features/system/queries';
 import { useAuthStore } from '../lib/auth-store';
 import { desktop } from '../lib/desktop';
-import { routeHref, useRoute, type Route } from '../lib/router';
+import { routeHref, useRoute, useRouteParam, type Route } from '../lib/router';
 import { useServerEvents, useLiveState } from '../lib/server-events';
 import { useSetTheme, useTheme, type ThemeChoice } from '../lib/theme';
 
@@ -17,6 +17,11 @@ const ModelsPage = lazy(() =>
 );
 const KeysPage = lazy(() =>
   import('../features/keys/components/keys-page').then((m) => ({ default: m.KeysPage })),
+);
+const InstancePage = lazy(() =>
+  import('../features/instances/components/instance-page').then((m) => ({
+    default: m.InstancePage,
+  })),
 );
 const ChatPage = lazy(() =>
   import('../features/chat/components/chat-page').then((m) => ({ default: m.ChatPage })),
@@ -36,6 +41,7 @@ const NAV: { route: Route; label: string; icon: IconName }[] = [
 export function Shell() {
   useServerEvents();
   const route = useRoute();
+  const param = useRouteParam();
   return (
     <div className="shell">
       <aside className="sidebar">
@@ -84,7 +90,8 @@ export function Shell() {
             </div>
           }
         >
-          {route === 'instances' && <InstancesPage />}
+          {route === 'instances' && !param && <InstancesPage />}
+          {route === 'instances' && param && <InstancePage name={param} />}
           {route === 'chat' && <ChatPage />}
           {route === 'models' && <ModelsPage />}
           {route === 'keys' && <KeysPage />}

@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { create } from 'zustand';
 import type { DownloadJob } from '../../shared/api/models';
 import type { Instance } from '../../shared/api/instances';
-import type { InstanceEvent, JobEvent } from '../../shared/api/events';
+import type { InstanceEvent, JobEvent, ResourcesEvent } from '../../shared/api/events';
 import { apiJson, apiUrl } from './api-client';
 import { instanceOverlay, jobOverlay } from './live-lists';
 import { useAuthStore } from './auth-store';
@@ -33,6 +33,19 @@ export function applyInstanceEvent(qc: QueryClient, ev: InstanceEvent): void {
     if (ev.change === 'deleted' || !ev.instance) return rest;
     return [...rest, ev.instance];
   });
+}
+
+/**
+ * A resource sample (every 2 s while the event stream is open) refreshes the running instances'
+ * `resources` (uptime, memory) in the list; instances without a sample keep their object.
+ */
+export function applyResourcesEvent(qc: QueryClient, ev: ResourcesEvent): void {
+  qc.setQueryData<Instance[]>(instanceKeys.list(), (old) =>
+    old?.map((i) => {
+      const r = ev.instances[i.name];
+      return r && i.status === 'running' ? { ...i, resources: r } : i;
+    }),
+  );
 }
 
 export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
@@ -90,6 +103,9 @@ export function useServerEvents(): void {
       };
       es.addEventListener('instance', (e) =>
         applyInstanceEvent(qc, JSON.parse((e as MessageEvent).data)),
+      );
+      es.addEventListener('resources', (e) =>
+        applyResourcesEvent(qc, JSON.parse((e as MessageEvent).data)),
       );
       es.addEventListener('job', (e) => applyJobEvent(qc, JSON.parse((e as MessageEvent).data)));
       es.addEventListener(

@@ -16,6 +16,7 @@ import {
   stateBadge,
 } from '../labels';
 import { useOpenInstanceDialog } from '../ui-store';
+import { instanceHref } from '../../../lib/router';
 
 function InstanceRowImpl({ instance: i }: { instance: Instance }) {
   const open = useOpenInstanceDialog();
@@ -44,14 +45,9 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
     <tr data-instance={i.name}>
       <td>
         <div className="cell-main">
-          <button
-            type="button"
-            className="instance-name link-button"
-            onClick={() => open({ kind: 'edit', name: i.name })}
-            title="Edit"
-          >
+          <a className="instance-name" href={instanceHref(i.name)}>
             {i.name}
-          </button>
+          </a>
           <span
             className="cell-sub mono"
             title={model ?? 'Router mode: models are loaded on request'}

@@ -260,7 +260,7 @@ function useProgressive<T>(items: T[]): T[] {
   return all ? items : items.slice(0, FIRST_ROWS);
 }
 
-function InstanceDialogs() {
+export function InstanceDialogs() {
   const dialog = useInstanceDialog();
   if (!dialog) return null;
   switch (dialog.kind) {
