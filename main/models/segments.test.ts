@@ -51,6 +51,14 @@ describe('RangeSet', () => {
 });
 
 describe('planSegments', () => {
+  it('cuts the last connections x segment size bytes four times finer', () => {
+    const MiB = 1 << 20;
+    const cuts = planSegments([[0, 40 * MiB]], 8 * MiB, 2).map(([s, e]) => (e - s) / MiB);
+    // 24 MiB in 8 MiB segments, the last 16 MiB in 2 MiB segments
+    expect(cuts).toEqual([8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expect(planSegments([[0, 8 * MiB]], 8 * MiB, 2)).toEqual([[0, 8 * MiB]]);
+  });
+
   it('cuts each gap into segments of at most the segment size, in file order', () => {
     expect(
       planSegments(

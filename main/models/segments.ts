@@ -71,12 +71,31 @@ export class RangeSet {
   }
 }
 
-/** The gaps cut into segments of at most `segmentBytes`, in file order. */
-export function planSegments(missing: readonly ByteRange[], segmentBytes: number): ByteRange[] {
+/**
+ * The gaps cut into segments of at most `segmentBytes`, in file order. When there is more than
+ * one segment, the last `connections x segmentBytes` bytes are cut four times finer: the final wave of segments then
+ * ends together and small, so little is left to hash after the last byte (the hash can only
+ * follow the lowest unfinished segment) and no connection runs alone at the end.
+ */
+export function planSegments(
+  missing: readonly ByteRange[],
+  segmentBytes: number,
+  connections = 1,
+): ByteRange[] {
+  const fine = Math.max(1 << 20, Math.ceil(segmentBytes / 4));
+  let left = missing.reduce((n, [s, e]) => n + e - s, 0);
+  // what fits one segment stays one request
+  if (left <= segmentBytes) connections = 1;
   const out: ByteRange[] = [];
-  for (const [s, e] of missing)
-    for (let pos = s; pos < e; pos += segmentBytes)
-      out.push([pos, Math.min(e, pos + segmentBytes)]);
+  for (const [s, e] of missing) {
+    for (let pos = s; pos < e;) {
+      const step = connections > 1 && left <= connections * segmentBytes ? fine : segmentBytes;
+      const end = Math.min(e, pos + step);
+      out.push([pos, end]);
+      left -= end - pos;
+      pos = end;
+    }
+  }
   return out;
 }
 

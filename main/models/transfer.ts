@@ -282,7 +282,11 @@ class FileTransfer {
 
   async run(): Promise<void> {
     const { settings, signal } = this.opts;
-    const pieces = planSegments(this.done.missing(this.target.size), settings.segmentBytes);
+    const pieces = planSegments(
+      this.done.missing(this.target.size),
+      settings.segmentBytes,
+      settings.connectionsPerFile,
+    );
     if (pieces.length === 0) return;
     this.queue = pieces.map(([start, end]) => ({ start, end, pos: start }));
     const onAbort = () => this.fail(abortError(signal));
