@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { AuthService } from './auth/auth-service';
 import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
@@ -11,6 +10,7 @@ import { Observability } from './observability/observability';
 import { RuntimeService, type RuntimeServiceDeps } from './runtimes/runtime-service';
 import { SettingsService } from './settings/settings-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
+import { makePrivateDir, tightenTree } from './store/private-files';
 
 /**
  * The composition root: every domain service, built once from the config. Express routes,
@@ -51,15 +51,14 @@ export async function createServices(
   opts: CreateServicesOptions = {},
 ): Promise<Services> {
   const log = opts.log ?? createLogger();
-  if (config.instances.auto_create_dirs) {
-    for (const dir of [
-      config.data_dir,
-      config.instances.logs_dir,
-      config.instances.instances_dir,
-    ]) {
-      mkdirSync(dir, { recursive: true });
-    }
-  }
+  const privateDirs = [config.data_dir, config.instances.logs_dir, config.instances.instances_dir];
+  if (config.instances.auto_create_dirs) for (const dir of privateDirs) makePrivateDir(dir);
+  let tightened = 0;
+  for (const dir of privateDirs) tightened += tightenTree(dir, log);
+  if (tightened > 0) log.info('made data files private (0600, folders 0700)', { count: tightened });
+  // database.path may lie outside data_dir; before opening, because SQLite creates the -wal
+  // and -shm files with the database file's mode.
+  for (const suffix of ['', '-wal', '-shm']) tightenTree(config.database.path + suffix, log);
   const db = openDatabase(config.database.path);
   const events = new EventBus();
   // Before anything reads the backend commands: settings change the live config in place.

@@ -86,8 +86,9 @@ export class InstanceLog {
 
   private open(): number {
     if (this.fd === null) {
-      mkdirSync(this.dir, { recursive: true });
-      this.fd = openSync(this.path, 'a');
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // private: a backend may print credentials (its own argv, tokens) into its log
+      this.fd = openSync(this.path, 'a', 0o600);
       this.size = fstatSync(this.fd).size;
     }
     return this.fd;

@@ -970,8 +970,8 @@ export class InstanceManager {
     if (!rec.options.preset_ini) return;
     try {
       const dir = join(this.config.instances.instances_dir, rec.name);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'preset.ini'), rec.options.preset_ini);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(dir, 'preset.ini'), rec.options.preset_ini, { mode: 0o600 });
     } catch (err) {
       this.log.warn('could not write preset.ini', { instance: rec.name, error: errText(err) });
     }

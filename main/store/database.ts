@@ -1,5 +1,5 @@
 import Libsql from 'libsql';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations';
 
@@ -153,7 +153,12 @@ export class Db {
  * brings its schema up to date. Use ':memory:' for an in-memory store in tests.
  */
 export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // The database holds backend api_key values and environment tokens. SQLite creates the
+    // -wal and -shm files with the database file's mode, so a private file keeps them private.
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const db = new Db(path);
   try {
     db.pragma('journal_mode = WAL');
