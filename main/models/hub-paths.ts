@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, posix } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { AppConfig } from '../config/schema';
@@ -143,8 +145,39 @@ export function hubUrl(env: NodeJS.ProcessEnv = process.env): string {
   return (raw || 'https://huggingface.co').replace(/\/+$/, '');
 }
 
-/** HF_TOKEN, any non-empty value (llamactl silently drops tokens not starting with hf_). */
+/**
+ * HF_TOKEN, any non-empty value (llamactl silently drops tokens not starting with hf_); else the
+ * token the Hugging Face tools (and our Settings page) keep in `$HF_HOME/token`.
+ */
 export function hubToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const t = env.HF_TOKEN?.trim();
-  return t ? t : undefined;
+  if (t) return t;
+  return readTokenFile(env);
+}
+
+/** `$HF_HOME`, as huggingface_hub resolves it: HF_HOME, else `$XDG_CACHE_HOME|~/.cache/huggingface`. */
+export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (filled(env.HF_HOME)) return env.HF_HOME!;
+  const cache = filled(env.XDG_CACHE_HOME)
+    ? env.XDG_CACHE_HOME!
+    : join(env.HOME || homedir(), '.cache');
+  return join(cache, 'huggingface');
+}
+
+/** Where huggingface_hub keeps the token: HF_TOKEN_PATH, else `$HF_HOME/token`. */
+export function hfTokenPath(env: NodeJS.ProcessEnv = process.env): string {
+  return filled(env.HF_TOKEN_PATH) ? env.HF_TOKEN_PATH! : join(hfHome(env), 'token');
+}
+
+function readTokenFile(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const t = readFileSync(hfTokenPath(env), 'utf8').trim();
+    return t ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function filled(v: string | undefined): boolean {
+  return v !== undefined && v.trim() !== '';
 }

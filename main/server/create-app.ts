@@ -16,6 +16,7 @@ import { registerInstanceRoutes } from './routes/instances';
 import { registerKeyRoutes } from './routes/keys';
 import { registerModelRoutes } from './routes/models';
 import { registerNodeRoutes } from './routes/nodes';
+import { registerLibraryRoutes } from './routes/library';
 import { registerRuntimeRoutes } from './routes/runtimes';
 import { registerSettingsRoutes } from './routes/settings';
 import { registerMetricsRoute, registerSystemRoutes } from './routes/system';
@@ -56,6 +57,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   registerBackendRoutes(api, services);
   registerRuntimeRoutes(api, services);
   registerSettingsRoutes(api, services);
+  registerLibraryRoutes(api, services);
   api.use((req, _res, next) =>
     next(new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)),
   );
