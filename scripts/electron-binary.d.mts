@@ -5,3 +5,10 @@ export function headlessReason(
   platform?: NodeJS.Platform,
   env?: NodeJS.ProcessEnv,
 ): string | null;
+export type SmokeTestPlan = { skip: string } | { display: 'existing' | 'xvfb' };
+export function smokeTestPlan(
+  root: string,
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv,
+  hasCommand: (name: string) => boolean,
+): SmokeTestPlan;

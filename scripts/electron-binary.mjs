@@ -34,3 +34,22 @@ export function headlessReason(root, platform = process.platform, env = process.
   }
   return null;
 }
+
+/**
+ * How the real-Electron smoke specs run here: on the display there is, under a virtual X
+ * display (xvfb-run) when there is none but xvfb-run is installed, or not at all (with the
+ * reason). `hasCommand` answers whether a program is on PATH.
+ */
+export function smokeTestPlan(root, platform = process.platform, env = process.env, hasCommand) {
+  if (env.LLAMACTL_HEADLESS === '1') return { skip: 'LLAMACTL_HEADLESS=1 is set' };
+  if (!findElectronBinary(root, env)) {
+    return {
+      skip: 'the Electron binary is not installed (node_modules/electron/dist is missing; `npm install` downloads it where the network allows)',
+    };
+  }
+  if (displayAvailable(platform, env)) return { display: 'existing' };
+  if (platform === 'linux' && hasCommand('xvfb-run')) return { display: 'xvfb' };
+  return {
+    skip: 'no display is available (neither DISPLAY nor WAYLAND_DISPLAY is set) and xvfb-run is not installed (apt-get install xvfb)',
+  };
+}

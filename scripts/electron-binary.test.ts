@@ -1,7 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { displayAvailable, findElectronBinary, headlessReason } from './electron-binary.mjs';
+import {
+  displayAvailable,
+  findElectronBinary,
+  headlessReason,
+  smokeTestPlan,
+} from './electron-binary.mjs';
 
 let root: string;
 beforeEach(() => {
@@ -47,5 +52,34 @@ describe('npm start launch decision', () => {
     expect(headlessReason(root, 'linux', { DISPLAY: ':0', LLAMACTL_HEADLESS: '1' })).toMatch(
       /LLAMACTL_HEADLESS/,
     );
+  });
+});
+
+describe('real-Electron smoke test plan', () => {
+  const has = (names: string[]) => (n: string) => names.includes(n);
+
+  it('skips, saying why, where there is no Electron binary (CI here)', () => {
+    const plan = smokeTestPlan(root, 'linux', { DISPLAY: ':0' }, has(['xvfb-run']));
+    expect(plan).toEqual({ skip: expect.stringContaining('Electron binary is not installed') });
+  });
+
+  it('uses the display there is', () => {
+    installBinary();
+    expect(smokeTestPlan(root, 'linux', { WAYLAND_DISPLAY: 'wayland-0' }, has([]))).toEqual({
+      display: 'existing',
+    });
+    expect(smokeTestPlan(root, 'darwin', {}, has([]))).toEqual({ display: 'existing' });
+  });
+
+  it('runs under xvfb-run when the binary exists but there is no display', () => {
+    installBinary();
+    expect(smokeTestPlan(root, 'linux', {}, has(['xvfb-run']))).toEqual({ display: 'xvfb' });
+  });
+
+  it('skips, saying how to fix it, without a display and without xvfb-run', () => {
+    installBinary();
+    expect(smokeTestPlan(root, 'linux', {}, has([]))).toEqual({
+      skip: expect.stringContaining('apt-get install xvfb'),
+    });
   });
 });

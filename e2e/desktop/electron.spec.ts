@@ -3,16 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findElectronBinary, headlessReason } from '../../scripts/electron-binary.mjs';
+import { findElectronBinary } from '../../scripts/electron-binary.mjs';
+import { desktopSkipReason, openDesktopDisplay, rootArgs, type DesktopDisplay } from './display';
 
 /**
- * Smoke test of the packaged shell: launches the built app (dist/electron/index.js) with the
- * real Electron binary. Where there is no binary or no display (CI containers, this machine),
- * it is skipped with the reason printed; the shell's logic is covered by the Vitest suites
- * in main/electron with a fake electron module.
+ * Smoke test of the shell: launches the built app (dist/electron/index.js) with the real
+ * Electron binary, on the session's display or, without one, under xvfb-run. Where there is no
+ * Electron binary (CI containers, this machine: the binary is downloaded by `npm install` only
+ * where the network allows) it is skipped with the reason printed; the shell's logic is covered
+ * by the Vitest suites in main/electron with a fake electron module.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const skipReason = headlessReason(root);
+const skipReason = desktopSkipReason(root);
 if (skipReason) console.log(`[desktop smoke] skipped: ${skipReason}`);
 
 test.describe('desktop app', () => {
@@ -20,6 +22,14 @@ test.describe('desktop app', () => {
 
   let dir: string;
   let app: ElectronApplication | null = null;
+  let display: DesktopDisplay | null = null;
+
+  test.beforeAll(async () => {
+    display = await openDesktopDisplay(root);
+  });
+  test.afterAll(async () => {
+    await display?.close();
+  });
 
   test.beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'llamactl-electron-'));
@@ -35,9 +45,10 @@ test.describe('desktop app', () => {
   test('opens the dashboard from the in-process server with a locked-down page and the desktop bridge', async () => {
     app = await electron.launch({
       executablePath: findElectronBinary(root)!,
-      args: [root],
+      args: [...rootArgs(), root],
       env: {
         ...process.env,
+        ...display!.env,
         LLAMACTL_CONFIG_PATH: join(dir, 'llamactl.yaml'),
         LLAMACTL_DATA_DIRECTORY: join(dir, 'data'),
         LLAMACTL_HOST: '127.0.0.1',
