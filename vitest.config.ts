@@ -25,6 +25,9 @@ export default defineConfig({
             'scripts/**/*.test.ts',
           ],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
+          // a ceiling for a stuck test, not a speed target: the 5 s default fails CPU-bound
+          // tests (key hashing) on a busy 2-core machine
+          testTimeout: 30_000,
         },
       },
       {
@@ -50,6 +53,8 @@ export default defineConfig({
           setupFiles: ['renderer/test-setup.ts'],
           include: ['renderer/**/*.test.{ts,tsx}'],
           exclude: ['node_modules/**', 'dist/**'],
+          // jsdom rendering of whole pages takes seconds on a busy 2-core machine
+          testTimeout: 30_000,
         },
       },
       {
