@@ -26,6 +26,16 @@ const InstancePage = lazy(() =>
 const ChatPage = lazy(() =>
   import('../features/chat/components/chat-page').then((m) => ({ default: m.ChatPage })),
 );
+const RuntimesPage = lazy(() =>
+  import('../features/runtimes/components/runtimes-page').then((m) => ({
+    default: m.RuntimesPage,
+  })),
+);
+const SettingsPage = lazy(() =>
+  import('../features/settings/components/settings-page').then((m) => ({
+    default: m.SettingsPage,
+  })),
+);
 const SystemPage = lazy(() =>
   import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })),
 );
@@ -34,7 +44,9 @@ const NAV: { route: Route; label: string; icon: IconName }[] = [
   { route: 'instances', label: 'Instances', icon: 'server' },
   { route: 'chat', label: 'Chat', icon: 'chat' },
   { route: 'models', label: 'Models', icon: 'box' },
+  { route: 'runtimes', label: 'Runtimes', icon: 'layers' },
   { route: 'keys', label: 'API keys', icon: 'key' },
+  { route: 'settings', label: 'Settings', icon: 'settings' },
   { route: 'system', label: 'System', icon: 'cpu' },
 ];
 
@@ -95,6 +107,8 @@ export function Shell() {
           {route === 'chat' && <ChatPage />}
           {route === 'models' && <ModelsPage />}
           {route === 'keys' && <KeysPage />}
+          {route === 'runtimes' && <RuntimesPage />}
+          {route === 'settings' && <SettingsPage />}
           {route === 'system' && <SystemPage />}
         </Suspense>
       </main>

@@ -4,8 +4,16 @@ import { useSyncExternalStore } from 'react';
  * Hash routes (#/models): they work unchanged under a reverse-proxy sub-path, from the desktop
  * app and with relative asset URLs, with no server-side route knowledge.
  */
-export type Route = 'instances' | 'models' | 'keys' | 'system' | 'chat';
-export const ROUTES: readonly Route[] = ['instances', 'models', 'keys', 'system', 'chat'];
+export type Route = 'instances' | 'models' | 'keys' | 'system' | 'chat' | 'runtimes' | 'settings';
+export const ROUTES: readonly Route[] = [
+  'instances',
+  'models',
+  'keys',
+  'system',
+  'chat',
+  'runtimes',
+  'settings',
+];
 
 function parts(): string[] {
   return window.location.hash

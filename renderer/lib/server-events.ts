@@ -71,7 +71,11 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
     known = list.some((j) => j.id === job.id);
     return known ? list.map((j) => (j.id === job.id ? job : j)) : [job, ...list];
   });
-  if (job.status === 'completed') void qc.invalidateQueries({ queryKey: modelKeys.cached() });
+  if (job.status === 'completed')
+    // a finished runtime install changes the runtimes (and the default), not the model cache
+    void qc.invalidateQueries({
+      queryKey: (job as { kind?: string }).kind === 'runtime' ? ['runtimes'] : modelKeys.cached(),
+    });
 }
 
 /**

@@ -28,6 +28,8 @@ export function ModelsPage() {
   const dismissed = useDismissedJobs((s) => s.ids);
   const visibleJobs = (jobs ?? []).filter(
     (j) =>
+      // llama.cpp installs share the job list; the Runtimes page shows them
+      (j as { kind?: string }).kind !== 'runtime' &&
       !dismissed.includes(j.id) &&
       (j.status !== 'completed' || (j.completed_at ?? 0) > now / 1000 - 600),
   );
