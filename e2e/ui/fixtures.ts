@@ -12,8 +12,9 @@ interface Fixtures {
 }
 
 /**
- * `app`: a page on the dashboard whose console must stay clean: any console error or uncaught
- * exception fails the test, unless the test declared it with `allowConsole`.
+ * `app`: a page on the dashboard whose console must stay clean: any console error, uncaught
+ * exception or Content-Security-Policy violation fails the test, unless the test declared it
+ * with `allowConsole`.
  */
 export const test = base.extend<Fixtures & { consoleErrors: string[]; allowed: RegExp[] }>({
   // Playwright fixtures must destructure their dependencies, even when there are none
@@ -37,6 +38,19 @@ export const test = base.extend<Fixtures & { consoleErrors: string[]; allowed: R
     await use(serverUrl());
   },
   app: async ({ page, consoleErrors, allowed, serverBaseUrl }, use) => {
+    // Content-Security-Policy violations fail every spec, also those Chromium does not log
+    // (report-only ones, violations in event handlers): the page records each one and a
+    // binding hands it over.
+    await page.exposeBinding('__reportCspViolation', (_source, text: string) =>
+      consoleErrors.push(`csp: ${text}`),
+    );
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        const report = (window as unknown as { __reportCspViolation(t: string): void })
+          .__reportCspViolation;
+        report(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}`);
+      });
+    });
     await use(new AppPage(page, serverBaseUrl));
     const unexpected = consoleErrors.filter((e) => !allowed.some((re) => re.test(e)));
     expect(unexpected, 'console errors').toEqual([]);

@@ -1,51 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Session, WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../server/middleware/dashboard-headers';
 import { externalLink, isDashboardUrl } from './trusted-url';
 
-/**
- * The dashboard's Content-Security-Policy, sent on every response of the app's origin inside
- * the desktop session. Scripts only from the app itself (no eval, no inline script except the
- * ones shipped in the built index.html, allowed by hash); inline styles are allowed because
- * component libraries inject <style> tags.
- */
-export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
-  return CSP_DIRECTIVES.map((d) =>
-    d === "script-src 'self'" && scriptHashes.length ? `${d} ${scriptHashes.join(' ')}` : d,
-  ).join('; ');
-}
-
-/**
- * CSP hash sources for the inline scripts of the built dashboard page (e.g. the theme script
- * that must run before first paint), so they run and nothing else inline does.
- */
-export function inlineScriptHashes(html: string): string[] {
-  const hashes: string[] = [];
-  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-    if (/\bsrc\s*=/i.test(m[1])) continue;
-    // The HTML parser turns CRLF into LF before the browser hashes the script text.
-    const text = m[2].replace(/\r\n?/g, '\n');
-    hashes.push(`'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`);
-  }
-  return hashes;
-}
-
-const CSP_DIRECTIVES = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-];
-
-/** The policy without inline-script hashes. */
-export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+// One policy for the browser tab (the server sends it) and the desktop window (set here).
+export {
+  CONTENT_SECURITY_POLICY,
+  contentSecurityPolicy,
+  inlineScriptHashes,
+} from '../server/middleware/dashboard-headers';
 
 /** Response headers with our CSP replacing any the server sent (whatever the header's case). */
 export function withContentSecurityPolicy(

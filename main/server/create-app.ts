@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors';
 import { rendererDir } from '../paths';
 import type { Services } from '../services';
 import { requireManagement } from './middleware/auth';
+import { dashboardHeaders } from './middleware/dashboard-headers';
 import { errorHandler } from './middleware/error-handler';
 import { routingDeps } from './proxy/deps';
 import { ReverseProxy } from './proxy/reverse-proxy';
@@ -72,6 +73,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
 /** The dashboard: static files with an SPA fallback to index.html for client-side routes. */
 function serveRenderer(app: Express, dir: string): void {
   const index = join(dir, 'index.html');
+  app.use(dashboardHeaders(index));
   app.use(express.static(dir, { index: 'index.html', fallthrough: true }));
   app.get(/^\/(?!api\/|v1\/|llama-cpp\/).*/, (req, res, next) => {
     if (req.method !== 'GET' || !existsSync(index)) return next();
