@@ -13,6 +13,7 @@ export function DialogActions({
   icon,
   destructive,
   autoFocus,
+  disabled,
 }: {
   onCancel(): void;
   onSubmit(): void;
@@ -23,6 +24,8 @@ export function DialogActions({
   destructive?: boolean;
   /** the dialog focuses this button first (used where the dialog has no field to type in) */
   autoFocus?: boolean;
+  /** the dialog already knows the request can only fail */
+  disabled?: boolean;
 }) {
   return (
     <>
@@ -33,7 +36,7 @@ export function DialogActions({
         type="button"
         className={`btn ${destructive ? 'btn-danger' : 'btn-primary'}`}
         onClick={onSubmit}
-        disabled={busy}
+        disabled={busy || disabled}
         data-autofocus={autoFocus || undefined}
       >
         {icon && <Icon name={icon} size={14} />}

@@ -74,7 +74,7 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
   if (job.status === 'completed')
     // a finished runtime install changes the runtimes (and the default), not the model cache
     void qc.invalidateQueries({
-      queryKey: (job as { kind?: string }).kind === 'runtime' ? ['runtimes'] : modelKeys.cached(),
+      queryKey: (job as { kind?: string }).kind === 'runtime' ? ['runtimes'] : modelKeys.all,
     });
 }
 

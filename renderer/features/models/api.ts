@@ -5,6 +5,7 @@ import type {
   DownloadJob,
   HubFiles,
 } from '../../../shared/api/models';
+import type { LocalModelsResponse, StartersResponse } from '../../../shared/api/library';
 import { apiJson } from '../../lib/api-client';
 
 const enc = encodeURIComponent;
@@ -25,6 +26,8 @@ export const modelsApi = {
     apiJson<DownloadAccepted>('/models/download', { method: 'POST', body: { repo, format } }),
   /** cancels an active job, removes a finished one */
   deleteJob: (id: string) => apiJson<void>(`/models/jobs/${enc(id)}`, { method: 'DELETE' }),
+  local: (signal?: AbortSignal) => apiJson<LocalModelsResponse>('/models/local', { signal }),
+  starters: (signal?: AbortSignal) => apiJson<StartersResponse>('/models/starters', { signal }),
   hubFiles: (repo: string, signal?: AbortSignal) =>
     apiJson<HubFiles>(`/models/hub/files?repo=${enc(repo)}`, { signal }),
 };

@@ -6,6 +6,8 @@ export const modelKeys = {
   all: ['models'] as const,
   cached: () => [...modelKeys.all, 'cached'] as const,
   jobs: () => [...modelKeys.all, 'jobs'] as const,
+  local: () => [...modelKeys.all, 'local'] as const,
+  starters: () => [...modelKeys.all, 'starters'] as const,
   hubFiles: (repo: string) => [...modelKeys.all, 'hub-files', repo] as const,
 };
 
@@ -35,5 +37,21 @@ export function useHubFiles(repo: string) {
     enabled: valid,
     retry: false,
     staleTime: 5 * 60_000,
+  });
+}
+
+/** GGUF files in the models folders (a scan of the disk; refreshed when a download completes). */
+export function useLocalModels() {
+  return useQuery({
+    queryKey: modelKeys.local(),
+    queryFn: ({ signal }) => modelsApi.local(signal),
+  });
+}
+
+export function useStarterModels() {
+  return useQuery({
+    queryKey: modelKeys.starters(),
+    queryFn: ({ signal }) => modelsApi.starters(signal),
+    staleTime: Infinity,
   });
 }

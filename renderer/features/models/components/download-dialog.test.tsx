@@ -61,4 +61,87 @@ describe('download dialog', () => {
       format: 'gguf',
     });
   });
+
+  it('offers the token when the repo needs one and keeps Start download disabled until it lists', async () => {
+    const user = userEvent.setup();
+    let tokenSet = false;
+    const routes = fakeServer([]);
+    const fetchImpl = async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const url = new URL(String(input));
+      const path = url.pathname.replace(/^\/api\/v1/, '') + url.search;
+      routes.requests.push({
+        method: init.method ?? 'GET',
+        path,
+        body: init.body ? JSON.parse(String(init.body)) : undefined,
+      });
+      const json = (status: number, body: unknown) =>
+        new Response(JSON.stringify(body), {
+          status,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      if (path === '/settings/hf-token' && init.method === 'PUT') {
+        tokenSet = true;
+        return json(200, { set: true, source: 'file', masked: 'hf_…abcd', file: '/t' });
+      }
+      if (path === '/settings/hf-token')
+        return json(
+          200,
+          tokenSet
+            ? { set: true, source: 'file', masked: 'hf_…abcd', file: '/t' }
+            : { set: false, source: 'none', file: '/t' },
+        );
+      if (path.startsWith('/models/hub/files'))
+        return tokenSet
+          ? json(200, {
+              repo: 'org/gated-GGUF',
+              revision: 'main',
+              commit: 'c',
+              default_tag: 'Q4_K_M',
+              mmproj: [],
+              quantizations: [{ tag: 'Q4_K_M', files: ['g.gguf'], size_bytes: 10, split: false }],
+            })
+          : json(403, {
+              error: 'permission_denied',
+              details: 'org/gated-GGUF: this repo needs a Hugging Face token',
+            });
+      return json(404, { error: 'not_found', details: path });
+    };
+    vi.stubGlobal('fetch', fetchImpl);
+    renderWithClient(<DownloadDialog onClose={vi.fn()} />);
+    await user.type(screen.getByLabelText('Repository'), 'org/gated-GGUF');
+    await screen.findByText(/needs a Hugging Face token/);
+    const start = screen.getByRole('button', { name: 'Start download' });
+    expect(start.hasAttribute('disabled')).toBe(true);
+    await user.type(screen.getByLabelText('Hugging Face token'), 'hf_secretabcd');
+    await user.click(screen.getByRole('button', { name: 'Save token' }));
+    await screen.findByRole('radio', { name: /Q4_K_M/ });
+    expect(start.hasAttribute('disabled')).toBe(false);
+    expect(routes.requests.find((r) => r.method === 'PUT')?.body).toEqual({
+      token: 'hf_secretabcd',
+    });
+  });
+
+  it('disables Start download for a repo that does not exist', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        {
+          path: '/settings/hf-token',
+          body: { set: true, source: 'file', masked: 'hf_…abcd', file: '/t' },
+        },
+        {
+          path: /^\/models\/hub\/files/,
+          status: 404,
+          body: { error: 'model_not_found', details: 'no such repo or tag: org/none' },
+        },
+      ]).fetch,
+    );
+    renderWithClient(<DownloadDialog onClose={vi.fn()} />);
+    await user.type(screen.getByLabelText('Repository'), 'org/none');
+    await screen.findByText(/No such repository/);
+    expect(screen.getByRole('button', { name: 'Start download' }).hasAttribute('disabled')).toBe(
+      true,
+    );
+  });
 });

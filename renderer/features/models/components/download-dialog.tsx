@@ -6,7 +6,10 @@ import { DialogForm } from '../../../components/dialog-form';
 import { Field } from '../../../components/field';
 import { Spinner } from '../../../components/spinner';
 import { toast } from '../../../components/toasts';
+import { ApiError } from '../../../lib/api-client';
 import { formatBytes } from '../../../lib/format';
+import { HfTokenForm } from '../../settings/components/hf-token-form';
+import { useHfToken } from '../../settings/queries';
 import { useStartDownload } from '../mutations';
 import { useHubFiles } from '../queries';
 
@@ -23,9 +26,31 @@ export function repoError(value: string): string | null {
   return null;
 }
 
-export function DownloadDialog({ onClose }: { onClose(): void }) {
+/**
+ * Why a download of what the dialog has learnt about the repo can only fail, or null. A hub that
+ * cannot be reached says nothing about the repo, so it does not block.
+ */
+export function blockedReason(
+  format: DownloadFormat,
+  hub: { error: Error | null; data?: { quantizations: unknown[] } },
+): 'token' | 'missing' | 'no-gguf' | null {
+  if (hub.error instanceof ApiError) {
+    if (hub.error.status === 403 || hub.error.status === 401) return 'token';
+    if (hub.error.status === 404) return 'missing';
+  }
+  if (format === 'gguf' && hub.data && hub.data.quantizations.length === 0) return 'no-gguf';
+  return null;
+}
+
+export function DownloadDialog({
+  onClose,
+  initialRepo = '',
+}: {
+  onClose(): void;
+  initialRepo?: string;
+}) {
   const [format, setFormat] = useState<DownloadFormat>('gguf');
-  const [value, setValue] = useState('');
+  const [value, setValue] = useState(initialRepo);
   const [tag, setTag] = useState('');
   const [touched, setTouched] = useState(false);
   const start = useStartDownload();
@@ -34,10 +59,13 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
   const hub = useHubFiles(format === 'gguf' ? deferredRepo : '');
   const err = touched ? repoError(value) : null;
   const chosenTag = typedTag || tag;
+  const token = useHfToken();
+  // only what the listing of the repo now in the field says counts (not a stale answer)
+  const blocked = format === 'gguf' && deferredRepo === repo ? blockedReason(format, hub) : null;
 
   const submit = async () => {
     setTouched(true);
-    if (repoError(value)) return;
+    if (repoError(value) || blocked) return;
     try {
       const full = chosenTag ? `${repo}:${chosenTag}` : repo;
       await start.mutateAsync({ repo: full, format });
@@ -60,6 +88,7 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
           onSubmit={() => void submit()}
           label="Start download"
           busy={start.isPending}
+          disabled={blocked !== null}
           busyLabel="Starting…"
           icon="download"
         />
@@ -113,7 +142,22 @@ export function DownloadDialog({ onClose }: { onClose(): void }) {
               <h3 className="section-title">Quantization</h3>
               {hub.isFetching && <Spinner size={14} />}
             </div>
-            {hub.error && (
+            {blocked === 'token' && (
+              <div className="callout callout-warning stack" role="alert">
+                <span>
+                  {token.data?.set
+                    ? `Hugging Face refused the token (${token.data.masked}) for this repository: it may be gated (accept its terms on huggingface.co) or private to another account.`
+                    : 'This repository needs a Hugging Face token (it is gated or private), or it does not exist.'}
+                </span>
+                {token.data?.source !== 'environment' && <HfTokenForm compact />}
+              </div>
+            )}
+            {blocked === 'missing' && (
+              <p className="field-error" role="alert">
+                No such repository on Hugging Face ({hub.error?.message}).
+              </p>
+            )}
+            {hub.error && !blocked && (
               <p className="field-help">
                 Could not list the files of this repository ({hub.error.message}). You can still
                 type a tag after a colon.

@@ -19,6 +19,7 @@ import { useDeleteJob, useDeleteModel, useStartDownload } from '../mutations';
 import { useDismissedJobs } from '../ui-store';
 import { useCachedModels, useDownloadJobs } from '../queries';
 import { DownloadDialog } from './download-dialog';
+import { LocalFiles } from './local-files';
 
 export function ModelsPage() {
   const [downloading, setDownloading] = useState(false);
@@ -98,6 +99,7 @@ export function ModelsPage() {
         )}
         {models && models.length > 0 && <ModelsTable models={models} />}
       </section>
+      <LocalFiles />
       {downloading && <DownloadDialog onClose={() => setDownloading(false)} />}
     </div>
   );

@@ -16,6 +16,16 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
   if (status.isPending) return <Spinner label="Reading the token…" />;
   if (status.error) return <p className="text-danger">{status.error.message}</p>;
   const s = status.data;
+  const submit = () => {
+    if (!value.trim()) return;
+    save.mutate(value.trim(), {
+      onSuccess: () => {
+        setValue('');
+        toast.success('Hugging Face token saved');
+      },
+      onError: (err) => toast.error('Could not save the token', err.message),
+    });
+  };
   return (
     <div className="stack">
       <p className="effective" aria-live="polite">
@@ -34,20 +44,8 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
           HF_TOKEN wins over a stored token; unset it to manage the token here.
         </p>
       ) : (
-        <form
-          className="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!value.trim()) return;
-            save.mutate(value.trim(), {
-              onSuccess: () => {
-                setValue('');
-                toast.success('Hugging Face token saved');
-              },
-              onError: (err) => toast.error('Could not save the token', err.message),
-            });
-          }}
-        >
+        // not a <form>: it also sits inside the download dialog's form
+        <div className="inline-form" role="group" aria-label="Set the Hugging Face token">
           <input
             className="input mono"
             type="password"
@@ -57,11 +55,18 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
             placeholder={s.set ? 'Replace with a new token' : 'hf_…'}
             value={value}
             onChange={(e) => setValue(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                submit();
+              }
+            }}
           />
           <button
-            type="submit"
+            type="button"
             className="btn btn-primary"
             disabled={!value.trim() || save.isPending}
+            onClick={submit}
           >
             Save token
           </button>
@@ -80,7 +85,7 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
               Remove token
             </button>
           )}
-        </form>
+        </div>
       )}
     </div>
   );
