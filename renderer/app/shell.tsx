@@ -3,6 +3,7 @@ import { Icon, type IconName } from '../components/icon';
 import { Logo } from '../components/logo';
 import { Segmented } from '../components/segmented';
 import { Spinner } from '../components/spinner';
+import { GuideBanner } from '../features/guide/components/guide-banner';
 import { InstancesPage } from '../features/instances/components/instances-page';
 import { useServerVersion } from '../features/system/queries';
 import { useAuthStore } from '../lib/auth-store';
@@ -34,6 +35,11 @@ const RuntimesPage = lazy(() =>
 const SettingsPage = lazy(() =>
   import('../features/settings/components/settings-page').then((m) => ({
     default: m.SettingsPage,
+  })),
+);
+const FirstRunGuide = lazy(() =>
+  import('../features/guide/components/first-run-guide').then((m) => ({
+    default: m.FirstRunGuide,
   })),
 );
 const SystemPage = lazy(() =>
@@ -102,13 +108,19 @@ export function Shell() {
             </div>
           }
         >
-          {route === 'instances' && !param && <InstancesPage />}
+          {route === 'instances' && !param && (
+            <>
+              <GuideBanner />
+              <InstancesPage />
+            </>
+          )}
           {route === 'instances' && param && <InstancePage name={param} />}
           {route === 'chat' && <ChatPage />}
           {route === 'models' && <ModelsPage />}
           {route === 'keys' && <KeysPage />}
           {route === 'runtimes' && <RuntimesPage />}
           {route === 'settings' && <SettingsPage />}
+          {route === 'welcome' && <FirstRunGuide />}
           {route === 'system' && <SystemPage />}
         </Suspense>
       </main>

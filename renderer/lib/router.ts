@@ -4,7 +4,8 @@ import { useSyncExternalStore } from 'react';
  * Hash routes (#/models): they work unchanged under a reverse-proxy sub-path, from the desktop
  * app and with relative asset URLs, with no server-side route knowledge.
  */
-export type Route = 'instances' | 'models' | 'keys' | 'system' | 'chat' | 'runtimes' | 'settings';
+export type Route =
+  'instances' | 'models' | 'keys' | 'system' | 'chat' | 'runtimes' | 'settings' | 'welcome';
 export const ROUTES: readonly Route[] = [
   'instances',
   'models',
@@ -13,6 +14,7 @@ export const ROUTES: readonly Route[] = [
   'chat',
   'runtimes',
   'settings',
+  'welcome',
 ];
 
 function parts(): string[] {
