@@ -69,6 +69,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       allowed_origins: [],
       allowed_headers: ['*'],
       allowed_hosts: [],
+      trusted_proxies: [],
       enable_swagger: false,
       max_body_bytes: 32 * 1024 * 1024,
     },

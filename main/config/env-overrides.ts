@@ -83,6 +83,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: 'LLAMACTL_PORT', path: ['server', 'port'], parse: int },
   { env: 'LLAMACTL_ALLOWED_ORIGINS', path: ['server', 'allowed_origins'], parse: commaList },
   { env: 'LLAMACTL_ALLOWED_HOSTS', path: ['server', 'allowed_hosts'], parse: commaList },
+  { env: 'LLAMACTL_TRUSTED_PROXIES', path: ['server', 'trusted_proxies'], parse: commaList },
   { env: 'LLAMACTL_ENABLE_SWAGGER', path: ['server', 'enable_swagger'], parse: bool },
   { env: 'LLAMACTL_METRICS_PUBLIC', path: ['metrics', 'public'], parse: bool },
   { env: 'LLAMACTL_LLAMACPP_COMMAND', path: [...LLAMA, 'command'], parse: str },

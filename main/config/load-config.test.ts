@@ -271,6 +271,11 @@ describe('LLAMACTL_* environment variables', () => {
       pick: (c) => c.server.allowed_hosts,
       want: ['box.lan'],
     },
+    {
+      env: { LLAMACTL_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' },
+      pick: (c) => c.server.trusted_proxies,
+      want: ['127.0.0.1', '10.0.0.0/8'],
+    },
     { env: { LLAMACTL_ENABLE_SWAGGER: 'T' }, pick: (c) => c.server.enable_swagger, want: true },
     {
       env: { LLAMACTL_LLAMACPP_COMMAND: '/opt/llama-server' },
@@ -552,6 +557,11 @@ describe('a bad value stops the start with a message naming key, value and rule'
       name: 'a restart delay past what a timer can hold',
       file: 'instances: {default_restart_delay: 99999999999}',
       message: /instances\.default_restart_delay = 99999999999: .*86400/,
+    },
+    {
+      name: 'a host name among the trusted proxies',
+      file: 'server: {trusted_proxies: [proxy.lan]}',
+      message: /server\.trusted_proxies\.0 = "proxy\.lan": must be an IP address or a CIDR range/,
     },
     {
       name: 'YAML syntax error',

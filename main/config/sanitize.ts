@@ -24,6 +24,7 @@ export function sanitizedConfig(config: AppConfig): Record<string, unknown> {
       allowed_origins: s.allowed_origins,
       allowed_headers: s.allowed_headers,
       allowed_hosts: s.allowed_hosts,
+      trusted_proxies: s.trusted_proxies,
       enable_swagger: s.enable_swagger,
       response_headers: s.response_headers,
       max_body_bytes: s.max_body_bytes,

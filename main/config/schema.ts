@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_IDLE_TIMEOUT_MIN, MAX_RESTART_DELAY_S } from '../../shared/api/instances';
+import { parseIpRange } from './ip-ranges';
 
 /**
  * The configuration, with llamactl's YAML structure and key spelling (`backends.llama-cpp`).
@@ -88,6 +89,15 @@ export const AppConfigSchema = z.object({
      * [::1] and the bound host), e.g. a name from /etc/hosts or a reverse proxy's host.
      */
     allowed_hosts: z.array(z.string()),
+    /**
+     * Reverse proxies (IP addresses or CIDR ranges) whose X-Forwarded-Host and
+     * X-Forwarded-Proto the same-origin check believes.
+     */
+    trusted_proxies: z.array(
+      z.string().refine((s) => parseIpRange(s) !== null, {
+        message: 'must be an IP address or a CIDR range (127.0.0.1, 10.0.0.0/8, fd00::/8)',
+      }),
+    ),
     enable_swagger: z.boolean(),
     response_headers: stringMap.optional(),
     /** request body limit for the management API and /v1 routing, bytes */

@@ -118,6 +118,105 @@ describe('configured CORS and hosts', () => {
   });
 });
 
+/** A mutating management request as a browser page of `origin` sends it through a proxy. */
+let keyCount = 0;
+const postFromPage = (url: string, key: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      url + '/api/v1/auth/keys',
+      {
+        method: 'POST',
+        headers: { 'X-API-Key': key, 'Content-Type': 'application/json', ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ name: `proxied-${++keyCount}`, permission_mode: 'allow_all' }));
+  });
+
+describe('behind a TLS reverse proxy', () => {
+  it('accepts the dashboard of https://name when the proxy keeps the Host (default ports 443)', async () => {
+    const server = await startTestServer({ config: { server: { allowed_hosts: ['llm.lan'] } } });
+    try {
+      const status = await postFromPage(server.url, server.mgmtKey, {
+        Host: 'llm.lan',
+        Origin: 'https://llm.lan',
+      });
+      expect(status).toBe(201);
+      // and the explicit default port is the same origin
+      expect(
+        await postFromPage(server.url, server.mgmtKey, {
+          Host: 'llm.lan:443',
+          Origin: 'https://llm.lan',
+        }),
+      ).toBe(201);
+      expect(
+        await postFromPage(server.url, server.mgmtKey, {
+          Host: 'llm.lan:8443',
+          Origin: 'https://llm.lan',
+        }),
+      ).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('believes X-Forwarded-Host and -Proto from a trusted proxy that rewrites the Host', async () => {
+    const server = await startTestServer({
+      config: { server: { trusted_proxies: ['127.0.0.0/8'] } },
+    });
+    try {
+      const forwarded = {
+        Host: `127.0.0.1:${server.port}`,
+        'X-Forwarded-Host': 'llm.example.com',
+        'X-Forwarded-Proto': 'https',
+      };
+      expect(
+        await postFromPage(server.url, server.mgmtKey, {
+          ...forwarded,
+          Origin: 'https://llm.example.com',
+        }),
+      ).toBe(201);
+      // the scheme the proxy reports must be the page's
+      expect(
+        await postFromPage(server.url, server.mgmtKey, {
+          ...forwarded,
+          'X-Forwarded-Proto': 'http',
+          Origin: 'https://llm.example.com',
+        }),
+      ).toBe(403);
+      expect(
+        await postFromPage(server.url, server.mgmtKey, {
+          ...forwarded,
+          Origin: 'https://evil.example',
+        }),
+      ).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('ignores X-Forwarded-Host and -Proto from a peer that is not a trusted proxy', async () => {
+    const server = await startTestServer({
+      config: { server: { trusted_proxies: ['10.0.0.0/8'] } },
+    });
+    try {
+      const status = await postFromPage(server.url, server.mgmtKey, {
+        Host: `127.0.0.1:${server.port}`,
+        'X-Forwarded-Host': 'evil.example',
+        'X-Forwarded-Proto': 'https',
+        Origin: 'https://evil.example',
+      });
+      expect(status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('GET /api/v1/config', () => {
   it('contains no key of any kind', async () => {
     const server = await startTestServer({

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ipMatcher } from '../../config/ip-ranges';
 import type { AppConfig } from '../../config/schema';
 import { splitHost } from './host-check';
 
@@ -20,6 +21,8 @@ export interface CorsPolicy {
   patterns: Array<{ prefix: string; suffix: string }>;
   anyHeader: boolean;
   headers: Set<string>;
+  /** peers whose X-Forwarded-Host / -Proto are believed (`server.trusted_proxies`) */
+  trustedProxy: (address: string | undefined) => boolean;
 }
 
 const ALLOWED_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'];
@@ -31,6 +34,7 @@ export function corsPolicy(config: AppConfig): CorsPolicy {
     patterns: [],
     anyHeader: false,
     headers: new Set(),
+    trustedProxy: ipMatcher(config.server.trusted_proxies),
   };
   for (const raw of config.server.allowed_origins) {
     const o = raw.trim().toLowerCase();
@@ -61,8 +65,20 @@ export function isAllowedOrigin(origin: string, p: CorsPolicy): boolean {
   );
 }
 
-/** The page was served by this very server (scheme-less comparison of host and port). */
-export function isSameOrigin(origin: string, hostHeader: string | undefined): boolean {
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/**
+ * The page was served by this very server: the Origin's host and port are the ones the browser
+ * addressed (the Host header). A Host without a port means the default port of the scheme the
+ * browser spoke, which is the Origin's scheme unless a trusted proxy told us otherwise
+ * (`scheme`, from X-Forwarded-Proto): behind a TLS proxy that keeps the Host, Origin
+ * `https://name` and Host `name` are the same origin (port 443 both).
+ */
+export function isSameOrigin(
+  origin: string,
+  hostHeader: string | undefined,
+  scheme?: 'http:' | 'https:',
+): boolean {
   if (!hostHeader) return false;
   let url: URL;
   try {
@@ -70,11 +86,31 @@ export function isSameOrigin(origin: string, hostHeader: string | undefined): bo
   } catch {
     return false; // "null" (sandboxed frames, file://) and garbage
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  const defaultPort = DEFAULT_PORT[url.protocol];
+  if (!defaultPort) return false;
+  if (scheme && scheme !== url.protocol) return false;
   const a = splitHost(url.host);
   const b = splitHost(hostHeader);
-  const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  return a.name === b.name && (a.port || defaultPort) === (b.port || '80');
+  return a.name === b.name && (a.port || defaultPort) === (b.port || defaultPort);
+}
+
+/**
+ * The Host and scheme the browser used. Behind a trusted proxy (`server.trusted_proxies`)
+ * X-Forwarded-Host and X-Forwarded-Proto say them (the first entry: the proxy the browser
+ * talked to); from any other peer those headers are ignored, since anyone can send them.
+ */
+export function browserView(
+  p: CorsPolicy,
+  req: IncomingMessage,
+): { host: string | undefined; scheme?: 'http:' | 'https:' } {
+  if (!p.trustedProxy(req.socket.remoteAddress)) return { host: req.headers.host };
+  const first = (h: string | string[] | undefined) =>
+    (Array.isArray(h) ? h[0] : h)?.split(',')[0].trim() || undefined;
+  const proto = first(req.headers['x-forwarded-proto'])?.toLowerCase();
+  return {
+    host: first(req.headers['x-forwarded-host']) ?? req.headers.host,
+    scheme: proto === 'https' || proto === 'http' ? `${proto}:` : undefined,
+  };
 }
 
 function appendVary(res: ServerResponse, value: string): void {
@@ -116,7 +152,8 @@ export function handleCors(p: CorsPolicy, req: IncomingMessage, res: ServerRespo
     res.setHeader('Access-Control-Expose-Headers', 'Link');
     return false;
   }
-  if (isSameOrigin(origin, req.headers.host)) return false;
+  const seen = browserView(p, req);
+  if (isSameOrigin(origin, seen.host, seen.scheme)) return false;
   const body =
     JSON.stringify({
       error: 'forbidden_origin',
