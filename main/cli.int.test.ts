@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FAKE_BACKEND, isAlive } from './instances/test-helpers';
+import { FAKE_BACKEND, isAlive, modelFile } from './instances/test-helpers';
 
 const ROOT = resolve(__dirname, '..');
 // One process (node with tsx's loader), not the tsx wrapper that forks node: the tests signal
@@ -149,7 +149,7 @@ describe('headless entry (cli.ts)', () => {
           body: JSON.stringify({
             backend_type: 'llama_cpp',
             command_override: FAKE_BACKEND,
-            backend_options: { model: '/models/kept.gguf' },
+            backend_options: { model: modelFile('kept.gguf') },
           }),
         })
       ).status,
@@ -198,7 +198,7 @@ describe('headless entry (cli.ts)', () => {
       body: JSON.stringify({
         backend_type: 'llama_cpp',
         command_override: FAKE_BACKEND,
-        backend_options: { model: '/models/left.gguf' },
+        backend_options: { model: modelFile('left.gguf') },
       }),
     });
     const { pid } = (await (

@@ -449,7 +449,8 @@ async function main(): Promise<void> {
       method: 'POST',
       body: JSON.stringify({
         backend_type: 'llama_cpp',
-        backend_options: { model: 'bench-model' },
+        // the server checks that a llama.cpp model file exists; the probe backend ignores it
+        backend_options: { model: PROBE_BACKEND },
         command_override: `node ${PROBE_BACKEND}`,
         idle_timeout: 0,
       }),

@@ -1,3 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** Values shared by the global setup and the specs. */
 export const MGMT_KEY = 'llamactl-mgmt-e2e-1111111111111111111111111111111111111111111111111111';
 export const E2E_ENV = { url: 'LLAMACTL_E2E_URL', control: 'LLAMACTL_E2E_CONTROL' } as const;
@@ -23,3 +27,11 @@ export async function stallDownload(path: string, at: number): Promise<void> {
 }
 
 export const SCREENSHOTS = 'test-output/screenshots';
+
+/** An empty model file: the server checks that a llama.cpp model file exists before a start. */
+export function e2eModelFile(name: string): string {
+  const dir = join(tmpdir(), 'llamactl-e2e-models');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), '');
+  return join(dir, name);
+}

@@ -1,7 +1,9 @@
 import { expect, screenshot, test } from './fixtures';
-import { MGMT_KEY } from './env';
+import { e2eModelFile, MGMT_KEY } from './env';
 
 const NAME = 'e2e-qwen';
+// the server checks that a llama.cpp model file exists before it starts the instance
+const MODEL = e2eModelFile('qwen2.5-0.5b-q4_k_m.gguf');
 
 test.describe.configure({ mode: 'serial' });
 
@@ -28,18 +30,18 @@ test('an instance is created through the form, with its options imported from a 
   await screenshot(page, '03-create-general');
 
   await dialog.importCommand(
-    'llama-server -m /models/qwen2.5-0.5b-q4_k_m.gguf -c 4096 --temp 0.7 --no-webui --log-colors off',
+    `llama-server -m ${MODEL} -c 4096 --temp 0.7 --no-webui --log-colors off`,
   );
   await expect(app.toast('Command imported')).toBeVisible();
   await screenshot(page, '04-create-backend');
   await dialog.tab('Options').click();
-  await expect(dialog.option('model')).toHaveValue('/models/qwen2.5-0.5b-q4_k_m.gguf');
+  await expect(dialog.option('model')).toHaveValue(MODEL);
   await expect(dialog.option('ctx_size')).toHaveValue('4096');
   await dialog.option('ctx_size').fill('abc');
   await expect(dialog.root.getByText('must be an integer')).toBeVisible();
   await dialog.option('ctx_size').fill('8192');
   await expect(dialog.commandPreview).toContainText('--ctx-size 8192');
-  await expect(dialog.commandPreview).toContainText('--model /models/qwen2.5-0.5b-q4_k_m.gguf');
+  await expect(dialog.commandPreview).toContainText(`--model ${MODEL}`);
   await dialog.root.getByLabel('Search options').fill('temp');
   await expect(dialog.root.locator('[data-option="temp"]')).toBeVisible();
   await screenshot(page, '05-create-options');

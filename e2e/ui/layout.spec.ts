@@ -1,5 +1,5 @@
 import { expect, screenshot, test } from './fixtures';
-import { MGMT_KEY } from './env';
+import { e2eModelFile, MGMT_KEY } from './env';
 
 const api = (url: string, path: string, init: RequestInit = {}) =>
   fetch(url + path, {
@@ -17,7 +17,7 @@ test.describe('layout and keyboard', () => {
         body: JSON.stringify({
           backend_type: i === 2 ? 'vllm' : 'llama_cpp',
           backend_options: {
-            model: i === 2 ? 'mistralai/Mistral-Small-Instruct' : `/models/${n}-Q4_K_M.gguf`,
+            model: i === 2 ? 'mistralai/Mistral-Small-Instruct' : e2eModelFile(`${n}-Q4_K_M.gguf`),
           },
           group: i === 0 ? 'chat' : undefined,
         }),

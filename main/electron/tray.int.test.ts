@@ -7,6 +7,7 @@ import {
   createInstance,
   getInstance,
   isAlive,
+  modelFile,
   testPortRange,
 } from '../instances/test-helpers';
 import { startTestServer, type TestServer } from '../testing/test-server';
@@ -49,7 +50,7 @@ describe('the tray with the real instance manager', () => {
       quit: () => {},
     });
     for (const name of ['one', 'two']) {
-      await createInstance(s, name, { backend_options: { model: `/models/${name}.gguf` } });
+      await createInstance(s, name, { backend_options: { model: modelFile(`${name}.gguf`) } });
       expect((await action(s, name, 'start')).status).toBe(200);
     }
     const pids = await Promise.all(['one', 'two'].map(async (n) => (await getInstance(s, n)).pid!));

@@ -7,6 +7,7 @@ import {
   FAKE_BACKEND,
   getInstance,
   isAlive,
+  modelFile,
   testPortRange,
 } from './test-helpers';
 
@@ -24,7 +25,7 @@ afterAll(async () => {
 describe('instance lifecycle through the API', () => {
   it('goes stopped -> running/starting -> ready -> stopped and logs the backend output', async () => {
     const created = await createInstance(s, 'life', {
-      backend_options: { model: '/models/a.gguf' },
+      backend_options: { model: modelFile('a.gguf') },
       environment: { FAKE_HEALTH_503_MS: '300' },
     });
     expect(created).toMatchObject({ name: 'life', status: 'stopped', health: 'stopped' });
@@ -100,8 +101,9 @@ describe('instance lifecycle through the API', () => {
   });
 
   it('passes a hostile value as one literal argv entry, never through a shell', async () => {
+    const hostile = modelFile('x; touch pwned');
     await createInstance(s, 'argv', {
-      backend_options: { model: 'x; touch pwned', alias: '$(id)' },
+      backend_options: { model: hostile, alias: '$(id)' },
     });
     await action(s, 'argv', 'start');
     await expect
@@ -109,9 +111,9 @@ describe('instance lifecycle through the API', () => {
       .toBe('ready');
     const { host, port } = s.services.instances.target('argv');
     const state = await (await fetch(`http://${host}:${port}/fake/state`)).json();
-    expect(state.argv).toContain('x; touch pwned');
+    expect(state.argv).toContain(hostile);
     expect(state.argv).toContain('$(id)');
-    expect(state.argv[state.argv.indexOf('x; touch pwned') - 1]).toMatch(/^--model$|^-m$/);
+    expect(state.argv[state.argv.indexOf(hostile) - 1]).toMatch(/^--model$|^-m$/);
     await action(s, 'argv', 'stop');
   });
 
@@ -170,7 +172,8 @@ describe('instance lifecycle through the API', () => {
     const body = await res.json();
     expect(body.error).toBe('start_failed');
     expect(body.details).toContain('executable not found');
-    expect((await getInstance(s, 'nobin')).status).toBe('stopped');
+    // a configuration error: failed at once, one start in the log, no automatic restart
+    expect((await getInstance(s, 'nobin')).status).toBe('failed');
   });
 
   it('keeps the port on an update without a port and restarts a running instance', async () => {

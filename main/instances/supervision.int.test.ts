@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { AppError } from '../../shared/errors';
-import { startTestServer, type TestServer } from '../testing/test-server';
-import { action, createInstance, getInstance, testPortRange } from './test-helpers';
+import { startTestServer, type TestServer, type TestServerOptions } from '../testing/test-server';
+import { action, createInstance, getInstance, isAlive, testPortRange } from './test-helpers';
+import { ManualTimers } from './timers';
 
 // Regression tests of supervision bugs (issue 14), each against real child processes.
 
@@ -11,10 +12,15 @@ afterEach(async () => {
   s = undefined;
 });
 
-async function server(slot: number, config: Record<string, unknown> = {}): Promise<TestServer> {
+async function server(
+  slot: number,
+  config: Record<string, unknown> = {},
+  instanceTuning?: TestServerOptions['instanceTuning'],
+): Promise<TestServer> {
   const { instances, ...rest } = config as { instances?: Record<string, unknown> };
   s = await startTestServer({
     config: { instances: { port_range: testPortRange(slot), ...instances }, ...rest },
+    instanceTuning,
   });
   return s;
 }
@@ -62,7 +68,7 @@ describe('spawn errors', () => {
     expect(body.error).toBe('start_failed');
     expect(body.details).toContain('null bytes');
     expect(body.details).not.toContain('a\0b');
-    expect((await getInstance(srv, 'nul')).status).toBe('stopped');
+    expect((await getInstance(srv, 'nul')).status).toBe('failed');
 
     const err = await srv.services.instances.ensureReady('nul').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'instance_start_failed' });
@@ -86,5 +92,87 @@ describe('spawn errors', () => {
       expect(res.status).toBe(400);
       expect((await res.json()).details).toContain(field);
     }
+  });
+});
+
+describe('configuration errors', () => {
+  it('fails the start of a missing model file at once, naming the path, with no restart', async () => {
+    const srv = await server(53);
+    await createInstance(srv, 'nomodel', {
+      backend_options: { model: '/nonexistent/dir/model.gguf' },
+      max_restarts: 3,
+      restart_delay: 0,
+    });
+    const res = await action(srv, 'nomodel', 'start');
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body.error).toBe('start_failed');
+    expect(body.details).toContain('model file not found: /nonexistent/dir/model.gguf');
+    const inst = await getInstance(srv, 'nomodel');
+    expect(inst).toMatchObject({ status: 'failed', restarts: 0 });
+    expect(inst.pid).toBeUndefined();
+    expect(startsIn(srv, 'nomodel')).toBe(1);
+  });
+});
+
+describe('database failures', () => {
+  it('logs and shows a failed write when a backend exits, and keeps supervising', async () => {
+    const srv = await server(54);
+    await createInstance(srv, 'dbfail', { restart_delay: 0, max_restarts: 2 });
+    await action(srv, 'dbfail', 'start');
+    await expect
+      .poll(async () => (await getInstance(srv, 'dbfail')).health, { timeout: 10_000 })
+      .toBe('ready');
+    const { pid } = await getInstance(srv, 'dbfail');
+    // every write the exit handler makes fails, as on a full disk or a locked database
+    srv.services.db.exec(`
+      CREATE TRIGGER no_status BEFORE UPDATE ON instances BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END;
+      CREATE TRIGGER no_forget BEFORE DELETE ON instance_processes BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END;
+    `);
+    process.kill(pid!, 'SIGKILL');
+    await expect
+      .poll(async () => (await getInstance(srv, 'dbfail')).store_error, { timeout: 10_000 })
+      .toContain('disk I/O error');
+    // the automatic restart still happens, its status kept in memory ...
+    await expect
+      .poll(async () => (await getInstance(srv, 'dbfail')).health, { timeout: 10_000 })
+      .toBe('ready');
+    expect(isAlive(pid!)).toBe(false);
+    expect((await getInstance(srv, 'dbfail')).restarts).toBe(1);
+    // ... and the next good write clears the error
+    srv.services.db.exec('DROP TRIGGER no_status; DROP TRIGGER no_forget;');
+    expect((await action(srv, 'dbfail', 'stop')).status).toBe(200);
+    const stopped = await getInstance(srv, 'dbfail');
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.store_error).toBeUndefined();
+  });
+});
+
+describe('idle timeout', () => {
+  it('stops an instance at its own idle deadline, counted from the end of its last request, whatever timeout_check_interval says', async () => {
+    const timers = new ManualTimers();
+    const srv = await server(55, { instances: { timeout_check_interval: 5 } }, { timers });
+    await createInstance(srv, 'idler', { idle_timeout: 1 });
+    await action(srv, 'idler', 'start');
+    await expect
+      .poll(async () => (await getInstance(srv, 'idler')).health, { timeout: 10_000 })
+      .toBe('ready');
+    expect(timers.deadlines()).toEqual([60_000]);
+
+    timers.advance(30_000);
+    const end = srv.services.instances.beginRequest('idler');
+    // no deadline while a request is in flight, however long it takes
+    expect(timers.deadlines()).toEqual([]);
+    timers.advance(120_000);
+    end();
+    expect(timers.deadlines()).toEqual([60_000]);
+
+    timers.advance(59_999);
+    expect((await getInstance(srv, 'idler')).status).toBe('running');
+    timers.advance(1);
+    await expect
+      .poll(async () => (await getInstance(srv, 'idler')).status, { timeout: 10_000 })
+      .toBe('stopped');
+    expect(timers.deadlines()).toEqual([]);
   });
 });

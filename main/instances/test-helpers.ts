@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Instance } from '../../shared/api/instances';
 import type { TestServer } from '../testing/test-server';
@@ -51,4 +54,16 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An (empty) model file for instances of the fake backend: the supervisor checks that a
+ * llama.cpp instance's model file exists before it spawns.
+ */
+export function modelFile(name: string): string {
+  const dir = join(tmpdir(), `llamactl-test-models-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, '');
+  return path;
 }

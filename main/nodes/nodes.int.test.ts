@@ -7,12 +7,13 @@ import type { InstanceEvent } from '../../shared/api/events';
 import type { Instance } from '../../shared/api/instances';
 import type { CachedModel, DownloadJob } from '../../shared/api/models';
 import type { NodesResponse } from '../../shared/api/nodes';
-import { FAKE_BACKEND, testPortRange } from '../instances/test-helpers';
+import { FAKE_BACKEND, modelFile, testPortRange } from '../instances/test-helpers';
 import { startTestServer, TEST_MGMT_KEY, type TestServer } from '../testing/test-server';
 
 /** The worker's own management key, given to the main server as the node's api_key. */
 const WORKER_KEY = 'llamactl-worker-node-key-1111111111111111111111111111111111111111111111';
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const REMOTE_MODEL = modelFile('remote.gguf');
 
 function post(s: TestServer, path: string, body?: unknown): Promise<Response> {
   return s.api(path, {
@@ -59,7 +60,7 @@ function remoteBody(extra: Record<string, unknown> = {}): Record<string, unknown
   return {
     backend_type: 'llama_cpp',
     command_override: FAKE_BACKEND,
-    backend_options: { model: '/models/remote.gguf' },
+    backend_options: { model: REMOTE_MODEL },
     nodes: ['worker'],
     ...extra,
   };
@@ -150,7 +151,7 @@ describe('remote nodes: two servers on 127.0.0.1', () => {
       body: JSON.stringify({ model: 'remote-a', messages: [{ role: 'user', content: 'hi' }] }),
     });
     const reply = await json<{ choices: { message: { content: string } }[] }>(chat);
-    expect(reply.choices[0].message.content).toContain('fake reply from /models/remote.gguf');
+    expect(reply.choices[0].message.content).toContain(`fake reply from ${REMOTE_MODEL}`);
 
     // Streaming across the hop: several SSE events, ending with [DONE].
     const stream = await fetch(`${main.url}/v1/chat/completions`, {

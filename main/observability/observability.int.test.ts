@@ -1,14 +1,20 @@
 import os from 'node:os';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Instance } from '../../shared/api/instances';
-import { action, createInstance, getInstance, testPortRange } from '../instances/test-helpers';
+import {
+  action,
+  createInstance,
+  getInstance,
+  modelFile,
+  testPortRange,
+} from '../instances/test-helpers';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({ config: { instances: { port_range: testPortRange(11) } } });
   await createInstance(s, 'watched', {
-    backend_options: { model: '/models/w.gguf' },
+    backend_options: { model: modelFile('w.gguf') },
     environment: { FAKE_SPAWN_CHILD: '1' },
   });
   expect((await action(s, 'watched', 'start')).status).toBe(200);

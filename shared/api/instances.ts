@@ -97,6 +97,8 @@ export interface Instance {
    * it is not running here. Additive to llamactl's instance object.
    */
   resources?: InstanceResources | null;
+  /** the last failed database write of its supervisor (the status shown may not be stored) */
+  store_error?: string;
   /** for remote instances whose node did not answer */
   unreachable?: boolean;
   /** for remote instances: why the last refresh from the node failed (node down, instance gone there) */

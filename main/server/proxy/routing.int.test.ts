@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import type { Instance } from '../../../shared/api/instances';
-import { createInstance, getInstance, testPortRange } from '../../instances/test-helpers';
+import {
+  createInstance,
+  getInstance,
+  modelFile,
+  testPortRange,
+} from '../../instances/test-helpers';
 import { startTestServer, type TestServer } from '../../testing/test-server';
 
 const PROBE_BACKEND = fileURLToPath(
   new URL('../../../e2e/fixtures/probe-backend.mjs', import.meta.url),
 );
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const ALPHA_MODEL = modelFile('alpha.gguf');
+const PROBE_MODEL = modelFile('probe-model');
 
 async function createKey(s: TestServer, body: Record<string, unknown>): Promise<string> {
   const res = await s.api('/api/v1/auth/keys', {
@@ -76,14 +83,14 @@ describe('routing through the real server', () => {
         backends: { 'llama-cpp': { response_headers: { 'X-Served-Through': 'llamactl' } } },
       },
     });
-    await createInstance(s, 'alpha', { backend_options: { model: '/models/alpha.gguf' } });
+    await createInstance(s, 'alpha', { backend_options: { model: ALPHA_MODEL } });
     await createInstance(s, 'router', { environment: { FAKE_MODELS: 'm1,m2' } });
     await createInstance(s, 'probe', {
       command_override: `node ${PROBE_BACKEND}`,
-      backend_options: { model: 'probe-model' },
+      backend_options: { model: PROBE_MODEL },
     });
     await createInstance(s, 'cold', {
-      backend_options: { model: 'cold.gguf' },
+      backend_options: { model: modelFile('cold.gguf') },
       environment: { FAKE_HEALTH_503_MS: '300' },
     });
     await createInstance(s, 'manual', { on_demand_start: false });
@@ -116,7 +123,7 @@ describe('routing through the real server', () => {
         choices: Array<{ message: { content: string } }>;
       };
       // the backend received the configured model ...
-      expect(body.choices[0]!.message.content).toContain('fake reply from /models/alpha.gguf');
+      expect(body.choices[0]!.message.content).toContain(`fake reply from ${ALPHA_MODEL}`);
       // ... and, started with --alias alpha, names the model the client asked for, not a path
       expect(body.model).toBe('alpha');
     });
@@ -179,7 +186,9 @@ describe('routing through the real server', () => {
         headers: Record<string, string>;
         body: string;
       };
-      expect(echo.body).toBe('{ "seed": 12345678901234567890, "model":"probe-model" ,"z":[1.50]}');
+      expect(echo.body).toBe(
+        `{ "seed": 12345678901234567890, "model":${JSON.stringify(PROBE_MODEL)} ,"z":[1.50]}`,
+      );
       expect(echo.headers['x-api-key']).toBeUndefined();
       expect(echo.headers.authorization).toBeUndefined();
       expect(echo.url).toBe('/v1/probe/echo?keep=1');
@@ -207,7 +216,7 @@ describe('routing through the real server', () => {
     const text = await res.text();
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     expect((JSON.parse(text) as { body: string }).body).toBe(
-      JSON.stringify({ model: 'probe-model', pad }),
+      JSON.stringify({ model: PROBE_MODEL, pad }),
     );
   });
 
@@ -388,9 +397,7 @@ describe('routing through the real server', () => {
       const auth = { Authorization: `Bearer ${s.mgmtKey}` };
       const props = await fetch(`${s.url}/llama-cpp/alpha/props`, { headers: auth });
       expect(props.status).toBe(200);
-      expect(((await props.json()) as { model_path: string }).model_path).toBe(
-        '/models/alpha.gguf',
-      );
+      expect(((await props.json()) as { model_path: string }).model_path).toBe(ALPHA_MODEL);
       const models = await fetch(`${s.url}/llama-cpp/alpha/v1/models`, { headers: auth });
       // llama-server lists its --alias, the instance name
       expect(((await models.json()) as { data: Array<{ id: string }> }).data[0].id).toBe('alpha');
@@ -512,7 +519,7 @@ describe('routing through the real server', () => {
         model: 'alpha',
         messages: [{ role: 'user', content: 'hi' }],
       });
-      expect(reply.choices[0].message.content).toContain('fake reply from /models/alpha.gguf');
+      expect(reply.choices[0].message.content).toContain(`fake reply from ${ALPHA_MODEL}`);
       const stream = await client.chat.completions.create({
         model: 'alpha',
         messages: [{ role: 'user', content: 'hi' }],
