@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus';
 import type { InstanceManager } from '../instances/manager';
 import type { Logger } from '../logger';
 import type { InstanceDirectory } from '../nodes/instance-directory';
+import type { ResourceSampler } from '../observability/resource-sampler';
 
 /**
  * The slice of `Services` the desktop shell uses. The tray, IPC and quit code depend on this
@@ -21,4 +22,9 @@ export interface DesktopServices {
    * instances on other nodes show up too. Tests without nodes leave it out.
    */
   directory?: Pick<InstanceDirectory, 'list' | 'start' | 'stop'>;
+  /**
+   * The resource sampler: the tray keeps it sampling while a local instance runs and shows the
+   * totals of its 'resources' events in the tooltip. Tests that do not look at it leave it out.
+   */
+  observability?: { sampler: Pick<ResourceSampler, 'acquire'> };
 }

@@ -3,6 +3,7 @@ import {
   buildTrayMenu,
   instanceStateLabel,
   MAX_TRAY_INSTANCES,
+  resourceTotals,
   trayStatus,
   type TrayActions,
   type TrayMenuState,
@@ -169,6 +170,42 @@ describe('trayStatus', () => {
       icon: 'running',
       tooltip: 'Llamactl: 1 of 2 instances running',
     });
+  });
+});
+
+describe('resourceTotals', () => {
+  const sample = (rss: number, cpu: number | null, gpu: number | null) => ({
+    rss_bytes: rss,
+    cpu_percent: cpu,
+    processes: 1,
+    uptime_seconds: 1,
+    listen_ports: [],
+    gpu_memory_bytes: gpu,
+    sampled_at: 0,
+  });
+
+  it('sums memory, CPU and GPU memory, leaving out figures no sample has', () => {
+    expect(resourceTotals({})).toBeNull();
+    expect(resourceTotals({ a: sample(100, null, null), b: sample(50, 20, 7) })).toEqual({
+      rss_bytes: 150,
+      cpu_percent: 20,
+      gpu_memory_bytes: 7,
+    });
+    expect(resourceTotals({ a: sample(1, null, null) })).toEqual({
+      rss_bytes: 1,
+      cpu_percent: null,
+      gpu_memory_bytes: null,
+    });
+  });
+
+  it('puts the totals in the tooltip while something runs', () => {
+    const running = [makeInstance('a', 'running')];
+    expect(
+      trayStatus(running, { rss_bytes: 820e6, cpu_percent: 3.4, gpu_memory_bytes: 4.25e9 }).tooltip,
+    ).toBe('Llamactl: 1 of 1 instances running · 820 MB RAM · 4.3 GB VRAM · 3% CPU');
+    expect(
+      trayStatus(running, { rss_bytes: 2e9, cpu_percent: null, gpu_memory_bytes: null }).tooltip,
+    ).toBe('Llamactl: 1 of 1 instances running · 2.0 GB RAM');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import type { Instance } from '../../shared/api/instances';
+import type { Instance, InstanceResources } from '../../shared/api/instances';
 import { canStart, canStop } from '../../shared/instance-status';
 
 /** What the tray shows; rebuilt from `instances.list()` whenever an instance event arrives. */
@@ -63,16 +63,50 @@ export function instanceStateLabel(i: Instance): string {
   }
 }
 
-export function trayStatus(instances: readonly Instance[]): {
+/** Sums of the latest resource samples of the running local instances, for the tooltip. */
+export interface ResourceTotals {
+  rss_bytes: number;
+  /** null until a second sample gives a CPU figure */
+  cpu_percent: number | null;
+  gpu_memory_bytes: number | null;
+}
+
+export function resourceTotals(
+  samples: Readonly<Record<string, InstanceResources>>,
+): ResourceTotals | null {
+  const all = Object.values(samples);
+  if (all.length === 0) return null;
+  const cpus = all.map((r) => r.cpu_percent).filter((c): c is number => c !== null);
+  const gpus = all.map((r) => r.gpu_memory_bytes).filter((g): g is number => g !== null);
+  return {
+    rss_bytes: all.reduce((sum, r) => sum + r.rss_bytes, 0),
+    cpu_percent: cpus.length ? cpus.reduce((a, b) => a + b, 0) : null,
+    gpu_memory_bytes: gpus.length ? gpus.reduce((a, b) => a + b, 0) : null,
+  };
+}
+
+/** 1.5 GB, 820 MB: decimal units, as the dashboard and the OS's memory tools show them. */
+function memoryText(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  return `${Math.max(1, Math.round(bytes / 1e6))} MB`;
+}
+
+export function trayStatus(
+  instances: readonly Instance[],
+  totals: ResourceTotals | null = null,
+): {
   icon: 'running' | 'idle';
   tooltip: string;
 } {
   const running = instances.filter(isActive).length;
   if (running === 0) return { icon: 'idle', tooltip: 'Llamactl: no instance running' };
-  return {
-    icon: 'running',
-    tooltip: `Llamactl: ${running} of ${instances.length} instances running`,
-  };
+  const parts = [`Llamactl: ${running} of ${instances.length} instances running`];
+  if (totals) {
+    parts.push(`${memoryText(totals.rss_bytes)} RAM`);
+    if (totals.gpu_memory_bytes !== null) parts.push(`${memoryText(totals.gpu_memory_bytes)} VRAM`);
+    if (totals.cpu_percent !== null) parts.push(`${Math.round(totals.cpu_percent)}% CPU`);
+  }
+  return { icon: 'running', tooltip: parts.join(' · ') };
 }
 
 export function buildTrayMenu(

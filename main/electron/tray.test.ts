@@ -22,12 +22,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup(
   instances = [makeInstance('alpha', 'running'), makeInstance('beta', 'stopped')],
-  extra: Partial<TrayDeps> = {},
+  extra: Omit<Partial<TrayDeps>, 'services'> & {
+    services?: ReturnType<typeof fakeDesktopServices>;
+  } = {},
 ) {
-  const services = fakeDesktopServices(instances);
+  const services = extra.services ?? fakeDesktopServices(instances);
   const calls: string[] = [];
   const controller = new TrayController({
-    services,
     icons: { running: '/assets/tray-running.png', idle: '/assets/tray-idle.png' },
     endpointUrl: 'http://127.0.0.1:8080/v1',
     prefs,
@@ -38,6 +39,7 @@ function setup(
     quit: () => calls.push('quit'),
     platform: 'linux',
     ...extra,
+    services,
   });
   const tray = FakeTray.instances[0];
   const item = (id: string) => tray.menu!.template.find((m: any) => m.id === id);
@@ -52,6 +54,42 @@ describe('TrayController', () => {
     expect(rows()).toEqual(['alpha — ready', 'beta — stopped']);
     expect(tray.image).toBe('/assets/tray-running.png');
     expect(tray.tooltip).toBe('Llamactl: 1 of 2 instances running');
+  });
+
+  it('keeps the resource sampler running while a local instance runs and shows its totals in the tooltip', async () => {
+    const held: string[] = [];
+    const sampler = {
+      acquire: () => {
+        held.push('acquire');
+        return () => held.push('release');
+      },
+    };
+    const services = fakeDesktopServices([
+      makeInstance('alpha', 'running'),
+      makeInstance('beta', 'running'),
+    ]);
+    services.observability = { sampler };
+    const { tray } = setup(undefined, { services });
+    expect(held).toEqual(['acquire']);
+    const sample = (rss: number, cpu: number | null) => ({
+      rss_bytes: rss,
+      cpu_percent: cpu,
+      processes: 1,
+      uptime_seconds: 5,
+      listen_ports: [],
+      gpu_memory_bytes: null,
+      sampled_at: 0,
+    });
+    services.events.publish({
+      type: 'resources',
+      instances: { alpha: sample(1.2e9, 50), beta: sample(300e6, 12.4) },
+    });
+    expect(tray.tooltip).toBe('Llamactl: 2 of 2 instances running · 1.5 GB RAM · 62% CPU');
+
+    services.instances.put(makeInstance('alpha', 'stopped'));
+    services.instances.put(makeInstance('beta', 'stopped'));
+    await vi.waitFor(() => expect(held).toEqual(['acquire', 'release']));
+    expect(tray.tooltip).toBe('Llamactl: no instance running');
   });
 
   it('follows instance events: new, changed and deleted instances, and the icon', async () => {

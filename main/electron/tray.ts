@@ -3,7 +3,13 @@ import type { ServerEvent } from '../../shared/api/events';
 import type { DesktopServices } from './desktop-services';
 import { NotificationTracker, type DesktopNotification } from './notifications';
 import type { PreferenceKey, PreferencesService } from './preferences';
-import { buildTrayMenu, TRAY_PREFERENCE_KEYS, trayStatus } from './tray-menu';
+import {
+  buildTrayMenu,
+  resourceTotals,
+  TRAY_PREFERENCE_KEYS,
+  trayStatus,
+  type ResourceTotals,
+} from './tray-menu';
 
 export interface TrayDeps {
   services: DesktopServices;
@@ -36,6 +42,9 @@ export class TrayController {
   private readonly disposers: Array<() => void> = [];
   private refreshQueued = false;
   private shownIcon: 'running' | 'idle' | null = null;
+  private totals: ResourceTotals | null = null;
+  /** set while the tray keeps the resource sampler running (a local instance is running) */
+  private releaseSampler: (() => void) | null = null;
 
   constructor(private readonly d: TrayDeps) {
     this.tray = new Tray(d.icons.idle);
@@ -64,7 +73,8 @@ export class TrayController {
   refresh(): void {
     this.refreshQueued = false;
     const instances = this.all().list();
-    const status = trayStatus(instances);
+    this.holdSampler();
+    const status = trayStatus(instances, this.totals);
     if (status.icon !== this.shownIcon) {
       this.tray.setImage(this.d.icons[status.icon]);
       this.shownIcon = status.icon;
@@ -110,6 +120,8 @@ export class TrayController {
   }
 
   destroy(): void {
+    this.releaseSampler?.();
+    this.releaseSampler = null;
     for (const dispose of this.disposers.splice(0)) dispose();
     this.tray.destroy();
   }
@@ -161,7 +173,29 @@ export class TrayController {
       this.notify({ title: 'Could not stop every instance', body: errors.join('\n') }, true);
   }
 
+  /**
+   * The tooltip's totals come from the sampler's 'resources' events; the sampler runs only while
+   * someone holds it, so the tray holds it exactly while a local instance is running.
+   */
+  private holdSampler(): void {
+    const sampler = this.d.services.observability?.sampler;
+    if (!sampler) return;
+    const running = this.d.services.instances.list().some((i) => i.status === 'running');
+    if (running && !this.releaseSampler) this.releaseSampler = sampler.acquire();
+    else if (!running && this.releaseSampler) {
+      this.releaseSampler();
+      this.releaseSampler = null;
+      this.totals = null;
+    }
+  }
+
   private onEvent(event: ServerEvent): void {
+    if (event.type === 'resources') {
+      // every 2 s: only the tooltip changes, the menu is not rebuilt
+      this.totals = resourceTotals(event.instances);
+      this.tray.setToolTip(trayStatus(this.all().list(), this.totals).tooltip);
+      return;
+    }
     if (event.type === 'instance' && !this.refreshQueued) {
       // Events come in bursts (status + health + restart); one rebuild per burst is enough.
       this.refreshQueued = true;
