@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { serveForBench } from './bench-serve';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -268,10 +269,15 @@ async function main(): Promise<void> {
     );
     const base = srv.match[1];
     const pid = Number(srv.match[2]);
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(base + path, {
+    // A fresh connection per API call: between downloads the last one sat idle for seconds, and
+    // on a loaded machine the server's keep-alive close can cross the next request on it
+    // ("other side closed" before any byte of the answer).
+    const apiAgent = new Agent({ pipelining: 0 });
+    const api = (path: string, init: { method?: string; body?: string } = {}) =>
+      undiciFetch(base + path, {
         ...init,
         headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
+        dispatcher: apiAgent,
       });
     const watcher = new JobWatcher();
     await watcher.open(base, MGMT_KEY);
