@@ -54,7 +54,8 @@ export default tseslint.config(
     },
   },
   {
-    // Boundary: services never import Express; only server/ is transport.
+    // Boundary: services never import Express nor see an HTTP exchange (request and response
+    // objects); only server/ is transport. Services take plain values and return results.
     files: ['main/**/*.ts'],
     // cli.ts and testing/ are composition roots that wire services to the server.
     ignores: ['main/server/**', 'main/electron/**', 'main/cli.ts', 'main/testing/**'],
@@ -62,7 +63,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          ...electronOnly,
+          paths: [
+            ...electronOnly.paths,
+            ...['node:http', 'http', 'node:http2', 'http2'].map((name) => ({
+              name,
+              importNames: [
+                'IncomingMessage',
+                'ServerResponse',
+                'Http2ServerRequest',
+                'Http2ServerResponse',
+              ],
+              message:
+                'Only main/server touches request and response objects; take plain values and return results.',
+            })),
+          ],
           patterns: [
             {
               group: ['express', '**/server/**'],

@@ -1,8 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import type { InstanceManager } from '../instances/manager';
-import type { NodeService } from './node-service';
+import type { NodeForward, NodeService } from './node-service';
 
 /**
  * Every instance, local or remote, behind one API: the instance routes and the routing layer
@@ -74,17 +73,9 @@ export class InstanceDirectory {
     return this.isRemote(name) ? this.nodes.logs(name, lines) : this.manager.logs(name, lines);
   }
 
-  /** True when the log stream was handed to the node (remote instance). */
-  streamRemoteLogs(
-    req: IncomingMessage,
-    res: ServerResponse,
-    name: string,
-    query: string,
-    onError: (err: AppError) => void,
-  ): boolean {
-    if (!this.isRemote(name)) return false;
-    this.nodes.streamLogs(req, res, name, query, onError);
-    return true;
+  /** For a remote instance, where its live log stream comes from; undefined for a local one. */
+  remoteLogStream(name: string, query: string): NodeForward | undefined {
+    return this.isRemote(name) ? this.nodes.logStreamTarget(name, query) : undefined;
   }
 
   // Local-only: the routing layer forwards remote instances before it gets here.

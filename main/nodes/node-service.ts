@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { InstanceEvent, NodeEvent } from '../../shared/api/events';
 import type { Instance, InstanceOptions } from '../../shared/api/instances';
 import { instanceNameError } from '../../shared/api/instances';
@@ -12,7 +12,6 @@ import type { Db } from '../store/database';
 import { VERSION } from '../version';
 import { FORWARDED_HEADER, NodeClient, QUICK_CALL_MS, SLOW_CALL_MS } from './node-client';
 import { dropQueryParams } from './query';
-import { forwardToNode } from './remote-proxy';
 import { RemoteStore } from './remote-store';
 
 /** Status checks and list refreshes give up after this long unless the node sets `timeout`. */
@@ -46,6 +45,21 @@ interface NodeState {
   statusPromise: Promise<void> | null;
   refreshPromise: Promise<void> | null;
   refreshedAt: number;
+}
+
+/** A node as a reverse-proxy target (plain values: the server's proxy does the HTTP). */
+export interface NodeTarget {
+  dispatcher: Dispatcher;
+  basePath: string;
+  host: string;
+  headers: Record<string, string>;
+  unreachable(err: Error): AppError;
+}
+
+/** A node target and the path to request there. */
+export interface NodeForward {
+  target: NodeTarget;
+  path: string;
 }
 
 export interface NodeServiceDeps {
@@ -568,58 +582,48 @@ export class NodeService {
     this.publish(null, 'deleted', name);
   }
 
-  /** Streams the node's live log of a remote instance (the log viewer's SSE). */
-  streamLogs(
-    req: IncomingMessage,
-    res: ServerResponse,
-    name: string,
-    query: string,
-    onError: (err: AppError) => void,
-  ): void {
+  /**
+   * Where the live log of a remote instance comes from (the log viewer's SSE): the node's own
+   * stream route, forwarded by the server's reverse proxy.
+   */
+  logStreamTarget(name: string, query: string): NodeForward {
     const rec = this.rec(name);
-    forwardToNode(
-      this.client(rec.node),
-      req,
-      res,
-      {
-        path: `/api/v1/instances/${encodeURIComponent(name)}/logs/stream${query}`,
-        onError,
-        via: this.localNode,
-        what: `logs of instance ${name}`,
-      },
-      this.log,
-    );
+    return {
+      target: this.target(rec.node, `logs of instance ${name}`),
+      path: `/api/v1/instances/${encodeURIComponent(name)}/logs/stream${query}`,
+    };
+  }
+
+  /**
+   * How to reach a node through its client: the pool, the base path, its key and the
+   * forwarded-by marker (the node then does not fan out again), the Host it checks against its
+   * allow-list, and the error a failure to reach it becomes.
+   */
+  private target(node: string, what: string): NodeTarget {
+    const client = this.client(node);
+    return {
+      dispatcher: client.pool,
+      basePath: client.basePath,
+      host: new URL(client.origin).host,
+      headers: { ...client.authHeaders(), [FORWARDED_HEADER]: this.localNode },
+      unreachable: (err) =>
+        new AppError(
+          'node_unreachable',
+          `${what}: ${client.unreachable(err, client.endpoint.timeoutMs).details}`,
+        ),
+    };
   }
 
   // ---- routing -------------------------------------------------------------------------------
 
   /**
-   * Inference and instance-proxy traffic for a remote instance: the same route on the node
-   * (no prefix stripping; the node resolves the instance, starts it on demand and checks its
-   * state), with the node's key.
+   * Where inference and instance-proxy traffic for a remote instance goes: the same route on
+   * the node (no prefix stripping; the node resolves the instance, starts it on demand and checks
+   * its state), with the node's key.
    */
-  forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    instance: Instance,
-    f: { body?: Buffer; onError: (err: AppError) => void },
-  ): void {
+  forwardTarget(instance: Instance): NodeTarget {
     const rec = this.rec(instance.name);
-    const client = this.client(rec.node);
-    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    forwardToNode(
-      client,
-      req,
-      res,
-      {
-        path: url,
-        body: f.body,
-        onError: f.onError,
-        via: this.localNode,
-        what: `instance ${rec.name} on node ${rec.node}`,
-      },
-      this.log,
-    );
+    return this.target(rec.node, `instance ${rec.name} on node ${rec.node}`);
   }
 
   /** Model ids of a remote router-mode llama.cpp instance, asked of its node (short timeout). */

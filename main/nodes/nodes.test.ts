@@ -7,7 +7,6 @@ import { openDatabase } from '../store/database';
 import { NodeClient, parseNodeAddress } from './node-client';
 import { NodeService } from './node-service';
 import { dropQueryParams } from './query';
-import { nodeRequestHeaders, nodeResponseHeaders } from './remote-proxy';
 
 function service(): NodeService {
   const config = loadConfig({
@@ -126,29 +125,5 @@ describe('forwarded requests', () => {
     ['/x?no%de=1', '/x?no%de=1'],
   ])('%s -> %s', (input, output) => {
     expect(dropQueryParams(input, ['node', 'api_key'])).toBe(output);
-  });
-
-  it("carry the node's key instead of the caller's credentials, and no hop-by-hop headers", () => {
-    const h = nodeRequestHeaders(
-      {
-        authorization: 'Bearer caller',
-        'x-api-key': 'caller',
-        connection: 'keep-alive, x-trace',
-        'x-trace': '1',
-        host: 'a',
-        'content-type': 'application/json',
-      },
-      { authorization: 'Bearer node-key' },
-    );
-    expect(h).toEqual({ 'content-type': 'application/json', authorization: 'Bearer node-key' });
-  });
-
-  it("drop the node's CORS headers so the client sees this server's only", () => {
-    const h = nodeResponseHeaders({
-      'access-control-allow-origin': '*',
-      'content-type': 'text/event-stream',
-      'transfer-encoding': 'chunked',
-    });
-    expect(h).toEqual({ 'content-type': 'text/event-stream' });
   });
 });

@@ -51,7 +51,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   api.use(express.json({ limit: services.config.server.max_body_bytes }));
   registerSystemRoutes(api, services);
   registerKeyRoutes(api, services);
-  registerInstanceRoutes(api, services);
+  registerInstanceRoutes(api, services, proxy);
   registerEventRoutes(api, services);
   registerNodeRoutes(api, services);
   registerModelRoutes(api, services);

@@ -82,6 +82,47 @@ describe('upstreamRequestHeaders', () => {
     });
   });
 
+  it("gives a remote node its key, its Host and the forwarded-by marker in place of the caller's", () => {
+    const h = upstreamRequestHeaders({
+      rawHeaders: [
+        'Host',
+        'main:8080',
+        'Authorization',
+        'Bearer caller',
+        'X-API-Key',
+        'caller',
+        'x-llamactl-forwarded-by',
+        'spoofed',
+        'Connection',
+        'keep-alive, x-trace',
+        'x-trace',
+        '1',
+        'Content-Type',
+        'application/json',
+      ],
+      connection: 'keep-alive, x-trace',
+      remoteAddress: '10.0.0.5',
+      set: { authorization: 'Bearer node-key', 'x-llamactl-forwarded-by': 'main' },
+      host: 'gpu:8080',
+    });
+    expect(h).toEqual([
+      'Content-Type',
+      'application/json',
+      'host',
+      'gpu:8080',
+      'authorization',
+      'Bearer node-key',
+      'x-llamactl-forwarded-by',
+      'main',
+      'x-forwarded-for',
+      '10.0.0.5',
+      'x-forwarded-host',
+      'main:8080',
+      'x-forwarded-proto',
+      'http',
+    ]);
+  });
+
   it('never drops the body length even when Connection names it', () => {
     const out = pairs(
       upstreamRequestHeaders({

@@ -62,12 +62,20 @@ export interface UpstreamHeaderInput {
   bodyLength?: number;
   /** the client's Content-Length, kept for a streamed body */
   clientContentLength?: string;
+  /**
+   * Headers set over the client's (a remote node's key, the forwarded-by marker); a client
+   * header of the same name is dropped. Names in lower case.
+   */
+  set?: Readonly<Record<string, string>>;
+  /** the Host to send instead of the client's (a node checks Host against its own allow-list) */
+  host?: string;
 }
 
 /**
- * The headers to send upstream, as a flat name/value list built in one pass over the client's
- * raw headers (names keep their case; nothing is deleted from the request object, which keeps
- * the hot path free of slow dictionary-mode objects).
+ * The headers to send upstream (a local backend or a remote node: one policy), as a flat
+ * name/value list built in one pass over the client's raw headers (names keep their case;
+ * nothing is deleted from the request object, which keeps the hot path free of slow
+ * dictionary-mode objects).
  */
 export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
   const extra = connectionTokens(input.connection);
@@ -85,11 +93,16 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
       continue;
     }
     if (REQUEST_DROP.has(lower) || (extra !== null && extra.has(lower))) continue;
-    if (lower === 'host') host = raw[i + 1];
-    else if (lower === 'x-forwarded-host') hasForwardedHost = true;
+    if (input.set !== undefined && Object.hasOwn(input.set, lower)) continue;
+    if (lower === 'host') {
+      host = raw[i + 1];
+      if (input.host !== undefined) continue;
+    } else if (lower === 'x-forwarded-host') hasForwardedHost = true;
     else if (lower === 'x-forwarded-proto') hasForwardedProto = true;
     out.push(name, raw[i + 1]);
   }
+  if (input.host !== undefined) out.push('host', input.host);
+  if (input.set !== undefined) for (const k in input.set) out.push(k, input.set[k]);
   if (input.backendKey) out.push('authorization', `Bearer ${input.backendKey}`);
   if (input.bodyLength !== undefined) out.push('content-length', String(input.bodyLength));
   else if (input.clientContentLength !== undefined)

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { backendConfig } from '../../backends';
-import { writeError, type ErrorStyle } from './errors';
+import type { ErrorStyle } from './errors';
 import type { ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
 
@@ -32,10 +32,14 @@ export function forwardToInstance(
 ): Promise<void> | undefined {
   const { instance } = f;
   if (deps.remote?.isRemote(instance)) {
-    // The node applies its own state checks, on-demand start and bookkeeping.
-    deps.remote.forward(req, res, instance, {
+    // The node applies its own state checks, on-demand start and bookkeeping; the path is the
+    // same route there.
+    proxy.forward(req, res, {
+      instance: instance.name,
+      target: deps.remote.forwardTarget(instance),
+      path: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
       body: f.body,
-      onError: (err) => writeError(res, err, f.style, deps.log),
+      style: f.style,
     });
     return undefined;
   }

@@ -1,15 +1,38 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { AppError } from '../../../shared/errors';
 import type { Logger } from '../../logger';
 import { writeError, type ErrorStyle } from './errors';
 import { clientResponseHeaders, stripApiKeyParam, upstreamRequestHeaders } from './headers';
 
+/** A local backend: reached through this proxy's own keep-alive pool for its address. */
+export interface AddressTarget {
+  host: string;
+  port: number;
+}
+
+/**
+ * Another server (a remote node): its client's dispatcher, the path its API lives under, the
+ * headers to set (its key, the forwarded-by marker) and what a failure to reach it means.
+ * NodeService hands these out as plain values; only this module touches the HTTP exchange.
+ */
+export interface DispatcherTarget {
+  dispatcher: Dispatcher;
+  basePath: string;
+  /** the Host the node expects */
+  host: string;
+  headers: Readonly<Record<string, string>>;
+  /** the error for the client when the node could not be reached */
+  unreachable(err: Error & { code?: string }): AppError;
+}
+
+export type ProxyTarget = AddressTarget | DispatcherTarget;
+
 export interface ForwardOptions {
   /** instance name, for messages */
   instance: string;
-  target: { host: string; port: number };
-  /** path and query to request upstream (the route's prefix already removed) */
+  target: ProxyTarget;
+  /** path and query to request upstream (for a node: below its base path) */
   path: string;
   /** a body already read (to find `model`); otherwise the request itself is streamed */
   body?: Buffer;
@@ -28,14 +51,30 @@ function hasBody(req: IncomingMessage): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+function isDispatcherTarget(t: ProxyTarget): t is DispatcherTarget {
+  return (t as DispatcherTarget).dispatcher !== undefined;
+}
+
+/** A parsed header object as a flat list (only when undici gives no raw list). */
+function flatHeaders(headers: IncomingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const v = headers[name];
+    if (Array.isArray(v)) for (const x of v) out.push(name, x);
+    else if (v !== undefined) out.push(name, v);
+  }
+  return out;
+}
+
 /**
- * The reverse proxy behind /v1, /llama-cpp and the instance proxy. Forwarding is undici's
- * (a keep-alive connection pool per backend address, its HTTP/1.1 client), driven through the
- * low-level dispatch API so that every chunk the backend sends is written to the client as it
+ * The one reverse proxy: /v1, /llama-cpp and the instance proxy to local backends, and the same
+ * routes plus the live log stream to remote nodes. Forwarding is undici's (a keep-alive pool
+ * per backend address, or the node client's pool), driven through `dispatch` with a handler of
+ * undici's documented controller interface, so that every chunk is written to the client as it
  * arrives (server-sent events flow unbuffered), back-pressure is honoured both ways, a client
- * that goes away aborts the upstream request, and a backend that cannot be reached becomes a
- * 502 with a JSON body. undici rather than http-proxy: the same job for about 40% less CPU per
- * request (docs/routing.md has the measurements).
+ * that goes away aborts the upstream request, and a target that cannot be reached becomes a 502
+ * with a JSON body. One header policy (headers.ts) for every target. undici rather than
+ * http-proxy: the same job for about 40% less CPU per request (docs/routing.md).
  */
 export class ReverseProxy {
   /** host -> port -> pool (two lookups, no key string built per request) */
@@ -44,6 +83,8 @@ export class ReverseProxy {
   constructor(private readonly log: Logger) {}
 
   forward(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): void {
+    const target = opts.target;
+    const remote = isDispatcherTarget(target) ? target : undefined;
     const streamed = !opts.body && hasBody(req);
     const headers = upstreamRequestHeaders({
       rawHeaders: req.rawHeaders,
@@ -52,38 +93,50 @@ export class ReverseProxy {
       remoteAddress: req.socket.remoteAddress,
       bodyLength: opts.body?.length,
       clientContentLength: opts.body ? undefined : req.headers['content-length'],
+      set: remote?.headers,
+      host: remote?.host,
     });
     // undici frames a streamed body itself (chunked unless a length is given).
     const body: Dispatcher.DispatchOptions['body'] = opts.body ?? (streamed ? req : null);
     const exchange = new Exchange(this, res, opts);
     res.once('close', exchange.onClientClose);
-    this.poolFor(opts.target).dispatch(
-      { path: stripApiKeyParam(opts.path), method: req.method ?? 'GET', headers, body },
+    const path = stripApiKeyParam(opts.path);
+    const dispatcher = remote ? remote.dispatcher : this.poolFor(target as AddressTarget);
+    dispatcher.dispatch(
+      {
+        path: remote ? remote.basePath + path : path,
+        method: req.method ?? 'GET',
+        headers,
+        body,
+      },
       exchange,
     );
   }
 
-  /** 502 for a backend that could not be reached or reset before answering. */
+  /** 502 for a target that could not be reached or reset before answering. */
   unreachable(res: ServerResponse, opts: ForwardOptions, err: Error & { code?: string }): void {
-    this.log.warn('backend unreachable', {
-      instance: opts.instance,
-      code: err.code,
-      message: err.message,
-    });
-    writeError(
-      res,
-      new AppError(
+    const target = opts.target;
+    let error: AppError;
+    if (isDispatcherTarget(target)) {
+      error = target.unreachable(err);
+      this.log.warn('node unreachable', { instance: opts.instance, message: error.details });
+    } else {
+      this.log.warn('backend unreachable', {
+        instance: opts.instance,
+        code: err.code,
+        message: err.message,
+      });
+      error = new AppError(
         'bad_gateway',
-        `Instance "${opts.instance}" did not answer at ${opts.target.host}:${opts.target.port} (${err.code ?? err.message})`,
-      ),
-      opts.style,
-      this.log,
-    );
+        `Instance "${opts.instance}" did not answer at ${target.host}:${target.port} (${err.code ?? err.message})`,
+      );
+    }
+    writeError(res, error, opts.style, this.log);
   }
 
   /** GET a small JSON document from a backend (router-mode /models), with a deadline. */
   async getJson(
-    target: { host: string; port: number },
+    target: AddressTarget,
     path: string,
     headers: Record<string, string>,
     timeoutMs: number,
@@ -104,7 +157,7 @@ export class ReverseProxy {
   }
 
   /** The keep-alive pool of a backend address. */
-  private poolFor(target: { host: string; port: number }): Pool {
+  private poolFor(target: AddressTarget): Pool {
     let byPort = this.pools.get(target.host);
     if (!byPort) {
       byPort = new Map();
@@ -135,15 +188,13 @@ export class ReverseProxy {
 }
 
 /**
- * One proxied exchange, as the handler undici's HTTP/1.1 client drives. It implements the
- * client's own callback interface (onConnect/onHeaders/onData/onComplete/onError): undici adapts
- * the newer controller interface onto this one with a wrapper that also parses every response
- * header into an object, which the proxy does not need (it forwards the raw list). Methods live
- * on the prototype; the only per-request closures are the two listeners below.
+ * One proxied exchange, as undici's documented dispatch handler (onRequestStart,
+ * onResponseStart, onResponseData, onResponseEnd, onResponseError). The response headers are
+ * forwarded from the controller's raw list (latin1 bytes unchanged, repeated headers kept);
+ * methods live on the prototype, the only per-request closures are the two listeners below.
  */
 class Exchange implements Dispatcher.DispatchHandler {
-  private abort: ((err?: Error) => void) | null = null;
-  private resume: (() => void) | null = null;
+  private controller: Dispatcher.DispatchController | null = null;
   private ended = false;
   /** body bytes still to come when the backend sent Content-Length, else null */
   private remaining: number | null = null;
@@ -157,11 +208,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {}
 
   readonly onClientClose = (): void => {
-    if (!this.res.writableFinished && this.abort) this.abort(new Error('client disconnected'));
+    const c = this.controller;
+    if (!this.res.writableFinished && c && !c.aborted) c.abort(new Error('client disconnected'));
     this.end();
   };
 
-  private readonly onDrain = (): void => this.resume?.();
+  private readonly onDrain = (): void => this.controller?.resume();
 
   private end(): void {
     if (this.ended) return;
@@ -169,16 +221,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.opts.onEnd?.();
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abort = abort;
-    if (this.res.destroyed) abort(new Error('client disconnected'));
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.res.destroyed) controller.abort(new Error('client disconnected'));
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    this.resume = resume;
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    parsed: IncomingHttpHeaders,
+  ): void {
     const res = this.res;
+    const raw = controller.rawHeaders;
     const { headers, length } = clientResponseHeaders(
-      rawHeaders,
+      Array.isArray(raw) ? raw : flatHeaders(parsed),
       this.opts.responseHeaders,
       !res.hasHeader('vary'),
     );
@@ -186,37 +242,36 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.remaining = length;
     // Headers go out at once: a stream that starts slowly must not look like a dead backend.
     if (length === null) res.flushHeaders();
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.remaining !== null) {
       this.remaining -= chunk.length;
-      // The bytes that complete a Content-Length body: onComplete follows in the same parse,
+      // The bytes that complete a Content-Length body: onResponseEnd follows in the same parse,
       // so nothing waits; a stream (no length) is never held.
       if (this.remaining === 0) {
         this.last = chunk;
-        return true;
+        return;
       }
     }
-    if (this.res.write(chunk)) return true;
+    if (this.res.write(chunk)) return;
     // A slow client pauses the upstream read until its socket drains.
+    controller.pause();
     this.res.once('drain', this.onDrain);
-    return false;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     const last = this.last;
     this.last = null;
     if (last) this.res.end(last);
     else this.res.end();
   }
 
-  onError(err: Error & { code?: string }): void {
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     const res = this.res;
     if (res.destroyed || res.writableFinished) return;
     if (res.headersSent) {
-      // The backend died mid-response: cutting the connection is the only honest signal.
+      // The target died mid-response: cutting the connection is the only honest signal.
       res.destroy();
       return;
     }

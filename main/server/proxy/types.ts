@@ -1,8 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import type { AppConfig } from '../../config/schema';
 import type { Logger } from '../../logger';
-import type { AppError } from '../../../shared/errors';
+import type { DispatcherTarget } from './reverse-proxy';
 
 /**
  * What the routing layer needs from other services, as narrow structural types: the real
@@ -32,15 +32,11 @@ export interface RoutingAuth {
   canAccessInstance(ctx: RoutingAuthContext, instanceId: number): boolean;
 }
 
-/** Forwarding to instances that live on other nodes (main/nodes); absent in unit tests. */
+/** Instances that live on other nodes (main/nodes); absent in unit tests. */
 export interface RemoteRouting {
   isRemote(instance: Instance): boolean;
-  forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    instance: Instance,
-    f: { body?: Buffer; onError: (err: AppError) => void },
-  ): void;
+  /** the node to forward to, as plain values; the reverse proxy does the HTTP */
+  forwardTarget(instance: Instance): DispatcherTarget;
   routerModelIds(instance: Instance, timeoutMs: number): Promise<string[]>;
 }
 

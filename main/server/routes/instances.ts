@@ -5,7 +5,7 @@ import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { tailLines } from '../../instances/log-file';
 import type { Services } from '../../services';
-import { writeError } from '../proxy/errors';
+import type { ReverseProxy } from '../proxy/reverse-proxy';
 import { openSse, SSE_MAX_BUFFERED_BYTES } from '../sse';
 
 /** `lines`: absent -> whole file; must be an integer; <= 0 -> whole file (llamactl). */
@@ -25,7 +25,7 @@ const name = (req: Request) => String(req.params.name);
  * Instances API (§3.2) plus the live log stream used by the dashboard's log viewer. Calls go
  * through the directory: local instances to the instance manager, remote ones to their node.
  */
-export function registerInstanceRoutes(api: Router, services: Services): void {
+export function registerInstanceRoutes(api: Router, services: Services, proxy: ReverseProxy): void {
   const m = services.directory;
 
   // Local instances carry their latest resource sample; remote ones come with their node's.
@@ -98,8 +98,11 @@ export function registerInstanceRoutes(api: Router, services: Services): void {
   api.get('/instances/:name/logs/stream', (req, res) => {
     const n = name(req);
     const q = req.originalUrl.indexOf('?');
-    const onError = (err: AppError) => writeError(res, err, 'management', services.log);
-    if (m.streamRemoteLogs(req, res, n, q < 0 ? '' : req.originalUrl.slice(q), onError)) return;
+    const remote = m.remoteLogStream(n, q < 0 ? '' : req.originalUrl.slice(q));
+    if (remote) {
+      proxy.forward(req, res, { instance: n, ...remote, style: 'management' });
+      return;
+    }
     const lines = linesParam(req) ?? 200;
     const path = services.instances.logFile(n);
     const size = existsSync(path) ? statSync(path).size : 0;
