@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { InstanceOptions } from '../../shared/api/instances';
 import { loadConfig } from '../config/load-config';
 import { buildCommand } from './command';
-import { normalizeBackendOptions } from './normalize';
+import { normalizeBackendOptions } from '../../shared/backends/normalize';
 import { parseCommand } from './parse-command';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import type { BackendType, InstanceOptions } from '../../shared/api/instances';
 import { backendOf, findBackend } from '../../shared/backends';
 
-export { normalizeBackendOptions } from './normalize';
+export { normalizeBackendOptions } from '../../shared/backends/normalize';
 export {
   buildCommand,
   backendConfig,

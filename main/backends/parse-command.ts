@@ -3,7 +3,7 @@ import { backendOf, fieldIndex, type BackendOptionField } from '../../shared/bac
 import { executableOverride, programLength } from '../../shared/backends/programs';
 import { shellWords } from '../../shared/backends/shell-words';
 import { AppError, isAppError } from '../../shared/errors';
-import { normalizeBackendOptions } from './normalize';
+import { normalizeBackendOptions } from '../../shared/backends/normalize';
 
 const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

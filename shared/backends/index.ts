@@ -148,15 +148,16 @@ export function coerceOptionValue(fl: BackendOptionField, v: unknown): CoerceRes
 }
 
 /**
- * A zod schema for one backend's options, for forms: validates typed fields with the same
- * coercion as the server (unknown keys pass through; the server moves them to `extra_args`).
+ * A zod schema for one backend's typed options: the same coercion and ranges as the server
+ * (unknown keys pass through; normalisation moves them to `extra_args`). The instance schema
+ * (shared/api/instance-schema.ts) runs it on `backend_options`.
  */
 export function backendOptionsSchema(type: BackendType): z.ZodType<Record<string, unknown>> {
   return z.record(z.string(), z.unknown()).superRefine((obj, ctx) => {
     const idx = fieldIndex(type);
     for (const [k, v] of Object.entries(obj)) {
       if (v === null || v === undefined || k === 'extra_args') continue;
-      const fl = idx.byKey.get(k) ?? idx.byAlias.get(k);
+      const fl = idx.byKey.get(k) ?? idx.byAlias.get(k) ?? idx.byLowerKey.get(k.toLowerCase());
       if (!fl) continue;
       const r = coerceOptionValue(fl, v);
       if (!r.ok) ctx.addIssue({ code: 'custom', path: [k], message: r.rule });

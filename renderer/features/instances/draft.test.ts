@@ -118,7 +118,7 @@ describe('instance form draft', () => {
     expect(draftToOptions(draftFromOptions('x', options, base()))).toEqual(options);
   });
 
-  it('reports the name rule, group rule, negative numbers and option types', () => {
+  it("reports the name rule and the server's rules for the group, negative numbers and option types", () => {
     const e = validateDraft(
       {
         ...base(),
@@ -131,7 +131,7 @@ describe('instance form draft', () => {
     );
     expect(e.name).toMatch(/invalid characters/);
     expect(e.group).toMatch(/group/);
-    expect(e.max_restarts).toMatch(/whole number/);
+    expect(e.max_restarts).toBe('must be ≥ 0 (got -1)');
     expect(e['backend_options.ctx_size']).toBe('must be an integer');
     expect(validateDraft({ ...base(), name: 'ok' }, 'create')).toEqual({});
   });
@@ -144,6 +144,30 @@ describe('instance form draft', () => {
     expect(e['backend_options.ctx_size']).toBe('must be ≥ 0');
     expect(e['backend_options.port']).toBe('must be between 0 and 65535');
     expect(e['backend_options.threads']).toBeUndefined();
+  });
+
+  it("shows the server's bounds and messages for restarts and timeouts, and text in a number box", () => {
+    const e = validateDraft(
+      { ...base(), name: 'n', restart_delay: 99999999999, idle_timeout: '1h', max_restarts: 1.5 },
+      'create',
+    );
+    expect(e.restart_delay).toBe('must be at most 86400 seconds (1 day) (got 99999999999)');
+    expect(e.idle_timeout).toBe('must be a number');
+    expect(e.max_restarts).toBe('must be an integer (got 1.5)');
+  });
+
+  it('reports what the server refuses in the environment and the command override', () => {
+    const e = validateDraft(
+      {
+        ...base(),
+        name: 'n',
+        env: [{ key: 'A=B', value: 'x' }],
+        command_override: 'llama-server && rm -rf ~',
+      },
+      'create',
+    );
+    expect(e.environment).toMatch(/^variable name "A=B" is not valid/);
+    expect(e.command_override).toBe("shell operator '&&' is not allowed (no shell is used)");
   });
 
   it('maps server errors to the field they name and the tab that shows it', () => {

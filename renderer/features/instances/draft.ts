@@ -1,6 +1,11 @@
+import {
+  instanceOptionsSchema,
+  type InstanceDefaults,
+  type InstanceSchemaContext,
+} from '../../../shared/api/instance-schema';
 import type { BackendType, InstanceOptions } from '../../../shared/api/instances';
 import { instanceNameError } from '../../../shared/api/instances';
-import { backendOf, coerceOptionValue, fieldIndex } from '../../../shared/backends';
+import { backendOf } from '../../../shared/backends';
 import { fromRows, toRows, type KvRow } from '../../lib/kv-rows';
 
 /** The create/edit form's working copy. Rows stay rows until saved so editing never loses focus. */
@@ -22,13 +27,7 @@ export interface Draft {
   preset_ini: string;
 }
 
-export interface InstanceDefaults {
-  auto_restart: boolean;
-  max_restarts: number;
-  restart_delay: number;
-  on_demand_start: boolean;
-  idle_timeout: number;
-}
+export type { InstanceDefaults };
 
 export const FALLBACK_DEFAULTS: InstanceDefaults = {
   auto_restart: true,
@@ -127,26 +126,39 @@ export function draftToOptions(d: Draft): InstanceOptions {
 
 export type DraftErrors = Record<string, string>;
 
-/** Client-side checks with the same rules as the server, so most mistakes never need a round trip. */
-export function validateDraft(d: Draft, mode: 'create' | 'edit'): DraftErrors {
+/** the schema with the form's defaults (they only shape the parsed result, not the rules) */
+let defaultSchema: ReturnType<typeof instanceOptionsSchema> | undefined;
+
+/**
+ * Client-side checks: the server's own instance schema (shared/api/instance-schema.ts, the same
+ * rules, ranges and messages) on the options the form would send, plus what only a form has
+ * (the name, text in a number input).
+ */
+export function validateDraft(
+  d: Draft,
+  mode: 'create' | 'edit',
+  ctx?: InstanceSchemaContext,
+): DraftErrors {
   const e: DraftErrors = {};
   if (mode === 'create') {
     const n = d.name.trim() === '' ? 'Give the instance a name.' : instanceNameError(d.name);
     if (n) e.name = n;
   }
-  if (d.group.trim() && instanceNameError(d.group.trim()))
-    e.group = `group ${instanceNameError(d.group.trim())}`;
+  const options: Record<string, unknown> = { ...draftToOptions(d) };
   for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const) {
-    const v = num(d[k]);
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) e[k] = 'must be a whole number ≥ 0';
+    if (!Number.isNaN(num(d[k]))) continue;
+    e[k] = 'must be a number';
+    delete options[k];
   }
-  const idx = fieldIndex(d.backend_type);
-  for (const [k, v] of Object.entries(d.backend_options)) {
-    if (v === undefined || v === '' || v === null) continue;
-    const fl = idx.byKey.get(k);
-    if (!fl) continue;
-    const r = coerceOptionValue(fl, v);
-    if (!r.ok) e[`backend_options.${k}`] = r.rule;
+  const schema = ctx
+    ? instanceOptionsSchema(ctx)
+    : (defaultSchema ??= instanceOptionsSchema({ defaults: FALLBACK_DEFAULTS }));
+  const r = schema.safeParse(options);
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      const path = issue.path.map(String).join('.');
+      e[path] ??= issue.message;
+    }
   }
   if (d.command_override.trim() && d.docker_enabled && backendOf(d.backend_type).docker)
     e.command_override =

@@ -1,6 +1,6 @@
-import type { BackendType } from '../../shared/api/instances';
-import { coerceOptionValue, fieldIndex, optionFields } from '../../shared/backends';
-import { AppError } from '../../shared/errors';
+import type { BackendType } from '../api/instances';
+import { coerceOptionValue, fieldIndex, optionFields } from './index';
+import { AppError } from '../errors';
 import { formatNumber } from './render';
 
 function fail(field: string, rule: string): never {

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors';
+import { AppError } from '../errors';
 import { normalizeBackendOptions } from './normalize';
 
 function errorOf(fn: () => unknown): AppError {
