@@ -6,12 +6,18 @@
 import type { BackendType, Instance } from '../../shared/api/instances';
 import { registerBackend } from '../../shared/backends';
 import { f } from '../../shared/backends/types';
+import { instanceOptionsJsonSchema } from '../../shared/api/instance-schema';
 import { FAKE_BACKEND, testPortRange } from '../../main/instances/test-helpers';
 import { startTestServer, type TestServer } from '../../main/testing/test-server';
 import {
   previewCommand,
   type PreviewConfig,
 } from '../../renderer/features/instances/command-preview';
+import {
+  emptyDraft,
+  FALLBACK_DEFAULTS,
+  validateDraft,
+} from '../../renderer/features/instances/draft';
 
 const TYPE = 'fake_test' as BackendType;
 
@@ -35,7 +41,7 @@ const unregister = registerBackend({
     f('model', 'str', 'Model id it reports', { aliases: ['m'], common: true }),
     f('host', 'str', 'Host to listen on'),
     f('port', 'int', 'Port to listen on'),
-    f('fake_log_lines', 'int', 'Numbered lines printed at start'),
+    f('fake_log_lines', 'int', 'Numbered lines printed at start', { min: 0, max: 1000 }),
   ],
 });
 
@@ -127,5 +133,37 @@ describe('a fourth backend registered with one descriptor and its option table',
     ]);
 
     expect((await s.api('/api/v1/instances/four/stop', json('POST'))).status).toBe(200);
+  });
+
+  it("gets the instance schema's checks, with its table's ranges, in the server, the form and the JSON Schema", async () => {
+    const res = await s.api(
+      '/api/v1/instances/four-range',
+      json('POST', { backend_type: TYPE, backend_options: { fake_log_lines: 5000 } }),
+    );
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { details: string }).details).toBe(
+      'backend_options.fake_log_lines: must be between 0 and 1000',
+    );
+
+    const draft = {
+      ...emptyDraft(FALLBACK_DEFAULTS),
+      name: 'four-range',
+      backend_type: TYPE,
+      backend_options: { fake_log_lines: 5000 },
+    };
+    expect(validateDraft(draft, 'create')).toEqual({
+      'backend_options.fake_log_lines': 'must be between 0 and 1000',
+    });
+
+    const doc = instanceOptionsJsonSchema() as { oneOf: Record<string, any>[] };
+    const branch = doc.oneOf.find((b) => b.properties.backend_type.const === TYPE)!;
+    const bo = branch.properties.backend_options.anyOf.find(
+      (x: Record<string, unknown>) => x.type === 'object',
+    );
+    expect(bo.properties.fake_log_lines).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+      maximum: 1000,
+    });
   });
 });
