@@ -85,6 +85,17 @@ export default tseslint.config(
           ],
         },
       ],
+      // `import http from 'node:http'` then `http.IncomingMessage` passes the import rule.
+      'no-restricted-syntax': [
+        'error',
+        ...['TSQualifiedName > Identifier.right', 'MemberExpression > Identifier.property'].map(
+          (node) => ({
+            selector: `${node}[name=/^(IncomingMessage|ServerResponse|Http2ServerRequest|Http2ServerResponse)$/]`,
+            message:
+              'Only main/server touches request and response objects; take plain values and return results.',
+          }),
+        ),
+      ],
     },
   },
   {
