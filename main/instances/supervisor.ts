@@ -608,6 +608,8 @@ export class InstanceSupervisor {
     const after = STATE_VIEW[next];
     if (before.status !== after.status) this.deps.emit(this, 'status');
     else if (before.health !== after.health) this.deps.emit(this, 'health');
+    // the idle deadline exists only in running states: every change re-plans (or drops) it
+    this.deps.touched(this);
   }
 
   /** Stores the status the API shows; a failing database is logged and shown, never fatal. */
