@@ -18,6 +18,9 @@ export const ERROR_STATUS = {
   forbidden_origin: 403,
   // auth
   unauthorized: 401,
+  /** inference routes: no key given / a key that is not valid (OpenAI's `invalid_api_key`) */
+  missing_api_key: 401,
+  invalid_api_key: 401,
   permission_denied: 403,
   invalid_name: 400,
   invalid_permission_mode: 400,
@@ -86,10 +89,17 @@ export class AppError extends Error {
    * (`--api-key`) or tokens there.
    */
   readonly logTail?: string;
+  /** The request field the error is about (OpenAI's `param`, e.g. "model"). */
+  readonly param?: string;
   constructor(
     code: ErrorCode,
     details: string,
-    opts?: { headers?: Record<string, string>; cause?: unknown; logTail?: string },
+    opts?: {
+      headers?: Record<string, string>;
+      cause?: unknown;
+      logTail?: string;
+      param?: string;
+    },
   ) {
     super(details, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'AppError';
@@ -97,6 +107,7 @@ export class AppError extends Error {
     this.details = details;
     this.headers = opts?.headers;
     if (opts?.logTail) this.logTail = opts.logTail;
+    if (opts?.param) this.param = opts.param;
   }
   /** `details` with the log tail, for management clients only. */
   get managementDetails(): string {
@@ -117,16 +128,12 @@ export interface ErrorBody {
   details?: string;
 }
 
-/** OpenAI-style error body used on /v1 and /llama-cpp routes */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null };
-}
-
-export function openAIErrorType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 429) return 'rate_limit_error';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
+/**
+ * Errors that the same request will meet again at once: clients are told not to retry them
+ * (`x-should-retry: false`, honoured by the openai and Anthropic SDKs, which otherwise retry
+ * every 5xx). A retried on-demand start that fails would spawn the backend once per retry.
+ */
+export const NOT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'instance_start_failed',
+  'instance_not_running',
+]);

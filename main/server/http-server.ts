@@ -3,10 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from '../services';
 import { createApp, type AppOptions } from './create-app';
 import { corsPolicy, handleCors } from './middleware/cors';
-import { checkHost, hostPolicy } from './middleware/host-check';
+import { checkHost, hostPolicy, type Refuse } from './middleware/host-check';
 import { routingDeps } from './proxy/deps';
 import { createHotPath } from './proxy/hot-path';
 import { ReverseProxy } from './proxy/reverse-proxy';
+import { AppError } from '../../shared/errors';
+import { errorStyleFor, writeError } from './proxy/errors';
+import { assignRequestId, isProtocolPath, requestIdOf } from './proxy/request-id';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -22,14 +25,27 @@ export function createRequestHandler(services: Services, opts: AppOptions = {}):
   // Host check and CORS run in front of everything, hot-path routes included.
   const hosts = hostPolicy(services.config);
   const cors = corsPolicy(services.config);
+  const log = services.log.child('proxy');
+  const refuser =
+    (code: 'forbidden_host' | 'forbidden_origin'): Refuse =>
+    (req, res, details) =>
+      writeError(res, new AppError(code, details), errorStyleFor(req.url ?? '/'), log);
+  const refuseHost = refuser('forbidden_host');
+  const refuseOrigin = refuser('forbidden_origin');
   return (req, res) => {
-    if (!checkHost(hosts, req, res)) return;
+    // Protocol requests (/v1, /llama-cpp) get a request id before anything can answer them, and
+    // their refusals come in the protocol's own error shape.
+    const protocol = isProtocolPath(req.url);
+    if (protocol) assignRequestId(req, res);
+    if (!checkHost(hosts, req, res, protocol ? refuseHost : undefined)) return;
     // Most requests are not cross-origin: for those the CORS layer would only set
     // `Vary: Origin`, which the hot path writes itself in its single writeHead (a header set
     // beforehand with res.setHeader puts Node's writeHead on its slower merging path).
     const plain = req.headers.origin === undefined && req.method !== 'OPTIONS';
     if (plain && hot(req, res)) return;
-    if (handleCors(cors, req, res)) return;
+    // Past here responses may come from the CORS layer or Express: they get the id as a header.
+    if (protocol) res.setHeader('x-request-id', requestIdOf(res)!);
+    if (handleCors(cors, req, res, protocol ? refuseOrigin : undefined)) return;
     if (!plain && hot(req, res)) return;
     app(req, res);
   };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ipMatcher } from '../../config/ip-ranges';
 import type { AppConfig } from '../../config/schema';
-import { splitHost } from './host-check';
+import { splitHost, type Refuse } from './host-check';
 
 /**
  * CORS from `server.allowed_origins` / `server.allowed_headers`, with go-chi/cors's semantics
@@ -119,10 +119,23 @@ function appendVary(res: ServerResponse, value: string): void {
 }
 
 /**
- * Applies CORS to a request. Returns true when the request was fully answered here (preflight
- * or refused origin), false when it should go on to the routes.
+ * Response headers a page may read: the pagination `Link` and what clients need from an error
+ * or a cold start (request id, retry advice).
  */
-export function handleCors(p: CorsPolicy, req: IncomingMessage, res: ServerResponse): boolean {
+const EXPOSED_HEADERS = 'Link, X-Request-Id, Request-Id, Retry-After, X-Should-Retry';
+
+/**
+ * Applies CORS to a request. Returns true when the request was fully answered here (preflight
+ * or refused origin), false when it should go on to the routes. `refuse` writes the 403 for a
+ * refused origin in the route's own error shape (the protocol routes); by default it is
+ * llamactl's `{error, details}`.
+ */
+export function handleCors(
+  p: CorsPolicy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  refuse?: Refuse,
+): boolean {
   const origin = req.headers.origin;
   const preflight =
     req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
@@ -149,16 +162,17 @@ export function handleCors(p: CorsPolicy, req: IncomingMessage, res: ServerRespo
   if (!origin) return false;
   if (isAllowedOrigin(origin, p)) {
     res.setHeader('Access-Control-Allow-Origin', p.anyOrigin ? '*' : origin);
-    res.setHeader('Access-Control-Expose-Headers', 'Link');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     return false;
   }
   const seen = browserView(p, req);
   if (isSameOrigin(origin, seen.host, seen.scheme)) return false;
-  const body =
-    JSON.stringify({
-      error: 'forbidden_origin',
-      details: `Origin ${JSON.stringify(origin)} may not use this server; add it to server.allowed_origins (LLAMACTL_ALLOWED_ORIGINS) to allow it`,
-    }) + '\n';
+  const details = `Origin ${JSON.stringify(origin)} may not use this server; add it to server.allowed_origins (LLAMACTL_ALLOWED_ORIGINS) to allow it`;
+  if (refuse) {
+    refuse(req, res, details);
+    return true;
+  }
+  const body = JSON.stringify({ error: 'forbidden_origin', details }) + '\n';
   res.statusCode = 403;
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(body));

@@ -1,30 +1,18 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { AppError, isAppError, openAIErrorType } from '../../../shared/errors';
+import { AppError, isAppError } from '../../../shared/errors';
 import type { Logger } from '../../logger';
+import { errorBody, errorHeaders, errorStyleFor, type ErrorStyle } from '../proxy/errors';
+import { requestIdOf } from '../proxy/request-id';
 
-export type ErrorStyle = 'management' | 'openai';
+export { errorStyleFor, type ErrorStyle };
 
-/** Writes an error in llamactl's body A shape or OpenAI's shape. */
+/** Writes an error in the route's shape (llamactl's body A, OpenAI's or Anthropic's). */
 export function sendError(res: Response, err: AppError, style: ErrorStyle = 'management'): void {
-  if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  // res.json keeps a Content-Type a handler set before it failed (`res.type('text/plain')`).
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  if (style === 'openai') {
-    res.status(err.status).json({
-      error: { message: err.details, type: openAIErrorType(err.status), code: err.code },
-    });
-  } else {
-    const details = err.managementDetails;
-    res.status(err.status).json(details ? { error: err.code, details } : { error: err.code });
-  }
-}
-
-/** Which error shape a path uses: OpenAI's on the inference routes, llamactl's elsewhere. */
-export function errorStyleFor(path: string): ErrorStyle {
-  return path.startsWith('/v1/') || path === '/v1' || path.startsWith('/llama-cpp/')
-    ? 'openai'
-    : 'management';
+  const requestId = requestIdOf(res);
+  // Set over whatever a handler had set before it failed (`res.type('text/plain')`).
+  for (const [k, v] of Object.entries(errorHeaders(err, style, requestId))) res.setHeader(k, v);
+  res.status(err.status).send(errorBody(err, style, requestId));
 }
 
 /**
@@ -55,9 +43,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       sendError(res, new AppError('invalid_request', e.message ?? 'Bad request'), style);
       return;
     }
-    const requestId = randomUUID();
+    const requestId = requestIdOf(res) ?? randomUUID();
     log.error('unhandled error', {
-      requestId,
+      request_id: requestId,
       method: req.method,
       path: req.path,
       error: String(err?.stack ?? err),

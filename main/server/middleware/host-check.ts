@@ -75,21 +75,27 @@ export function isAllowedHost(hostHeader: string | undefined, policy: HostPolicy
   return allowed;
 }
 
+/** Writes a 403 refusal in a route's own error shape. */
+export type Refuse = (req: IncomingMessage, res: ServerResponse, details: string) => void;
+
 /**
- * Answers 403 and returns false when the request's Host is not allowed. Plain node types, so it
- * runs in front of both the hot-path proxy routes and Express.
+ * Answers 403 and returns false when the request's Host is not allowed (through `refuse` when
+ * given: the protocol routes answer in their own error shape). Plain node types, so it runs in
+ * front of both the hot-path proxy routes and Express.
  */
 export function checkHost(
   policy: HostPolicy | null,
   req: IncomingMessage,
   res: ServerResponse,
+  refuse?: Refuse,
 ): boolean {
   if (!policy || isAllowedHost(req.headers.host, policy)) return true;
-  const body =
-    JSON.stringify({
-      error: 'forbidden_host',
-      details: `Host ${JSON.stringify(req.headers.host)} is not allowed for a server bound to loopback; add it to server.allowed_hosts (LLAMACTL_ALLOWED_HOSTS) if it is yours`,
-    }) + '\n';
+  const details = `Host ${JSON.stringify(req.headers.host)} is not allowed for a server bound to loopback; add it to server.allowed_hosts (LLAMACTL_ALLOWED_HOSTS) if it is yours`;
+  if (refuse) {
+    refuse(req, res, details);
+    return false;
+  }
+  const body = JSON.stringify({ error: 'forbidden_host', details }) + '\n';
   res.statusCode = 403;
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(body));

@@ -58,6 +58,7 @@ export function locateModel(body: Buffer): {
     throw new AppError(
       'invalid_request',
       'Model name is required: `model` must be a non-empty string',
+      { param: 'model' },
     );
   }
   return { model, span: null };

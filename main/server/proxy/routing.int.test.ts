@@ -226,7 +226,10 @@ describe('routing through the real server', () => {
       const denied = await chat(s, alphaKey, { model: 'router/m1' });
       expect(denied.status).toBe(403);
       const body = (await denied.json()) as { error: { type: string; code: string } };
-      expect(body.error).toMatchObject({ type: 'permission_error', code: 'permission_denied' });
+      expect(body.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'permission_denied',
+      });
       const auth = { Authorization: `Bearer ${alphaKey}` };
       expect((await fetch(`${s.url}/llama-cpp/alpha/props`, { headers: auth })).status).toBe(200);
       expect((await fetch(`${s.url}/llama-cpp/router/props`, { headers: auth })).status).toBe(403);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors';
 import { upstreamPathOf } from './instance-proxy';
-import { classifyLlamaCppPath, modelActionBody } from './llama-cpp';
+import { allowedLlamaCppMethods, classifyLlamaCppPath, modelActionBody } from './llama-cpp';
 
 describe('classifyLlamaCppPath', () => {
   it.each([
@@ -26,6 +26,21 @@ describe('classifyLlamaCppPath', () => {
     ['POST', '/shutdown', 'unknown'],
   ] as const)('%s %s is %s', (method, path, kind) => {
     expect(classifyLlamaCppPath(method, path)).toBe(kind);
+  });
+});
+
+describe('allowedLlamaCppMethods', () => {
+  it.each([
+    ['/completion', 'POST'],
+    ['/slots/0', 'POST'],
+    ['/slots', 'GET, HEAD'],
+    ['/health', 'GET, HEAD'],
+    ['/', 'GET, HEAD'],
+    ['/props', 'GET, HEAD, POST'],
+    ['/metrics', 'GET, HEAD, POST'],
+    ['/v1/chat/completions', 'GET, HEAD, POST'],
+  ])('the Allow header of %s is %s', (path, allow) => {
+    expect(allowedLlamaCppMethods(path)).toBe(allow);
   });
 });
 

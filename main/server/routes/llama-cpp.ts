@@ -4,6 +4,7 @@ import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { readBody } from '../proxy/body';
 import { writeError } from '../proxy/errors';
+import { requestIdOf } from '../proxy/request-id';
 import { assertCanAccess, authenticateInference } from '../proxy/inference-auth';
 import { forwardToInstance } from '../proxy/instance-forward';
 import type { ReverseProxy } from '../proxy/reverse-proxy';
@@ -63,6 +64,14 @@ export function classifyLlamaCppPath(method: string, rest: string): LlamaCppRout
     : 'unknown';
 }
 
+/** The `Allow` header for a path of ours: the methods classifyLlamaCppPath serves on it. */
+export function allowedLlamaCppMethods(rest: string): string {
+  const get = classifyLlamaCppPath('GET', rest);
+  const methods = get === 'private' || get === 'ui' ? ['GET', 'HEAD'] : [];
+  if (classifyLlamaCppPath('POST', rest) === 'private') methods.push('POST');
+  return methods.join(', ');
+}
+
 function llamaInstance(deps: RoutingDeps, name: string): Instance {
   const inst = deps.instances.get(name);
   if (inst.options.backend_type !== 'llama_cpp') {
@@ -84,23 +93,32 @@ export function createLlamaCppHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     const afterPrefix = path.slice('/llama-cpp/'.length);
     const slash = afterPrefix.indexOf('/');
     const rawName = slash < 0 ? afterPrefix : afterPrefix.slice(0, slash);
-    if (!rawName) return false;
-    let name: string;
+    const fail = (err: unknown) => writeError(res, err, 'openai', deps.log);
+    let name = '';
     try {
       name = decodeURIComponent(rawName);
     } catch {
-      return false;
+      // not a name any instance can have: answered below as an unknown route
+    }
+    const method = req.method ?? 'GET';
+    if (!name) {
+      fail(new AppError('not_found', `No route ${method} ${path}`));
+      return true;
     }
     const rest = slash < 0 ? '' : afterPrefix.slice(slash);
-    const method = req.method ?? 'GET';
     if (rest === '' && (method === 'GET' || method === 'HEAD')) {
       // The UI loads its assets relative to the page: without the slash they would miss the prefix.
-      res.writeHead(308, { location: `/llama-cpp/${rawName}/${query}`, 'content-length': 0 });
+      const headers: Record<string, string | number> = {
+        location: `/llama-cpp/${rawName}/${query}`,
+        'content-length': 0,
+      };
+      const requestId = requestIdOf(res);
+      if (requestId !== undefined) headers['x-request-id'] = requestId;
+      res.writeHead(308, headers);
       res.end();
       return true;
     }
     const kind = classifyLlamaCppPath(method, rest);
-    const fail = (err: unknown) => writeError(res, err, 'openai', deps.log);
     if (kind === 'unknown') {
       fail(new AppError('not_found', `No route ${method} /llama-cpp/${name}${rest}`));
       return true;
@@ -108,10 +126,12 @@ export function createLlamaCppHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     if (kind === 'wrong-method') {
       try {
         authenticateInference(deps, req);
+        const allow = allowedLlamaCppMethods(rest);
         fail(
           new AppError(
             'method_not_allowed',
-            `${method} is not allowed on /llama-cpp/${name}${rest}`,
+            `${method} is not allowed on /llama-cpp/${name}${rest}; use ${allow}`,
+            { headers: { Allow: allow } },
           ),
         );
       } catch (err) {

@@ -4,7 +4,7 @@ import { findBackend } from '../../../shared/backends';
 import { AppError } from '../../../shared/errors';
 import { backendModel } from '../../backends';
 import { readBodyThen } from '../proxy/body';
-import { writeError, writeJson } from '../proxy/errors';
+import { errorStyleFor, writeError, writeJson, type ErrorStyle } from '../proxy/errors';
 import { assertCanAccess, authenticateInference, canAccess } from '../proxy/inference-auth';
 import { forwardToInstance } from '../proxy/instance-forward';
 import { locateModel, replaceModel, splitModel, upstreamModel } from '../proxy/model-field';
@@ -32,39 +32,42 @@ export function createOpenAIHandler(deps: RoutingDeps, proxy: ReverseProxy) {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'OPTIONS') return false; // CORS preflights belong to the Express CORS layer
+    const style = errorStyleFor(path);
     if (req.method === 'POST') {
       try {
-        routeByModel(deps, proxy, req, res);
+        routeByModel(deps, proxy, req, res, style);
       } catch (err) {
-        writeError(res, err, 'openai', deps.log);
+        writeError(res, err, style, deps.log);
       }
       return true;
     }
-    if (
-      (req.method === 'GET' || req.method === 'HEAD') &&
-      (path === '/v1/models' || path === '/v1/models/')
-    ) {
+    const isList = path === '/v1/models' || path === '/v1/models/';
+    const isModel = !isList && path.startsWith('/v1/models/');
+    if ((req.method === 'GET' || req.method === 'HEAD') && isList) {
       listModels(deps, proxy, req)
         .then((data) => writeJson(res, 200, { object: 'list', data }))
-        .catch((err) => writeError(res, err, 'openai', deps.log));
+        .catch((err) => writeError(res, err, style, deps.log));
       return true;
     }
-    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/v1/models/')) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && isModel) {
       // OpenAI's "retrieve model": ids may contain slashes (`instance/model`).
       retrieveModel(deps, proxy, req, path.slice('/v1/models/'.length))
         .then((entry) => writeJson(res, 200, entry))
-        .catch((err) => writeError(res, err, 'openai', deps.log));
+        .catch((err) => writeError(res, err, style, deps.log));
       return true;
     }
     try {
       authenticateInference(deps, req);
+      const allow = isList || isModel ? 'GET, HEAD' : 'POST';
       throw new AppError(
         'method_not_allowed',
-        `${req.method} ${path} is not served; the OpenAI endpoint takes POST (and GET /v1/models)`,
+        `${req.method} ${path} is not served; use ${allow}`,
+        {
+          headers: { Allow: allow },
+        },
       );
     } catch (err) {
-      res.setHeader('allow', 'POST');
-      writeError(res, err, 'openai', deps.log);
+      writeError(res, err, style, deps.log);
     }
     return true;
   };
@@ -80,16 +83,17 @@ function routeByModel(
   proxy: ReverseProxy,
   req: IncomingMessage,
   res: ServerResponse,
+  style: ErrorStyle,
 ): void {
   const auth = authenticateInference(deps, req);
   readBodyThen(req, deps.config.server.max_body_bytes, (err, body) => {
     try {
       if (err) throw err;
-      forwardByModel(deps, proxy, req, res, auth, body!)?.catch((e: unknown) =>
-        writeError(res, e, 'openai', deps.log),
+      forwardByModel(deps, proxy, req, res, auth, body!, style)?.catch((e: unknown) =>
+        writeError(res, e, style, deps.log),
       );
     } catch (e) {
-      writeError(res, e, 'openai', deps.log);
+      writeError(res, e, style, deps.log);
     }
   });
 }
@@ -101,6 +105,7 @@ function forwardByModel(
   res: ServerResponse,
   auth: RoutingAuthContext,
   raw: Buffer,
+  style: ErrorStyle,
 ): Promise<void> | undefined {
   let body = raw;
   const { model, span } = locateModel(body);
@@ -122,7 +127,7 @@ function forwardByModel(
     autostart: true,
     path: req.url ?? '/',
     body,
-    style: 'openai',
+    style,
   });
 }
 
@@ -136,7 +141,19 @@ function findInstance(deps: RoutingDeps, name: string): Instance | undefined {
 }
 
 /**
- * Every single-model instance the key may use by name, and `instance/model` for the models of
+ * Whether a request for the instance can be answered: it runs (or is on its way up), or it is
+ * stopped and on-demand start would start it. A `failed` instance is left out (its last start
+ * failed; a request would only repeat that) and so is a stopped one without on-demand start
+ * (a request gets 503 `instance_not_running`). Clients pick models from this list, so it holds
+ * only models that answer.
+ */
+export function isReachable(inst: Instance): boolean {
+  if (inst.status === 'running') return true;
+  return inst.options.on_demand_start === true && inst.status !== 'failed';
+}
+
+/**
+ * Every reachable single-model instance the key may use by name, and `instance/model` for the models of
  * running router-mode llama.cpp instances (asked with a short timeout; a backend that does not
  * answer in time only loses its entries, never the listing). A router-mode instance's bare name
  * is not listed, as in llamactl: used as a model it answers 400 (it needs `instance/model`).
@@ -147,7 +164,7 @@ export async function listModels(
   req: IncomingMessage,
 ): Promise<ModelEntry[]> {
   const auth = authenticateInference(deps, req);
-  const visible = deps.instances.list().filter((i) => canAccess(deps, auth, i));
+  const visible = deps.instances.list().filter((i) => isReachable(i) && canAccess(deps, auth, i));
   const perInstance = await Promise.all(
     visible.map(async (inst): Promise<ModelEntry[]> => {
       const created = inst.created ?? 0;
