@@ -75,6 +75,9 @@ export function Shell() {
                   href={routeHref(n.route)}
                   className={`nav-link${route === n.route ? ' active' : ''}`}
                   aria-current={route === n.route ? 'page' : undefined}
+                  // the label is hidden on phones, where the link is its icon
+                  aria-label={n.label}
+                  title={n.label}
                 >
                   <Icon name={n.icon} size={18} />
                   <span>{n.label}</span>

@@ -51,7 +51,7 @@ export class InstancesPage {
 
   async menu(
     name: string,
-    item: 'Restart' | 'Delete' | 'Export JSON' | 'Router models',
+    item: 'Edit' | 'Restart' | 'Delete' | 'Export JSON' | 'Router models',
   ): Promise<void> {
     await this.page.getByRole('button', { name: `More actions for ${name}` }).click();
     await this.page.getByRole('menuitem', { name: item }).click();

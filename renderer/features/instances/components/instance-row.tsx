@@ -149,6 +149,8 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
           <Menu
             label={`More actions for ${i.name}`}
             items={[
+              // the Edit button is hidden on phones; the menu always has it
+              { label: 'Edit', icon: 'edit', onSelect: () => open({ kind: 'edit', name: i.name }) },
               { label: 'Restart', icon: 'restart', onSelect: () => run('restart'), disabled: busy },
               {
                 label: 'Router models',

@@ -340,9 +340,10 @@ function ModelsTable({ models }: { models: CachedModel[] }) {
                         className="btn btn-secondary btn-sm"
                         onClick={() => createFrom(m)}
                         aria-label={`Create instance from ${m.repo}${m.tag ? `:${m.tag}` : ''}`}
+                        title="Create instance"
                       >
                         <Icon name="plus" size={14} />
-                        Create instance
+                        <span className="btn-label">Create instance</span>
                       </button>
                       <button
                         type="button"
