@@ -5,7 +5,8 @@ import { InstancesPage } from './instances-page';
 import { KeysPage } from './keys-page';
 import { ModelsPage } from './models-page';
 
-export type NavName = 'Instances' | 'Chat' | 'Models' | 'API keys' | 'System';
+export type NavName =
+  'Instances' | 'Chat' | 'Models' | 'Runtimes' | 'API keys' | 'Settings' | 'System';
 
 export class AppPage {
   readonly instances: InstancesPage;
