@@ -422,7 +422,7 @@ function ReleasesCard({ recommended }: { recommended?: RuntimeVariant }) {
                   ))}
                 </td>
                 <td className="hide-sm">{new Date(r.published_at).toLocaleDateString()}</td>
-                <td className="mono small truncate" title={r.asset?.name}>
+                <td className="mono small asset-cell">
                   {r.asset?.name ?? <span className="muted">none</span>}
                 </td>
                 <td className="num hide-sm">{r.asset ? formatBytes(r.asset.size) : '–'}</td>
