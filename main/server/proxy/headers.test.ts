@@ -226,3 +226,36 @@ describe('stripApiKeyParam', () => {
     }
   });
 });
+
+describe('request ids through the proxy', () => {
+  it("sends our request id upstream in place of the client's x-request-id", () => {
+    const out = upstreamRequestHeaders({
+      rawHeaders: ['X-Request-Id', 'client-1', 'X-Client-Request-Id', 'sdk-2', 'Accept', '*/*'],
+      requestId: 'client-1',
+      remoteAddress: '127.0.0.1',
+    });
+    const ids = out.filter((_, i) => i % 2 === 0 && out[i].toLowerCase() === 'x-request-id');
+    expect(ids).toHaveLength(1);
+    expect(out[out.indexOf('x-request-id') + 1]).toBe('client-1');
+    expect(out).toContain('X-Client-Request-Id');
+  });
+
+  it("answers with our id in place of a backend's own, as request-id too on Anthropic routes", () => {
+    const raw = ['X-Request-Id', 'vllm-77', 'Content-Type', 'application/json'];
+    const openai = clientResponseHeaders(raw, undefined, false, { id: 'req_a', anthropic: false });
+    expect(openai.headers).toEqual(['content-type', 'application/json', 'x-request-id', 'req_a']);
+    const anthropic = clientResponseHeaders(raw, undefined, false, {
+      id: 'req_b',
+      anthropic: true,
+    });
+    expect(anthropic.headers).toEqual([
+      'content-type',
+      'application/json',
+      'x-request-id',
+      'req_b',
+      'request-id',
+      'req_b',
+    ]);
+    expect(clientResponseHeaders(raw, undefined).headers).toContain('vllm-77');
+  });
+});

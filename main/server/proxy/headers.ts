@@ -69,6 +69,8 @@ export interface UpstreamHeaderInput {
   set?: Readonly<Record<string, string>>;
   /** the Host to send instead of the client's (a node checks Host against its own allow-list) */
   host?: string;
+  /** our request id, sent as `x-request-id` over the client's (the backend can log it) */
+  requestId?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
     }
     if (REQUEST_DROP.has(lower) || (extra !== null && extra.has(lower))) continue;
     if (input.set !== undefined && Object.hasOwn(input.set, lower)) continue;
+    if (lower === 'x-request-id' && input.requestId !== undefined) continue;
     if (lower === 'host') {
       host = raw[i + 1];
       if (input.host !== undefined) continue;
@@ -104,6 +107,7 @@ export function upstreamRequestHeaders(input: UpstreamHeaderInput): string[] {
   if (input.host !== undefined) out.push('host', input.host);
   if (input.set !== undefined) for (const k in input.set) out.push(k, input.set[k]);
   if (input.backendKey) out.push('authorization', `Bearer ${input.backendKey}`);
+  if (input.requestId !== undefined) out.push('x-request-id', input.requestId);
   if (input.bodyLength !== undefined) out.push('content-length', String(input.bodyLength));
   else if (input.clientContentLength !== undefined)
     out.push('content-length', input.clientContentLength);
@@ -127,6 +131,7 @@ export function clientResponseHeaders(
   raw: readonly (Buffer | string)[],
   extra: Readonly<Record<string, string>> | undefined,
   varyOrigin = false,
+  requestId?: { id: string; anthropic: boolean },
 ): { headers: string[]; length: number | null } {
   const out: string[] = [];
   let length: number | null = null;
@@ -144,6 +149,8 @@ export function clientResponseHeaders(
       length = Number.isSafeInteger(n) && n >= 0 ? n : null;
     } else if (lower === 'connection') connection = value;
     if (RESPONSE_DROP.has(lower) || (overridden !== null && overridden.has(lower))) continue;
+    // Ours replace a backend's own (vLLM can send one): the client sees one id per request.
+    if (requestId !== undefined && (lower === 'x-request-id' || lower === 'request-id')) continue;
     out.push(lower, value);
   }
   const named = connectionTokens(connection);
@@ -151,6 +158,10 @@ export function clientResponseHeaders(
   if (extra) for (const k in extra) headers.push(k.toLowerCase(), extra[k]);
   // A second Vary line adds to the backend's own (RFC 9110 §5.3).
   if (varyOrigin) headers.push('vary', 'Origin');
+  if (requestId !== undefined) {
+    headers.push('x-request-id', requestId.id);
+    if (requestId.anthropic) headers.push('request-id', requestId.id);
+  }
   return { headers, length };
 }
 

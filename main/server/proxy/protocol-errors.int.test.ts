@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import {
   createInstance,
   getInstance,
@@ -20,9 +19,6 @@ import {
  * OpenAI's routes (/v1/*, /llama-cpp/*), the same table again on Anthropic's /v1/messages.
  */
 
-const PROBE_BACKEND = fileURLToPath(
-  new URL('../../../e2e/fixtures/probe-backend.mjs', import.meta.url),
-);
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 
 interface Reply {
@@ -373,34 +369,6 @@ describe('errors of the protocol routes, against the official shapes', () => {
     });
   });
 
-  // Its own instance per protocol, stopped listening just before the request: the health
-  // monitor soon notices and restarts it, so the request must come first.
-  it.each([
-    ['/v1/chat/completions', 'openai'],
-    ['/v1/messages', 'anthropic'],
-  ] as const)(
-    'a backend that refuses the connection: 502 bad_gateway on %s',
-    async (path, style) => {
-      const name = `gone-${style}`;
-      await createInstance(s, name, {
-        command_override: `node ${PROBE_BACKEND}`,
-        backend_options: { model: modelFile(name) },
-      });
-      expect((await s.api(`/api/v1/instances/${name}/start`, { method: 'POST' })).status).toBe(200);
-      await vi.waitFor(async () => expect((await getInstance(s, name)).health).toBe('ready'), {
-        timeout: 15_000,
-        interval: 50,
-      });
-      const stop = `/api/v1/instances/${name}/proxy/probe/stop-listening`;
-      expect((await s.api(stop, { method: 'POST' })).status).toBe(200);
-      const reply = await post(s, path, s.mgmtKey, messages(name));
-      checkCommon(reply, { name, request: async () => reply, status: 502, code: 'bad_gateway' });
-      const body = JSON.parse(reply.body);
-      if (style === 'openai') expect(OpenAIErrorSchema.parse(body).error.code).toBe('bad_gateway');
-      else expect(AnthropicErrorSchema.parse(body).error.type).toBe('api_error');
-    },
-  );
-
   describe('request ids', () => {
     it("takes the client's x-request-id or x-client-request-id and returns it", async () => {
       const own = await post(s, '/v1/chat/completions', s.mgmtKey, messages('gpt-4o'), {
@@ -412,6 +380,23 @@ describe('errors of the protocol routes, against the official shapes', () => {
       });
       expect(sdk.headers['request-id']).toBe('client-7');
       expect(JSON.parse(sdk.body).request_id).toBe('client-7');
+    });
+
+    it("sends the id on to the backend and returns it with the backend's answer", async () => {
+      expect((await s.api('/api/v1/instances/alpha/start', { method: 'POST' })).status).toBe(200);
+      await vi.waitFor(async () => expect((await getInstance(s, 'alpha')).health).toBe('ready'), {
+        timeout: 15_000,
+        interval: 50,
+      });
+      const ok = await post(s, '/v1/chat/completions', s.mgmtKey, messages('alpha'));
+      expect(ok.status).toBe(200);
+      expect(ok.headers['x-request-id']).toMatch(REQUEST_ID);
+      expect(ok.headers['x-fake-saw-request-id']).toBe(ok.headers['x-request-id']);
+      const own = await post(s, '/v1/chat/completions', s.mgmtKey, messages('alpha'), {
+        'x-client-request-id': 'sdk-9',
+      });
+      expect(own.headers['x-fake-saw-request-id']).toBe('sdk-9');
+      expect(own.headers['x-request-id']).toBe('sdk-9');
     });
 
     it('replaces a client id that is not a plain token with its own', async () => {

@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { AppError } from '../../../shared/errors';
 import type { Logger } from '../../logger';
 import { writeError, type ErrorStyle } from './errors';
+import { requestIdOf } from './request-id';
 import { clientResponseHeaders, stripApiKeyParam, upstreamRequestHeaders } from './headers';
 
 /** A local backend: reached through this proxy's own keep-alive pool for its address. */
@@ -95,6 +96,7 @@ export class ReverseProxy {
       clientContentLength: opts.body ? undefined : req.headers['content-length'],
       set: remote?.headers,
       host: remote?.host,
+      requestId: requestIdOf(res),
     });
     // undici frames a streamed body itself (chunked unless a length is given).
     const body: Dispatcher.DispatchOptions['body'] = opts.body ?? (streamed ? req : null);
@@ -233,10 +235,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   ): void {
     const res = this.res;
     const raw = controller.rawHeaders;
+    const id = requestIdOf(res);
     const { headers, length } = clientResponseHeaders(
       Array.isArray(raw) ? raw : flatHeaders(parsed),
       this.opts.responseHeaders,
       !res.hasHeader('vary'),
+      id === undefined ? undefined : { id, anthropic: this.opts.style === 'anthropic' },
     );
     res.writeHead(statusCode, headers);
     this.remaining = length;
