@@ -1,5 +1,7 @@
 import {
   canTransition,
+  checkTransition,
+  InvalidTransitionError,
   INSTANCE_STATES,
   type InstanceState,
   STATE_TRANSITIONS,
@@ -33,5 +35,23 @@ describe('the instance state table', () => {
       expect(seen.has('stopped'), from).toBe(true);
     }
     expect(STATE_TRANSITIONS.stopping).toEqual(['stopped']);
+  });
+
+  it('throws on a transition outside the table in strict mode (tests)', () => {
+    const refused = vi.fn();
+    expect(() => checkTransition('a', 'stopping', 'starting', { strict: true, refused })).toThrow(
+      InvalidTransitionError,
+    );
+    expect(refused).not.toHaveBeenCalled();
+  });
+
+  it('refuses and reports a transition outside the table in production, and allows the table', () => {
+    const refused = vi.fn();
+    expect(checkTransition('a', 'stopped', 'ready', { strict: false, refused })).toBe(false);
+    expect(refused).toHaveBeenCalledWith(
+      expect.objectContaining({ message: 'instance a: no transition from stopped to ready' }),
+    );
+    expect(checkTransition('a', 'starting', 'ready', { strict: false, refused })).toBe(true);
+    expect(refused).toHaveBeenCalledTimes(1);
   });
 });

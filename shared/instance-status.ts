@@ -64,6 +64,24 @@ export class InvalidTransitionError extends Error {
 }
 
 /**
+ * The guard of every state change. A transition in the table: true (apply it). Outside it: a bug,
+ * which throws when `strict` (tests) and otherwise is reported and refused (false), so production
+ * keeps a consistent state instead of crashing.
+ */
+export function checkTransition(
+  instance: string,
+  from: InstanceState,
+  to: InstanceState,
+  opts: { strict: boolean; refused: (err: InvalidTransitionError) => void },
+): boolean {
+  if (canTransitionState(from, to)) return true;
+  const err = new InvalidTransitionError(instance, from, to);
+  if (opts.strict) throw err;
+  opts.refused(err);
+  return false;
+}
+
+/**
  * Status transitions as the API shows them (derived from STATE_TRANSITIONS); the UI and the tray
  * use the helpers below to enable actions.
  */

@@ -1,11 +1,6 @@
 import type { Instance, InstanceOptions, InstanceStatus } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
-import {
-  canTransitionState,
-  InvalidTransitionError,
-  STATE_VIEW,
-  type InstanceState,
-} from '../../shared/instance-status';
+import { checkTransition, STATE_VIEW, type InstanceState } from '../../shared/instance-status';
 import { buildCommand, healthPath } from '../backends/index';
 import type { AppConfig } from '../config/schema';
 import type { Logger } from '../logger';
@@ -592,17 +587,17 @@ export class InstanceSupervisor {
   private to(next: InstanceState): void {
     const from = this.current;
     if (from === next) return;
-    if (!canTransitionState(from, next)) {
-      const err = new InvalidTransitionError(this.name, from, next);
-      if (this.deps.tuning.strictTransitions) throw err;
-      this.deps.log.error('refused an invalid state transition', {
-        instance: this.name,
-        from,
-        to: next,
-        stack: err.stack,
-      });
-      return;
-    }
+    const allowed = checkTransition(this.name, from, next, {
+      strict: this.deps.tuning.strictTransitions,
+      refused: (err) =>
+        this.deps.log.error('refused an invalid state transition', {
+          instance: this.name,
+          from,
+          to: next,
+          stack: err.stack,
+        }),
+    });
+    if (!allowed) return;
     this.current = next;
     const before = STATE_VIEW[from];
     const after = STATE_VIEW[next];
