@@ -20,6 +20,7 @@ import { registerNodeRoutes } from './routes/nodes';
 import { registerLibraryRoutes } from './routes/library';
 import { registerRuntimeRoutes } from './routes/runtimes';
 import { registerSettingsRoutes } from './routes/settings';
+import { registerSwaggerRoutes } from './routes/swagger';
 import { registerMetricsRoute, registerSystemRoutes } from './routes/system';
 
 export interface AppOptions {
@@ -64,6 +65,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Express {
   );
   app.use('/api/v1', api);
   registerMetricsRoute(app, services);
+  registerSwaggerRoutes(app, services, api);
 
   serveRenderer(app, opts.rendererDir ?? rendererDir());
   app.use(errorHandler(services.log));
@@ -75,7 +77,7 @@ function serveRenderer(app: Express, dir: string): void {
   const index = join(dir, 'index.html');
   app.use(dashboardHeaders(index));
   app.use(express.static(dir, { index: 'index.html', fallthrough: true }));
-  app.get(/^\/(?!api\/|v1\/|llama-cpp\/).*/, (req, res, next) => {
+  app.get(/^\/(?!api\/|v1\/|llama-cpp\/|swagger\/).*/, (req, res, next) => {
     if (req.method !== 'GET' || !existsSync(index)) return next();
     res.sendFile(index);
   });

@@ -15,7 +15,7 @@ import type { RoutingDeps } from '../proxy/types';
  * the instance on demand. llamactl's list plus the GETs it forgot (§12 item 18): /metrics,
  * /health, /v1/*, /slots/{id}, /lora-adapters, router-mode /models.
  */
-const PRIVATE_GET = new Set([
+export const PRIVATE_GET = new Set([
   '/props',
   '/slots',
   '/metrics',
@@ -23,7 +23,7 @@ const PRIVATE_GET = new Set([
   '/models',
   '/lora-adapters',
 ]);
-const PRIVATE_POST = new Set([
+export const PRIVATE_POST = new Set([
   '/props',
   '/apply-template',
   '/completion',
