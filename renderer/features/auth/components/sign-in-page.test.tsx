@@ -26,6 +26,13 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 describe('sign-in page', () => {
+  it('says where a generated management key is kept', () => {
+    renderWithClient(<SignInPage />);
+    expect(screen.getByRole('heading', { level: 1 }).parentElement!.textContent).toContain(
+      '<data_dir>/management.key',
+    );
+  });
+
   it('says so when the key is refused and stays signed out', async () => {
     const user = userEvent.setup();
     vi.stubGlobal('fetch', keyServer('good'));

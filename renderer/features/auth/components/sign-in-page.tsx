@@ -43,8 +43,9 @@ export function SignInPage() {
         <Logo size={40} />
         <h1 id="signin-title">Sign in to Llamactl</h1>
         <p className="muted">
-          Enter a management key. It is in your config file under <code>auth.management_keys</code>,
-          or printed in the server log when the server generated one.
+          Enter a management key. It is in your config file under <code>auth.management_keys</code>;
+          a key the server generated is kept in <code>&lt;data_dir&gt;/management.key</code> (the
+          server prints the path when it starts).
         </p>
         {notice && (
           <div className="callout callout-warning" role="status">

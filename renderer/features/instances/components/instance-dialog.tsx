@@ -346,7 +346,7 @@ export function InstanceDialog({
                 <Field
                   label="Idle timeout (minutes)"
                   error={errors.idle_timeout}
-                  help="Stop after this long without requests. 0 = never."
+                  help="Stops the running instance after this many minutes without a request, freeing its memory; with Start on demand the next request starts it again. 0 = never stop."
                 >
                   {(p) => (
                     <input

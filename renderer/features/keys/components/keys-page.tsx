@@ -36,6 +36,7 @@ export function KeysPage() {
   const del = useDeleteApiKey();
   const base = serverBase();
   const now = useNow();
+  const curlModels = `curl '${base}v1/models' -H 'Authorization: Bearer ${created?.key ?? '<your API key>'}'`;
   return (
     <div className="page">
       <PageHeader
@@ -180,15 +181,19 @@ export function KeysPage() {
           <div className="code-block">
             <div className="code-block-head">
               <span>Python</span>
-              <CopyButton text={openAiSnippet(base, created?.key ?? '<your API key>')} />
+              <CopyButton
+                text={openAiSnippet(base, created?.key ?? '<your API key>')}
+                label="Copy Python"
+              />
             </div>
             <pre className="mono">{openAiSnippet(base, created?.key ?? '<your API key>')}</pre>
           </div>
           <div className="code-block">
             <div className="code-block-head">
               <span>curl</span>
+              <CopyButton text={curlModels} label="Copy curl" />
             </div>
-            <pre className="mono">{`curl ${base}v1/models -H "Authorization: Bearer ${created?.key ?? '<your API key>'}"`}</pre>
+            <pre className="mono">{curlModels}</pre>
           </div>
         </div>
       </section>

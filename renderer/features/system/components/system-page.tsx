@@ -41,7 +41,10 @@ export function SystemPage() {
             <dt>Address</dt>
             <dd className="mono">{serverBase()}</dd>
             <dt>OpenAI endpoint</dt>
-            <dd className="mono">{serverBase()}v1</dd>
+            <dd className="kv-copy">
+              <code>{`${serverBase()}v1`}</code>
+              <CopyButton text={`${serverBase()}v1`} label="Copy endpoint URL" />
+            </dd>
             {d && (
               <>
                 <dt>Desktop app</dt>
