@@ -1,19 +1,21 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActivityRecord } from '../../shared/api/activity';
 import type { ServerEvent } from '../../shared/api/events';
 import type { Instance } from '../../shared/api/instances';
 import type { DownloadJob } from '../../shared/api/models';
 import type { ResourceSampler } from './resource-sampler';
 
-/** One finished request through /v1, /llama-cpp or the instance proxy (see activity.ts). */
-export interface RequestRecord {
-  instance: string;
-  route: string;
-  status: number;
-  duration_ms: number;
-  ttfb_ms: number | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-}
+/** What the metrics need of a finished request (see ActivityRecord). */
+export type RequestRecord = Pick<
+  ActivityRecord,
+  | 'instance'
+  | 'route'
+  | 'status'
+  | 'duration_ms'
+  | 'ttfb_ms'
+  | 'prompt_tokens'
+  | 'completion_tokens'
+>;
 
 export interface MetricsDeps {
   instances(): Instance[];

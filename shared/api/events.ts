@@ -1,4 +1,5 @@
 /** Events sent on GET /api/v1/events (server-sent events, `event: <type>`, `data: <json>`). */
+import type { ActivityRecord } from './activity';
 import type { Instance, InstanceResources } from './instances';
 
 interface EventBase {
@@ -38,4 +39,10 @@ export interface ResourcesEvent extends EventBase {
   instances: Record<string, InstanceResources>;
 }
 
-export type ServerEvent = InstanceEvent | JobEvent | NodeEvent | ResourcesEvent;
+/** A request through /v1, /llama-cpp or the instance proxy finished. */
+export interface ActivityEvent extends EventBase {
+  type: 'activity';
+  activity: ActivityRecord;
+}
+
+export type ServerEvent = InstanceEvent | JobEvent | NodeEvent | ResourcesEvent | ActivityEvent;

@@ -1,0 +1,41 @@
+import type { ActivityRecord } from '../../shared/api/activity';
+import type { EventBus } from '../events/bus';
+import type { Metrics } from './metrics';
+
+export const DEFAULT_ACTIVITY_SIZE = 1_000;
+
+/**
+ * The most recent requests through `/v1`, `/llama-cpp` and the instance proxy, in a ring of
+ * fixed size (oldest dropped), each also published as an `activity` event and counted in the
+ * metrics. Nothing of the request or response body is kept.
+ */
+export class ActivityLog {
+  private readonly ring: (ActivityRecord | undefined)[];
+  private next = 0;
+  private seq = 0;
+
+  constructor(private readonly d: { events: EventBus; metrics: Metrics; size?: number }) {
+    this.ring = new Array(Math.max(1, d.size ?? DEFAULT_ACTIVITY_SIZE));
+  }
+
+  record(r: Omit<ActivityRecord, 'id'>): ActivityRecord {
+    const full: ActivityRecord = { id: ++this.seq, ...r };
+    this.ring[this.next] = full;
+    this.next = (this.next + 1) % this.ring.length;
+    this.d.metrics.recordRequest(full);
+    this.d.events.publish({ type: 'activity', activity: full });
+    return full;
+  }
+
+  /** Newest first, at most `limit`, optionally of one instance. */
+  list(opts: { limit?: number; instance?: string } = {}): ActivityRecord[] {
+    const limit = Math.max(0, Math.min(opts.limit ?? 100, this.ring.length));
+    const out: ActivityRecord[] = [];
+    for (let i = 1; i <= this.ring.length && out.length < limit; i++) {
+      const r = this.ring[(this.next - i + this.ring.length) % this.ring.length];
+      if (!r) break;
+      if (opts.instance === undefined || r.instance === opts.instance) out.push(r);
+    }
+    return out;
+  }
+}
