@@ -23,6 +23,7 @@ export type AuthContext =
 
 interface CachedKey {
   id: number;
+  name: string;
   hash: Buffer;
   mode: PermissionMode;
   expiresAt: number | null;
@@ -133,6 +134,13 @@ export class AuthService {
     this.recent.set(key, entry);
   }
 
+  /** The name of the key behind a context (for activity records; never the key itself). */
+  keyName(ctx: AuthContext): string | null {
+    if (ctx.kind === 'management') return 'management';
+    if (ctx.kind === 'inference') return this.byId.get(ctx.keyId)?.name ?? null;
+    return null;
+  }
+
   canAccessInstance(ctx: AuthContext, instanceId: number): boolean {
     if (ctx.kind !== 'inference' || ctx.mode === 'allow_all') return true;
     return ctx.instanceIds.has(instanceId);
@@ -201,6 +209,7 @@ export class AuthService {
   private cache(row: KeyRow, instanceIds: Set<number>): void {
     const entry: CachedKey = {
       id: row.id,
+      name: row.name,
       hash: Buffer.from(row.key_hash),
       mode: row.permission_mode,
       expiresAt: row.expires_at,

@@ -137,7 +137,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       connection_max_lifetime: '5m',
     },
     auth: { require_inference_auth: true, require_management_auth: true, management_keys: [] },
-    metrics: { public: false },
+    metrics: { public: false, activity_size: 1_000 },
     local_node: 'main',
     nodes: { main: { address: '' } },
     downloads: {

@@ -86,6 +86,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: 'LLAMACTL_TRUSTED_PROXIES', path: ['server', 'trusted_proxies'], parse: commaList },
   { env: 'LLAMACTL_ENABLE_SWAGGER', path: ['server', 'enable_swagger'], parse: bool },
   { env: 'LLAMACTL_METRICS_PUBLIC', path: ['metrics', 'public'], parse: bool },
+  { env: 'LLAMACTL_ACTIVITY_SIZE', path: ['metrics', 'activity_size'], parse: int },
   { env: 'LLAMACTL_LLAMACPP_COMMAND', path: [...LLAMA, 'command'], parse: str },
   { env: 'LLAMACTL_LLAMACPP_ARGS', path: [...LLAMA, 'args'], parse: spaceList },
   { env: 'LLAMACTL_LLAMACPP_ENV', path: [...LLAMA, 'environment'], parse: kvMap(',') },

@@ -4,6 +4,9 @@ import type { Metrics } from './metrics';
 
 export const DEFAULT_ACTIVITY_SIZE = 1_000;
 
+/** What the routing layer needs: record one finished request. */
+export type ActivityRecorder = Pick<ActivityLog, 'record'>;
+
 /**
  * The most recent requests through `/v1`, `/llama-cpp` and the instance proxy, in a ring of
  * fixed size (oldest dropped), each also published as an `activity` event and counted in the

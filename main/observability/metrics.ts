@@ -112,7 +112,11 @@ export class Metrics {
   }
 
   recordRequest(r: RequestRecord): void {
-    this.requests.inc({ instance: r.instance, route: r.route, status: String(r.status) });
+    this.requests.inc({
+      instance: r.instance,
+      route: metricRoute(r.route),
+      status: String(r.status),
+    });
     this.duration.observe({ instance: r.instance }, r.duration_ms / 1000);
     if (r.ttfb_ms !== null) this.ttfb.observe({ instance: r.instance }, r.ttfb_ms / 1000);
     if (r.prompt_tokens) this.tokens.inc({ instance: r.instance, kind: 'prompt' }, r.prompt_tokens);
@@ -139,4 +143,16 @@ export class Metrics {
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * The `route` label of a request path: OpenAI/Anthropic endpoints as they are (a short, fixed
+ * set), the per-instance routes as templates, so that neither instance names nor paths a client
+ * makes up multiply the series.
+ */
+export function metricRoute(path: string): string {
+  if (path.startsWith('/llama-cpp/')) return '/llama-cpp/{name}/*';
+  if (path.startsWith('/api/v1/instances/')) return '/api/v1/instances/{name}/proxy/*';
+  if (/^\/v1(\/[a-z_]+){1,2}$/.test(path)) return path;
+  return '/v1/*';
 }

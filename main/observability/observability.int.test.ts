@@ -1,5 +1,6 @@
 import os from 'node:os';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import type { ActivityRecord } from '../../shared/api/activity';
 import type { Instance } from '../../shared/api/instances';
 import {
   action,
@@ -125,5 +126,96 @@ describe('resources and metrics', () => {
     expect(body.memory.total_bytes).toBe(os.totalmem());
     expect(body.memory.available_bytes).toBeGreaterThan(0);
     expect(Array.isArray(body.gpus)).toBe(true);
+  });
+
+  it('records each request through /v1 with its key name, status, timings and tokens, on /api/v1/activity and /metrics', async () => {
+    const created = await s.api('/api/v1/auth/keys', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'notebook', permission_mode: 'allow_all' }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const counter = async () =>
+      Number(
+        (await scrape()).families
+          .find((f) => f.name === 'llamactl_requests_total')
+          ?.metrics.find(
+            (m) =>
+              m.labels?.instance === 'watched' &&
+              m.labels?.route === '/v1/chat/completions' &&
+              m.labels?.status === '200',
+          )?.value ?? 0,
+      );
+    const before = await counter();
+    const chat = (stream: boolean) =>
+      fetch(`${s.url}/v1/chat/completions?api_key=${key}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          model: 'watched',
+          stream,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+    const plain = await chat(false);
+    expect(plain.status).toBe(200);
+    await plain.text();
+    const streamed = await chat(true);
+    expect(streamed.status).toBe(200);
+    await streamed.text();
+
+    let records: ActivityRecord[] = [];
+    await vi.waitFor(async () => {
+      records = (await (
+        await s.api('/api/v1/activity?instance=watched&limit=2')
+      ).json()) as ActivityRecord[];
+      expect(records).toHaveLength(2);
+    });
+    // newest first: the streamed answer, then the plain one
+    for (const r of records) {
+      expect(r).toMatchObject({
+        instance: 'watched',
+        model: 'watched',
+        key_name: 'notebook',
+        route: '/v1/chat/completions', // the query (and its api_key) is not kept
+        method: 'POST',
+        status: 200,
+        prompt_tokens: 3,
+        completion_tokens: 6,
+      });
+      expect(r.duration_ms).toBeGreaterThan(0);
+      expect(r.ttfb_ms).not.toBeNull();
+      expect(r.ttfb_ms!).toBeLessThanOrEqual(r.duration_ms);
+    }
+    expect(records[0]!.id).toBeGreaterThan(records[1]!.id);
+    expect(JSON.stringify(records)).not.toContain(key);
+    expect(await counter()).toBe(before + 2);
+
+    const bad = await s.api('/api/v1/activity?limit=0');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { details?: string; error?: string }).details ?? '').toContain(
+      'limit',
+    );
+  });
+
+  it('records a request refused because its instance is not running, with the status it got', async () => {
+    await createInstance(s, 'parked', {
+      backend_options: { model: modelFile('p.gguf') },
+      on_demand_start: false,
+    });
+    const res = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${s.mgmtKey}` },
+      body: JSON.stringify({ model: 'parked', messages: [] }),
+    });
+    expect(res.status).toBe(503);
+    await res.text();
+    await vi.waitFor(async () => {
+      const [r] = (await (
+        await s.api('/api/v1/activity?instance=parked')
+      ).json()) as ActivityRecord[];
+      expect(r).toMatchObject({ status: 503, key_name: 'management', ttfb_ms: null });
+    });
   });
 });

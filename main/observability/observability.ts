@@ -3,6 +3,7 @@ import { runLlamaHelper } from '../backends/helper-runner';
 import type { AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
+import { ActivityLog } from './activity';
 import { Metrics } from './metrics';
 import { ResourceSampler } from './resource-sampler';
 import { systemResources, type SystemResources } from './system-resources';
@@ -25,6 +26,8 @@ const DEVICES_TTL_MS = 60_000;
 export class Observability {
   readonly sampler: ResourceSampler;
   readonly metrics: Metrics;
+  /** the latest requests through /v1, /llama-cpp and the instance proxy */
+  readonly activity: ActivityLog;
   private devices: { at: number; text: Promise<string | null> } | null = null;
   private readonly unsubscribe: () => void;
 
@@ -40,6 +43,11 @@ export class Observability {
       log: d.log.child('resources'),
     });
     this.metrics = new Metrics({ instances: () => d.localInstances(), sampler: this.sampler });
+    this.activity = new ActivityLog({
+      events: d.events,
+      metrics: this.metrics,
+      size: d.config.metrics.activity_size,
+    });
     this.unsubscribe = d.events.subscribe((e) => this.metrics.onEvent(e));
   }
 

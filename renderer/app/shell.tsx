@@ -42,6 +42,11 @@ const FirstRunGuide = lazy(() =>
     default: m.FirstRunGuide,
   })),
 );
+const ActivityPage = lazy(() =>
+  import('../features/activity/components/activity-page').then((m) => ({
+    default: m.ActivityPage,
+  })),
+);
 const SystemPage = lazy(() =>
   import('../features/system/components/system-page').then((m) => ({ default: m.SystemPage })),
 );
@@ -51,6 +56,7 @@ const NAV: { route: Route; label: string; icon: IconName }[] = [
   { route: 'chat', label: 'Chat', icon: 'chat' },
   { route: 'models', label: 'Models', icon: 'box' },
   { route: 'runtimes', label: 'Runtimes', icon: 'layers' },
+  { route: 'activity', label: 'Activity', icon: 'activity' },
   { route: 'keys', label: 'API keys', icon: 'key' },
   { route: 'settings', label: 'Settings', icon: 'settings' },
   { route: 'system', label: 'System', icon: 'cpu' },
@@ -125,6 +131,7 @@ export function Shell() {
           {route === 'settings' && <SettingsPage />}
           {route === 'welcome' && <FirstRunGuide />}
           {route === 'system' && <SystemPage />}
+          {route === 'activity' && <ActivityPage />}
         </Suspense>
       </main>
     </div>

@@ -5,7 +5,15 @@ import { useSyncExternalStore } from 'react';
  * app and with relative asset URLs, with no server-side route knowledge.
  */
 export type Route =
-  'instances' | 'models' | 'keys' | 'system' | 'chat' | 'runtimes' | 'settings' | 'welcome';
+  | 'instances'
+  | 'models'
+  | 'keys'
+  | 'system'
+  | 'chat'
+  | 'runtimes'
+  | 'settings'
+  | 'welcome'
+  | 'activity';
 export const ROUTES: readonly Route[] = [
   'instances',
   'models',
@@ -15,6 +23,7 @@ export const ROUTES: readonly Route[] = [
   'runtimes',
   'settings',
   'welcome',
+  'activity',
 ];
 
 function parts(): string[] {

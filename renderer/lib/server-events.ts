@@ -1,3 +1,5 @@
+import type { ActivityRecord } from '../../shared/api/activity';
+import { activityKeys, prependActivity } from '../features/activity/api';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { create } from 'zustand';
@@ -112,6 +114,12 @@ export function useServerEvents(): void {
         applyResourcesEvent(qc, JSON.parse((e as MessageEvent).data)),
       );
       es.addEventListener('job', (e) => applyJobEvent(qc, JSON.parse((e as MessageEvent).data)));
+      es.addEventListener('activity', (e) => {
+        const { activity } = JSON.parse((e as MessageEvent).data) as { activity: ActivityRecord };
+        qc.setQueryData<ActivityRecord[]>(activityKeys.all, (old) =>
+          prependActivity(old, activity),
+        );
+      });
       es.addEventListener(
         'node',
         () => void qc.invalidateQueries({ queryKey: systemKeys.nodes() }),

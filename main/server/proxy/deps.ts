@@ -12,5 +12,6 @@ export function routingDeps(services: Services): RoutingDeps {
     remote: services.nodes,
     auth: services.auth,
     extractKey,
+    activity: services.observability.activity,
   };
 }

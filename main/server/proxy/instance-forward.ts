@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { backendConfig } from '../../backends';
+import { tapActivity } from './activity-tap';
 import type { ErrorStyle } from './errors';
-import type { ReverseProxy } from './reverse-proxy';
+import type { ExchangeObserver, ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
 
 export interface InstanceForward {
@@ -13,6 +14,10 @@ export interface InstanceForward {
   path: string;
   body?: Buffer;
   style: ErrorStyle;
+  /** the `model` the client asked for (activity records) */
+  model?: string;
+  /** the name of the key the request came with (activity records; never the key) */
+  keyName?: string | null;
 }
 
 /**
@@ -31,6 +36,13 @@ export function forwardToInstance(
   f: InstanceForward,
 ): Promise<void> | undefined {
   const { instance } = f;
+  const observer = deps.activity
+    ? tapActivity(deps.activity, req, res, {
+        instance: instance.name,
+        model: f.model ?? null,
+        keyName: f.keyName ?? null,
+      })
+    : undefined;
   if (deps.remote?.isRemote(instance)) {
     // The node applies its own state checks, on-demand start and bookkeeping; the path is the
     // same route there.
@@ -40,6 +52,7 @@ export function forwardToInstance(
       path: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
       body: f.body,
       style: f.style,
+      observer,
     });
     return undefined;
   }
@@ -48,11 +61,11 @@ export function forwardToInstance(
   }
   if (f.autostart) {
     if (instance.status !== 'running' || instance.health !== 'ready')
-      return startThenSend(deps, proxy, req, res, f);
+      return startThenSend(deps, proxy, req, res, f, observer);
   } else if (instance.status !== 'running') {
     throw new AppError('instance_not_running', 'Instance is not running');
   }
-  send(deps, proxy, req, res, f);
+  send(deps, proxy, req, res, f, observer);
   return undefined;
 }
 
@@ -62,6 +75,7 @@ async function startThenSend(
   req: IncomingMessage,
   res: ServerResponse,
   f: InstanceForward,
+  observer: ExchangeObserver | undefined,
 ) {
   // A client that gives up stops waiting; the start itself is shared and carries on.
   const ac = new AbortController();
@@ -73,7 +87,7 @@ async function startThenSend(
     res.off('close', onClose);
   }
   if (res.destroyed) return;
-  send(deps, proxy, req, res, f);
+  send(deps, proxy, req, res, f, observer);
 }
 
 function send(
@@ -82,6 +96,7 @@ function send(
   req: IncomingMessage,
   res: ServerResponse,
   f: InstanceForward,
+  observer: ExchangeObserver | undefined,
 ): void {
   const { instance } = f;
   const target = deps.instances.target(instance.name);
@@ -96,5 +111,6 @@ function send(
     responseHeaders: backendConfig(instance.options.backend_type, deps.config).response_headers,
     style: f.style,
     onEnd,
+    observer,
   });
 }

@@ -44,6 +44,13 @@ export interface ForwardOptions {
   style: ErrorStyle;
   /** called once when the exchange is over (finished, failed or abandoned by the client) */
   onEnd?: () => void;
+  /** sees the response go by (activity records); it must not hold or change the chunks */
+  observer?: ExchangeObserver;
+}
+
+export interface ExchangeObserver {
+  onResponseStart(status: number, headers: IncomingHttpHeaders): void;
+  onData(chunk: Buffer): void;
 }
 
 /** Requests that carry no body by HTTP's framing rules (no length, not chunked). */
@@ -243,12 +250,14 @@ class Exchange implements Dispatcher.DispatchHandler {
       id === undefined ? undefined : { id, anthropic: this.opts.style === 'anthropic' },
     );
     res.writeHead(statusCode, headers);
+    this.opts.observer?.onResponseStart(statusCode, parsed);
     this.remaining = length;
     // Headers go out at once: a stream that starts slowly must not look like a dead backend.
     if (length === null) res.flushHeaders();
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.opts.observer?.onData(chunk);
     if (this.remaining !== null) {
       this.remaining -= chunk.length;
       // The bytes that complete a Content-Length body: onResponseEnd follows in the same parse,

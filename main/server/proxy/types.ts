@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import type { AppConfig } from '../../config/schema';
 import type { Logger } from '../../logger';
+import type { ActivityRecorder } from '../../observability/activity';
 import type { DispatcherTarget } from './reverse-proxy';
 
 /**
@@ -29,6 +30,7 @@ export type RoutingAuthContext =
 
 export interface RoutingAuth {
   verifyInference(key: string): RoutingAuthContext | null;
+  keyName(ctx: RoutingAuthContext): string | null;
   canAccessInstance(ctx: RoutingAuthContext, instanceId: number): boolean;
 }
 
@@ -47,4 +49,6 @@ export interface RoutingDeps {
   remote?: RemoteRouting;
   auth: RoutingAuth;
   extractKey(headers: IncomingHttpHeaders, url: string | undefined): string | null;
+  /** records each forwarded request (observability); absent in unit tests */
+  activity?: ActivityRecorder;
 }

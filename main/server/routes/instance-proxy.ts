@@ -34,6 +34,7 @@ export function registerInstanceProxyRoutes(
       autostart: false,
       path: upstreamPathOf(req.originalUrl),
       style: 'management',
+      keyName: 'management',
     });
   });
 }

@@ -183,6 +183,7 @@ async function servePrivate(
     autostart: true,
     path,
     style: 'openai',
+    keyName: deps.auth.keyName(auth),
   });
 }
 
@@ -205,6 +206,7 @@ export function registerLlamaCppModelRoutes(
       autostart: true,
       path: '/models' + (q < 0 ? '' : req.originalUrl.slice(q)),
       style: 'management',
+      keyName: 'management',
     });
   });
   for (const action of ['load', 'unload'] as const) {
@@ -219,6 +221,7 @@ export function registerLlamaCppModelRoutes(
         path: `/models/${action}`,
         body,
         style: 'management',
+        keyName: 'management',
       });
     });
   }

@@ -128,6 +128,8 @@ function forwardByModel(
     path: req.url ?? '/',
     body,
     style,
+    model,
+    keyName: deps.auth.keyName(auth),
   });
 }
 

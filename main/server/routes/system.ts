@@ -1,4 +1,5 @@
 import type { Express, Router } from 'express';
+import { AppError } from '../../../shared/errors';
 import { authenticateManagement, writeAuthError } from '../middleware/auth';
 import { sanitizedConfig } from '../../config/sanitize';
 import type { Services } from '../../services';
@@ -20,6 +21,23 @@ export function registerSystemRoutes(api: Router, services: Services): void {
 
   api.get('/system/resources', async (_req, res) => {
     res.json(await services.observability.system());
+  });
+
+  // The latest requests through /v1, /llama-cpp and the instance proxy, newest first.
+  api.get('/activity', (req, res) => {
+    const { limit, instance } = req.query;
+    let n = 100;
+    if (limit !== undefined) {
+      n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1 || n > services.config.metrics.activity_size)
+        throw new AppError(
+          'invalid_request',
+          `limit must be a whole number from 1 to ${services.config.metrics.activity_size} (metrics.activity_size)`,
+        );
+    }
+    if (instance !== undefined && typeof instance !== 'string')
+      throw new AppError('invalid_request', 'instance must be given once');
+    res.json(services.observability.activity.list({ limit: n, instance }));
   });
 }
 
