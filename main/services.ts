@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './logger';
 import { ModelService, type ModelServiceDeps } from './models/model-service';
 import { InstanceDirectory } from './nodes/instance-directory';
 import { NodeService } from './nodes/node-service';
+import { StartBackoff } from './instances/start-backoff';
 import { Observability } from './observability/observability';
 import { RuntimeService, type RuntimeServiceDeps } from './runtimes/runtime-service';
 import { SettingsService } from './settings/settings-service';
@@ -30,6 +31,8 @@ export interface Services {
   directory: InstanceDirectory;
   /** resources per instance, Prometheus metrics, machine resources */
   observability: Observability;
+  /** failed on-demand starts answered again for a short window (the proxy's) */
+  startBackoff: StartBackoff;
   /** dashboard settings applied over the config file */
   settings: SettingsService;
   /** llama.cpp builds: detection, installs, the default */
@@ -94,6 +97,7 @@ export async function createServices(
   });
   nodes.init();
   const directory = new InstanceDirectory(instances, nodes);
+  const startBackoff = new StartBackoff(() => config.instances.failed_start_backoff, events);
   const observability = new Observability({
     config,
     events,
@@ -115,6 +119,7 @@ export async function createServices(
     observability,
     settings,
     runtimes,
+    startBackoff,
   };
 }
 

@@ -122,6 +122,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       default_restart_delay: 5,
       default_on_demand_start: true,
       on_demand_start_timeout: 120,
+      failed_start_backoff: 10,
       timeout_check_interval: 5,
       logs_dir: '',
       instances_dir: '',

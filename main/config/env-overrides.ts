@@ -156,6 +156,11 @@ export const ENV_OVERRIDES: EnvOverride[] = [
     parse: int,
   },
   {
+    env: 'LLAMACTL_FAILED_START_BACKOFF',
+    path: ['instances', 'failed_start_backoff'],
+    parse: int,
+  },
+  {
     env: 'LLAMACTL_TIMEOUT_CHECK_INTERVAL',
     path: ['instances', 'timeout_check_interval'],
     parse: int,

@@ -124,6 +124,8 @@ export const AppConfigSchema = z.object({
       default_on_demand_start: z.boolean(),
       /** seconds */
       on_demand_start_timeout: z.number().int().min(0).max(MAX_RESTART_DELAY_S),
+      /** seconds a failed on-demand start is answered again without a new spawn; 0 = off */
+      failed_start_backoff: z.number().int().min(0).max(MAX_RESTART_DELAY_S),
       /** minutes; fractions allowed so tests can use short intervals */
       timeout_check_interval: z.number().positive().max(MAX_IDLE_TIMEOUT_MIN),
       logs_dir: z.string().min(1),

@@ -176,3 +176,55 @@ describe('idle timeout', () => {
     expect(timers.deadlines()).toEqual([]);
   });
 });
+
+describe('failed on-demand start back-off', () => {
+  const chat = (srv: TestServer, model: string) =>
+    fetch(`${srv.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${srv.mgmtKey}` },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+
+  it('answers retries of a failed on-demand start at once, without spawning again, and never holds back an API start', async () => {
+    const srv = await server(63, { instances: { failed_start_backoff: 30 } });
+    // crashes right after it starts listening, before it is ever ready
+    await createInstance(srv, 'broken', {
+      max_restarts: 0,
+      auto_restart: false,
+      environment: { FAKE_HEALTH_503_MS: '60000', FAKE_CRASH_AFTER_MS: '50' },
+    });
+    const first = await chat(srv, 'broken');
+    expect(first.status).toBe(500);
+    expect(first.headers.get('x-should-retry')).toBe('false');
+    const firstBody = (await first.json()) as { error: { code: string; message: string } };
+    expect(firstBody.error.code).toBe('instance_start_failed');
+    expect(startsIn(srv, 'broken')).toBe(1);
+
+    // what an SDK's retries look like: the same answer, no new process
+    for (let i = 0; i < 3; i++) {
+      const again = await chat(srv, 'broken');
+      expect(again.status).toBe(500);
+      expect(again.headers.get('x-should-retry')).toBe('false');
+      expect(((await again.json()) as typeof firstBody).error.message).toBe(
+        firstBody.error.message,
+      );
+    }
+    expect(startsIn(srv, 'broken')).toBe(1);
+
+    // the dashboard's and the API's Start are not held back by it
+    await action(srv, 'broken', 'start');
+    expect(startsIn(srv, 'broken')).toBe(2);
+  });
+
+  it('spawns again once the window is over', async () => {
+    const srv = await server(63, { instances: { failed_start_backoff: 0 } });
+    await createInstance(srv, 'broken', {
+      max_restarts: 0,
+      auto_restart: false,
+      environment: { FAKE_HEALTH_503_MS: '60000', FAKE_CRASH_AFTER_MS: '50' },
+    });
+    expect((await chat(srv, 'broken')).status).toBe(500);
+    expect((await chat(srv, 'broken')).status).toBe(500);
+    expect(startsIn(srv, 'broken')).toBe(2);
+  });
+});

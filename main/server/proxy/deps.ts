@@ -13,5 +13,6 @@ export function routingDeps(services: Services): RoutingDeps {
     auth: services.auth,
     extractKey,
     activity: services.observability.activity,
+    startBackoff: services.startBackoff,
   };
 }

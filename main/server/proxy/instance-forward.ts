@@ -77,12 +77,24 @@ async function startThenSend(
   f: InstanceForward,
   observer: ExchangeObserver | undefined,
 ) {
+  const name = f.instance.name;
+  const backoff = deps.startBackoff;
+  // An instance that would be spawned again right after its on-demand start failed: the same
+  // error at once (a start already under way, e.g. from the dashboard, is waited for as usual).
+  if (backoff && (f.instance.status === 'failed' || f.instance.status === 'stopped')) {
+    const failed = backoff.current(name);
+    if (failed) throw failed;
+  }
   // A client that gives up stops waiting; the start itself is shared and carries on.
   const ac = new AbortController();
   const onClose = () => ac.abort();
   res.once('close', onClose);
   try {
-    await deps.instances.ensureReady(f.instance.name, { signal: ac.signal });
+    await deps.instances.ensureReady(name, { signal: ac.signal });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'instance_start_failed')
+      backoff?.remember(name, err);
+    throw err;
   } finally {
     res.off('close', onClose);
   }

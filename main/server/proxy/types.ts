@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import type { AppConfig } from '../../config/schema';
 import type { Logger } from '../../logger';
+import type { StartBackoff } from '../../instances/start-backoff';
 import type { ActivityRecorder } from '../../observability/activity';
 import type { DispatcherTarget } from './reverse-proxy';
 
@@ -51,4 +52,6 @@ export interface RoutingDeps {
   extractKey(headers: IncomingHttpHeaders, url: string | undefined): string | null;
   /** records each forwarded request (observability); absent in unit tests */
   activity?: ActivityRecorder;
+  /** failed on-demand starts answered again for a short window; absent in unit tests */
+  startBackoff?: StartBackoff;
 }
