@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/database';
 import { Admission } from './admission';
 import { DEFAULT_HEALTH_TUNING, type HealthTuning } from './health';
+import { LoadSpeed } from './load-speed';
 import { IdleScheduler } from './idle-scheduler';
 import { InstanceStore } from './instance-store';
 import { InstanceLog, readLog } from './log-file';
@@ -95,6 +96,7 @@ export class InstanceManager {
       admit: (sup, spawn) => this.admission.run(sup, spawn),
       closing: () => this.closing,
       touched: (sup) => this.idle.plan(sup),
+      loadSpeed: new LoadSpeed(),
     };
   }
 

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AppError } from '../../shared/errors';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/test-server';
 import { action, createInstance, getInstance, isAlive, testPortRange } from './test-helpers';
@@ -226,5 +228,50 @@ describe('failed on-demand start back-off', () => {
     expect((await chat(srv, 'broken')).status).toBe(500);
     expect((await chat(srv, 'broken')).status).toBe(500);
     expect(startsIn(srv, 'broken')).toBe(2);
+  });
+});
+
+describe('Retry-After during a cold start', () => {
+  it('is the expected remaining load time, from the last measured load speed and the model size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llamactl-load-'));
+    try {
+      const sized = (name: string, bytes: number) => {
+        const path = join(dir, name);
+        writeFileSync(path, '');
+        truncateSync(path, bytes); // sparse: only the size matters to the estimate
+        return path;
+      };
+      const srv = await server(64, { instances: { on_demand_start_timeout: 1 } });
+      // measured: 10 MB ready after about a second
+      await createInstance(srv, 'quick', {
+        backend_options: { model: sized('quick.gguf', 10e6) },
+        environment: { FAKE_HEALTH_503_MS: '1000' },
+      });
+      await action(srv, 'quick', 'start');
+      await expect
+        .poll(async () => (await getInstance(srv, 'quick')).health, { timeout: 15_000 })
+        .toBe('ready');
+      // 300 MB at that speed: about 30 s more than the 1 s the request waits
+      await createInstance(srv, 'big', {
+        backend_options: { model: sized('big.gguf', 300e6) },
+        environment: { FAKE_HEALTH_503_MS: '600000' },
+      });
+      const res = await fetch(`${srv.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${srv.mgmtKey}` },
+        body: JSON.stringify({ model: 'big', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'instance_start_timeout',
+      );
+      const retryAfter = Number(res.headers.get('retry-after'));
+      // the wait alone would say 1; the estimate says tens of seconds (loose bounds: the
+      // measured start includes health polling on a busy machine)
+      expect(retryAfter).toBeGreaterThanOrEqual(10);
+      expect(retryAfter).toBeLessThan(600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

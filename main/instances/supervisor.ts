@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/schema';
 import type { Logger } from '../logger';
 import { removeDockerContainer } from './docker-cleanup';
 import { HealthMonitor, type HealthTuning } from './health';
+import { modelFileBytes, type LoadSpeed } from './load-speed';
 import type { InstanceStore } from './instance-store';
 import { tailLines, type InstanceLog } from './log-file';
 import { describeExit, describeSpawnError, ManagedProcess, type ExitInfo } from './managed-process';
@@ -42,6 +43,8 @@ export interface SupervisorDeps {
   closing(): boolean;
   /** use, readiness or options changed (the idle scheduler re-plans this instance) */
   touched(sup: InstanceSupervisor): void;
+  /** this machine's model load speed, shared by every instance (Retry-After estimates) */
+  loadSpeed: LoadSpeed;
 }
 
 interface ReadyWaiter {
@@ -391,6 +394,10 @@ export class InstanceSupervisor {
         this.deps.tuning.health,
         (report) => {
           if (this.proc !== proc || !RUNNING_STATES.has(this.current)) return;
+          if (report === 'ready' && this.current === 'starting') {
+            const bytes = modelFileBytes(this.options);
+            if (bytes !== null) this.deps.loadSpeed.record(bytes, Date.now() - proc.startedAt);
+          }
           this.to(report);
           if (report === 'ready') this.settleReady(null);
           this.deps.touched(this);
@@ -550,7 +557,7 @@ export class InstanceSupervisor {
             new AppError(
               'instance_start_timeout',
               `timeout waiting for instance ${this.name} to become healthy after ${timeoutS} seconds`,
-              { headers: { 'Retry-After': String(Math.max(1, Math.min(timeoutS, 30))) } },
+              { headers: { 'Retry-After': String(this.retryAfterSeconds(timeoutS)) } },
             ),
           ),
         timeoutS * 1000,
@@ -559,6 +566,20 @@ export class InstanceSupervisor {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.readyWaiters.add(waiter);
     });
+  }
+
+  /**
+   * Retry-After for a start that outlasted the wait: the expected remaining load time (model
+   * size over the last measured load speed) where it can be estimated, else the wait itself
+   * (at most 30 s).
+   */
+  private retryAfterSeconds(timeoutS: number): number {
+    const started = this.proc?.startedAt;
+    const estimate =
+      started === undefined
+        ? null
+        : this.deps.loadSpeed.remainingSeconds(modelFileBytes(this.options), Date.now() - started);
+    return estimate ?? Math.max(1, Math.min(timeoutS, 30));
   }
 
   private settleReady(err: AppError | null): void {
