@@ -187,6 +187,7 @@ describe('resources and metrics', () => {
       expect(r.duration_ms).toBeGreaterThan(0);
       expect(r.ttfb_ms).not.toBeNull();
       expect(r.ttfb_ms!).toBeLessThanOrEqual(r.duration_ms);
+      expect(r.request_id).toMatch(/^req_[0-9a-f]{32}$/); // the x-request-id the client got
     }
     expect(records[0]!.id).toBeGreaterThan(records[1]!.id);
     expect(JSON.stringify(records)).not.toContain(key);

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { ActivityRecorder } from '../../observability/activity';
 import { UsageTap } from '../../observability/usage-tap';
 import type { ExchangeObserver } from './reverse-proxy';
+import { requestIdOf } from './request-id';
 
 export interface ActivityContext {
   instance: string;
@@ -62,7 +63,7 @@ class ActivityExchange implements ExchangeObserver {
       (this.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? this.req.url;
     const path = (url ?? '/').split('?')[0]!;
     const figures = this.usage?.usage(this.firstByte === null ? null : end - this.firstByte);
-    const requestId = this.res.getHeader('x-request-id');
+    const requestId = requestIdOf(this.res) ?? null;
     this.recorder.record({
       time: this.time,
       instance: this.ctx.instance,
@@ -76,7 +77,7 @@ class ActivityExchange implements ExchangeObserver {
       prompt_tokens: figures?.prompt_tokens ?? null,
       completion_tokens: figures?.completion_tokens ?? null,
       tokens_per_second: figures?.tokens_per_second ?? null,
-      request_id: typeof requestId === 'string' ? requestId : null,
+      request_id: requestId,
     });
   };
 }
