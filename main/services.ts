@@ -58,11 +58,12 @@ export async function createServices(
   if (config.instances.auto_create_dirs) for (const dir of privateDirs) makePrivateDir(dir);
   let tightened = 0;
   for (const dir of privateDirs) tightened += tightenTree(dir, log);
-  if (tightened > 0) log.info('made data files private (0600, folders 0700)', { count: tightened });
   // database.path may lie outside data_dir; before opening, because SQLite creates the -wal
   // and -shm files with the database file's mode.
   for (const suffix of ['', '-wal', '-shm']) tightenTree(config.database.path + suffix, log);
   const db = openDatabase(config.database.path);
+  // said only once the database opened: a start-up failure stays one line on stderr
+  if (tightened > 0) log.info('made data files private (0600, folders 0700)', { count: tightened });
   const events = new EventBus();
   // Before anything reads the backend commands: settings change the live config in place.
   const settings = new SettingsService(config, log.child('settings'));

@@ -4,7 +4,7 @@ import { FakeReleaseServer } from '../../e2e/fixtures/fake-releases';
 import type { ServerEvent } from '../../shared/api/events';
 import type { Instance } from '../../shared/api/instances';
 import type { ReleasesResponse, RuntimeJob, RuntimesResponse } from '../../shared/api/runtimes';
-import { testPortRange } from '../instances/test-helpers';
+import { modelFile, testPortRange } from '../instances/test-helpers';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
 const releases = new FakeReleaseServer();
@@ -166,7 +166,11 @@ describe('llama.cpp runtimes against a fake release server', () => {
     const created = await s.api('/api/v1/instances/first', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ backend_type: 'llama_cpp', backend_options: { model: '/m/a.gguf' } }),
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        // a file that exists: a missing model fails the start before spawning
+        backend_options: { model: modelFile('a.gguf') },
+      }),
     });
     expect(created.status).toBe(201);
     expect(((await created.json()) as Instance).options.command_override).toBeUndefined();
