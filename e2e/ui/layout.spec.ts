@@ -206,6 +206,8 @@ for (const theme of ['light', 'dark'] as const) {
       await fits(page, p('runtimes'));
       await app.goto('Settings');
       await fits(page, p('settings'));
+      await app.goto('Activity');
+      await fits(page, p('activity'));
       await page.evaluate(() => (window.location.hash = '#/welcome'));
       await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
       await fits(page, p('welcome'));

@@ -12,7 +12,7 @@ test('the dashboard is served with its Content-Security-Policy and runs without 
   await expect(page.locator('html')).toHaveAttribute('data-theme', /^(light|dark)$/);
   await app.signIn();
   await expect(app.nav('Instances')).toBeVisible();
-  for (const name of ['Chat', 'Models', 'API keys', 'System', 'Instances'] as const)
+  for (const name of ['Chat', 'Models', 'Activity', 'API keys', 'System', 'Instances'] as const)
     await app.goto(name);
   // the fixture fails the test on any securitypolicyviolation event or console error
 });

@@ -6,7 +6,7 @@ import { KeysPage } from './keys-page';
 import { ModelsPage } from './models-page';
 
 export type NavName =
-  'Instances' | 'Chat' | 'Models' | 'Runtimes' | 'API keys' | 'Settings' | 'System';
+  'Instances' | 'Chat' | 'Models' | 'Runtimes' | 'Activity' | 'API keys' | 'Settings' | 'System';
 
 export class AppPage {
   readonly instances: InstancesPage;
