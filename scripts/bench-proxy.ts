@@ -9,23 +9,28 @@
 // forwarder of our design spends) and a bare http-proxy (scripts/bench-proxy-floor.mjs).
 //
 // Our server runs as its own process from an esbuild bundle, as `npm run serve` runs it (tsx's
-// on-the-fly transform adds per-closure helpers that production code does not have).
+// on-the-fly transform adds per-closure helpers that production code does not have). It runs
+// twice, each with its own probe backend: `llamactl` records request activity (the default),
+// `ours-off` has it off (metrics.activity_size 0); the two in the same rounds give what recording
+// costs per request against the issue's target (within 5%), overall and paired per round.
 //
 // Load generator for the non-streaming runs: wrk from Debian (installed here when missing, like
 // nginx), one thread, a fixed duration per round, so that the client's own CPU (a Node client
 // spends more per request than nginx does) weighs as little as possible on the shared cores.
 // Without wrk (not root), a Node keep-alive client with a bounded request count is used instead.
-// The same generator drives all three targets in a run.
+// The same generator drives every target in a run.
 //
 // Knobs: BENCH_SECONDS (wrk: seconds per target, concurrency and round, default 2),
 // BENCH_REQUESTS (Node client: requests per target and concurrency, default 2000),
-// BENCH_STREAMS (default 40), BENCH_CLIENT=node to force the Node client, BENCH_NODE_ARGS (extra
-// node flags for our server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+// BENCH_STREAMS (default 40), BENCH_ROUNDS (default 4), BENCH_REFERENCES (the references to
+// run, default "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node
+// to force the Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
+// "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +44,9 @@ const MGMT_KEY = 'llamactl-mgmt-bench-000000000000000000000000000000000000000000
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+/** the reference targets to run besides direct and our two servers */
+const REFERENCES = (process.env.BENCH_REFERENCES ?? 'nginx,node-floor,http-proxy').split(',');
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -179,6 +187,8 @@ interface Target {
   name: string;
   port: number;
   model: string;
+  /** the inference key the target takes (the others ignore Authorization) */
+  key: string;
   /** the process doing the proxying (for CPU per request); none for direct */
   pid?: number;
 }
@@ -388,12 +398,14 @@ function childPid(pid: number | undefined): number | undefined {
   }
 }
 
-const pct = (xs: number[], p: number): number => {
+const pct = (xs: number[] | undefined, p: number): number => {
+  if (!xs?.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
 // ---- orchestration -------------------------------------------------------------------------
 
@@ -401,19 +413,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'llamactl-bench-'));
   process.on('exit', cleanupChildren);
   try {
-    const nginxBin = ensureNginx();
+    const nginxBin = REFERENCES.includes('nginx') ? ensureNginx() : null;
     const wrkBin = ensureWrk();
     const portLow = 20_000 + ((process.pid * 13) % 300) * 100;
-    const configPath = join(dir, 'config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        data_dir: join(dir, 'data'),
-        server: { host: '127.0.0.1', port: 0 },
-        auth: { management_keys: [MGMT_KEY] },
-        instances: { port_range: [portLow, portLow + 99] },
-      }),
-    );
     // Inside node_modules so that the bundle's external packages resolve from the project.
     const bundle = join(ROOT, 'node_modules/.cache/bench-proxy/server.mjs');
     await build({
@@ -430,51 +432,80 @@ async function main(): Promise<void> {
       },
     });
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const server = spawn(process.execPath, [...nodeArgs, bundle, '--serve', configPath], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(server);
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /BENCH_SERVER (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    });
 
-    await api(base, '/api/v1/instances/bench', {
-      method: 'POST',
-      body: JSON.stringify({
-        backend_type: 'llama_cpp',
-        // the server checks that a llama.cpp model file exists; the probe backend ignores it
-        backend_options: { model: PROBE_BACKEND },
-        command_override: `node ${PROBE_BACKEND}`,
-        idle_timeout: 0,
-      }),
-    });
-    await api(base, '/api/v1/instances/bench/start', { method: 'POST' });
-    const inst = await waitFor('the bench instance', async () => {
-      const i = await api(base, '/api/v1/instances/bench');
-      return i.health === 'ready' ? i : undefined;
-    });
-    const backendPort = inst.options.backend_options.port as number;
-    const key = (
-      await api(base, '/api/v1/auth/keys', {
+    /** One of our servers (the same bundle) with its probe-backend instance and a per-instance key. */
+    const startOurs = async (name: string, slot: number, metrics: object) => {
+      const configPath = join(dir, `config-${name}.json`);
+      const low = portLow + slot * 100;
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          data_dir: join(dir, `data-${name}`),
+          server: { host: '127.0.0.1', port: 0 },
+          auth: { management_keys: [MGMT_KEY] },
+          instances: { port_range: [low, low + 99] },
+          metrics,
+        }),
+      );
+      const server = spawn(process.execPath, [...nodeArgs, bundle, '--serve', configPath], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(server);
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /BENCH_SERVER (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+      });
+      await api(base, '/api/v1/instances/bench', {
         method: 'POST',
         body: JSON.stringify({
-          name: 'bench',
-          permission_mode: 'per_instance',
-          instance_ids: [inst.id],
+          backend_type: 'llama_cpp',
+          // the server checks that a llama.cpp model file exists; the probe backend ignores it
+          backend_options: { model: PROBE_BACKEND },
+          command_override: `node ${PROBE_BACKEND}`,
+          idle_timeout: 0,
         }),
-      })
-    ).key as string;
+      });
+      await api(base, '/api/v1/instances/bench/start', { method: 'POST' });
+      const inst = await waitFor('the bench instance', async () => {
+        const i = await api(base, '/api/v1/instances/bench');
+        return i.health === 'ready' ? i : undefined;
+      });
+      const key = (
+        await api(base, '/api/v1/auth/keys', {
+          method: 'POST',
+          body: JSON.stringify({
+            name: 'bench',
+            permission_mode: 'per_instance',
+            instance_ids: [inst.id],
+          }),
+        })
+      ).key as string;
+      return {
+        base,
+        backendPort: inst.options.backend_options.port as number,
+        target: { name, port: Number(new URL(base).port), model: 'bench', key, pid: server.pid },
+      };
+    };
+    // The same server twice: request activity recorded (the default) and turned off
+    // (metrics.activity_size 0), so that what recording costs is measured in the same rounds.
+    const on = await startOurs('llamactl', 0, {});
+    const off = await startOurs('ours-off', 1, { activity_size: 0 });
+    const backendPort = on.backendPort;
+    const base = on.base;
+    console.log(
+      `our servers: llamactl (activity on) pid ${on.target.pid}, ours-off (activity off) pid ${off.target.pid}`,
+    );
 
     const targets: Target[] = [
-      { name: 'direct', port: backendPort, model: 'bench-model' },
-      { name: 'llamactl', port: Number(new URL(base).port), model: 'bench', pid: server.pid },
+      { name: 'direct', port: backendPort, model: 'bench-model', key: 'none' },
+      on.target,
+      off.target,
     ];
     if (nginxBin) {
       const nginxPort = await freePort();
@@ -491,6 +522,7 @@ async function main(): Promise<void> {
         name: 'nginx',
         port: nginxPort,
         model: 'bench-model',
+        key: 'none',
         pid: childPid(nginx.pid),
       });
     }
@@ -498,6 +530,7 @@ async function main(): Promise<void> {
     // References that show what forwarding costs in Node before any of our logic: the same
     // transport with nothing else (node-floor), and a bare http-proxy (the issue's calibration).
     for (const kind of ['undici', 'http-proxy']) {
+      if (!REFERENCES.includes(kind === 'undici' ? 'node-floor' : kind)) continue;
       const port = await freePort();
       const ref = spawn(
         process.execPath,
@@ -516,32 +549,36 @@ async function main(): Promise<void> {
         name: kind === 'undici' ? 'node-floor' : 'http-proxy',
         port,
         model: 'bench-model',
+        key: 'none',
         pid: ref.pid,
       });
     }
 
-    const scripts = new Map(targets.map((t) => [t.name, wrkBin ? wrkScript(dir, t, key) : '']));
+    const load0 = loadavg();
+    const scripts = new Map(targets.map((t) => [t.name, wrkBin ? wrkScript(dir, t, t.key) : '']));
     console.log(
       `\nbackend ${backendPort}, llamactl ${base}, load generator: ${
         wrkBin
           ? `wrk (1 thread), ${SECONDS} s per target, concurrency and round`
           : `Node client, ${REQUESTS} requests per target and concurrency`
-      }, ${STREAMS} streams x 20 chunks; nginx: 1 worker process\n`,
+      }, ${STREAMS} streams x 20 chunks, ${ROUNDS} rounds; nginx: 1 worker process; load average ${loadText(load0)}\n`,
     );
     // Warm-up until the JIT has settled (V8 and undici's wasm parser tier up over thousands of
     // requests), pools are full and nginx's upstream keep-alive is established.
     for (const t of targets) {
-      await runLoad(t, key, 16, 3000);
+      await runLoad(t, t.key, 16, 3000);
       if (wrkBin) runWrk(wrkBin, scripts.get(t.name)!, t, 64, SECONDS);
-      await streamDelays(t, key, 5);
+      await streamDelays(t, t.key, 5);
     }
 
     // Interleaved rounds, so drift in the machine's load hits every target alike.
-    const rounds = 4;
+    const rounds = ROUNDS;
     const c1 = new Map<string, number[]>();
     // wrk reports percentiles per run: the medians of the rounds' p50 and p99 are printed.
     const c1p99 = new Map<string, number[]>();
     const c64 = new Map<string, { n: number; s: number; cpu: number }>();
+    /** CPU per request of each round at c=64 (for the paired on/off ratios) */
+    const cpuRounds = new Map<string, number[]>();
     const streams = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]);
@@ -559,17 +596,18 @@ async function main(): Promise<void> {
           n = b.requests;
           seconds = b.seconds;
         } else {
-          const a = await runLoad(t, key, 1, Math.ceil(REQUESTS / rounds));
+          const a = await runLoad(t, t.key, 1, Math.ceil(REQUESTS / rounds));
           c1.set(t.name, [...(c1.get(t.name) ?? []), ...a.latenciesMs]);
           const cpu0 = cpuMs(t.pid);
-          const b = await runLoad(t, key, 64, Math.ceil(REQUESTS / rounds));
+          const b = await runLoad(t, t.key, 64, Math.ceil(REQUESTS / rounds));
           cpu = cpuMs(t.pid) - cpu0;
           n = b.latenciesMs.length;
           seconds = b.seconds;
         }
         const prev = c64.get(t.name) ?? { n: 0, s: 0, cpu: 0 };
         c64.set(t.name, { n: prev.n + n, s: prev.s + seconds, cpu: prev.cpu + cpu });
-        const d = await streamDelays(t, key, Math.ceil(STREAMS / rounds));
+        cpuRounds.set(t.name, [...(cpuRounds.get(t.name) ?? []), (cpu * 1000) / n]);
+        const d = await streamDelays(t, t.key, Math.ceil(STREAMS / rounds));
         streams.set(t.name, [...(streams.get(t.name) ?? []), ...d]);
       }
     }
@@ -629,6 +667,22 @@ async function main(): Promise<void> {
     console.log(
       `CPU per request: llamactl ${f(cpuPerReq('llamactl'), 0)} us, node-floor ${f(cpuPerReq('node-floor'), 0)} us, http-proxy ${f(cpuPerReq('http-proxy'), 0)} us, nginx ${f(cpuPerReq('nginx'), 0)} us`,
     );
+    // What request activity recording costs: the same server with it on (llamactl) and off
+    // (ours-off), in the same rounds. The issue's target: CPU per request within 5%.
+    const onUs = cpuPerReq('llamactl');
+    const offUs = cpuPerReq('ours-off');
+    const ratio = onUs / offUs;
+    const paired = (cpuRounds.get('llamactl') ?? []).map(
+      (x, i) => x / (cpuRounds.get('ours-off') ?? [])[i]!,
+    );
+    console.log('');
+    console.log(
+      `request activity, CPU per request at c=64: on ${f(onUs, 1)} us, off ${f(offUs, 1)} us, +${f(onUs - offUs, 1)} us, on/off ${f(ratio, 3)} (target <= 1.05: ${verdict(ratio <= 1.05)}); per round ${paired.map((x) => f(x, 3)).join(' ')}, median ${f(pct(paired, 50), 3)}`,
+    );
+    console.log(
+      `request activity, throughput at c=64: on ${f(rps('llamactl'), 0)} req/s, off ${f(rps('ours-off'), 0)} req/s`,
+    );
+    console.log(`load average before ${loadText(load0)}, after ${loadText(loadavg())}`);
   } finally {
     cleanupChildren();
     // Our server stops its instance on SIGTERM; wait for that before removing its data dir.

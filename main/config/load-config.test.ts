@@ -277,6 +277,8 @@ describe('LLAMACTL_* environment variables', () => {
       want: ['127.0.0.1', '10.0.0.0/8'],
     },
     { env: { LLAMACTL_ENABLE_SWAGGER: 'T' }, pick: (c) => c.server.enable_swagger, want: true },
+    // 0 turns request activity recording off
+    { env: { LLAMACTL_ACTIVITY_SIZE: '0' }, pick: (c) => c.metrics.activity_size, want: 0 },
     {
       env: { LLAMACTL_LLAMACPP_COMMAND: '/opt/llama-server' },
       pick: (c) => c.backends['llama-cpp'].command,

@@ -170,8 +170,8 @@ export const AppConfigSchema = z.object({
   metrics: z.object({
     /** GET /metrics without a key, for clients on this machine only */
     public: z.boolean(),
-    /** requests kept for GET /api/v1/activity (a ring: the oldest is dropped) */
-    activity_size: z.number().int().min(1).max(100_000),
+    /** requests kept for GET /api/v1/activity (a ring: the oldest is dropped); 0 records none */
+    activity_size: z.number().int().min(0).max(100_000),
   }),
   runtimes: z.object({
     llama_cpp: z.object({

@@ -219,4 +219,32 @@ describe('resources and metrics', () => {
       expect(r).toMatchObject({ status: 503, key_name: 'management', ttfb_ms: null });
     });
   });
+
+  it('records nothing, neither activity nor request metrics, with metrics.activity_size 0', async () => {
+    const off = await startTestServer({ config: { metrics: { activity_size: 0 } } });
+    try {
+      await createInstance(off, 'parked', {
+        backend_options: { model: modelFile('p.gguf') },
+        on_demand_start: false,
+      });
+      const res = await fetch(`${off.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${off.mgmtKey}` },
+        body: JSON.stringify({ model: 'parked', messages: [] }),
+      });
+      expect(res.status).toBe(503);
+      await res.text();
+      // A request is recorded as its response ends, in the same turn of the server's event loop:
+      // it would be in the ring before the next request is read.
+      const list = await off.api('/api/v1/activity?limit=5');
+      expect(list.status).toBe(200);
+      expect(await list.json()).toEqual([]);
+      const text = await (
+        await fetch(`${off.url}/metrics`, { headers: { Authorization: `Bearer ${off.mgmtKey}` } })
+      ).text();
+      expect(text).not.toMatch(/^llamactl_requests_total\{/m);
+    } finally {
+      await off.close();
+    }
+  });
 });

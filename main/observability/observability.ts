@@ -3,7 +3,7 @@ import { runLlamaHelper } from '../backends/helper-runner';
 import type { AppConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
-import { ActivityLog } from './activity';
+import { ActivityLog, type ActivityRecorder } from './activity';
 import { Metrics } from './metrics';
 import { ResourceSampler } from './resource-sampler';
 import { systemResources, type SystemResources } from './system-resources';
@@ -28,6 +28,8 @@ export class Observability {
   readonly metrics: Metrics;
   /** the latest requests through /v1, /llama-cpp and the instance proxy */
   readonly activity: ActivityLog;
+  /** what the proxy records requests with; none when `metrics.activity_size` is 0 (off) */
+  readonly recorder: ActivityRecorder | undefined;
   private devices: { at: number; text: Promise<string | null> } | null = null;
   private readonly unsubscribe: () => void;
 
@@ -48,6 +50,7 @@ export class Observability {
       metrics: this.metrics,
       size: d.config.metrics.activity_size,
     });
+    this.recorder = d.config.metrics.activity_size > 0 ? this.activity : undefined;
     this.unsubscribe = d.events.subscribe((e) => this.metrics.onEvent(e));
   }
 

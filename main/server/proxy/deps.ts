@@ -12,7 +12,8 @@ export function routingDeps(services: Services): RoutingDeps {
     remote: services.nodes,
     auth: services.auth,
     extractKey,
-    activity: services.observability.activity,
+    // none when recording is off (metrics.activity_size 0): the proxy then taps nothing
+    activity: services.observability.recorder,
     startBackoff: services.startBackoff,
   };
 }

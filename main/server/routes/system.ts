@@ -29,10 +29,12 @@ export function registerSystemRoutes(api: Router, services: Services): void {
     let n = 100;
     if (limit !== undefined) {
       n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : NaN;
-      if (!Number.isSafeInteger(n) || n < 1 || n > services.config.metrics.activity_size)
+      const size = services.config.metrics.activity_size;
+      // With recording off (size 0) there is nothing to bound: the answer is empty.
+      if (!Number.isSafeInteger(n) || n < 1 || (size > 0 && n > size))
         throw new AppError(
           'invalid_request',
-          `limit must be a whole number from 1 to ${services.config.metrics.activity_size} (metrics.activity_size)`,
+          `limit must be a whole number from 1 to ${size} (metrics.activity_size)`,
         );
     }
     if (instance !== undefined && typeof instance !== 'string')
