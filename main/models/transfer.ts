@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { lstat, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { Agent, type Dispatcher } from 'undici';
 import { HubError, hubHeaders, hubStatusMessage, type HubEndpoint } from './hub-client';
 import type { BandwidthThrottle, ConnectionLimiter } from './limits';
 import { openNoFollow, PlantedLinkError } from './no-follow';
+import { RangeClient, releaseChunk, type RangeController, type RangeHandler } from './range-client';
 import { createPrefixHasher, type PrefixHasher } from './prefix-hasher';
 import {
   RangeSet,
@@ -123,12 +123,13 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * One HTTP agent for all transfers: keep-alive connections reused between segments. Timeouts
- * are ours (the stall timer); a 50 GB file takes as long as it takes.
+ * One HTTP client for all transfers (range-client.ts says why not undici): keep-alive connections
+ * reused between segments. Timeouts are ours (the stall timer); a 50 GB file takes as long as it
+ * takes.
  */
-let agent: Agent | undefined;
-function dispatcher(): Agent {
-  return (agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 4_000 }));
+let client: RangeClient | undefined;
+function dispatcher(): RangeClient {
+  return (client ??= new RangeClient(4_000));
 }
 
 /**
@@ -396,10 +397,7 @@ class FileTransfer {
     return new Promise((resolve, reject) => {
       const ex = new Exchange(this, piece, range !== undefined, viaRedirect, resolve, reject);
       this.exchanges.add(ex);
-      dispatcher().dispatch(
-        { origin: u.origin, path: u.pathname + u.search, method: 'GET', headers },
-        ex,
-      );
+      dispatcher().dispatch({ origin: u.origin, path: u.pathname + u.search, headers }, ex);
     });
   }
 
@@ -463,14 +461,14 @@ function contentRange(
 }
 
 /**
- * One HTTP exchange on undici's dispatch interface: body chunks (Buffers over the socket's reads)
- * are gathered, not copied, and written at their offset with one positioned writev per
- * WRITE_BATCH. The socket is paused while a write is pending and while the bandwidth cap says
+ * One HTTP exchange: body chunks (slices of the client's recycled buffers) are gathered, not
+ * copied, written at their offset with one positioned writev per WRITE_BATCH, and given back to
+ * the client once written. The socket is paused while a write is pending and while the bandwidth cap says
  * so, which bounds memory to about two batches per connection. Settles once every received
  * byte is written.
  */
-class Exchange implements Dispatcher.DispatchHandler {
-  private controller?: Dispatcher.DispatchController;
+class Exchange implements RangeHandler {
+  private controller?: RangeController;
   private pendingAbort?: Error;
   private mode: 'wait' | 'data' | 'skip' = 'wait';
   private redirect?: string;
@@ -524,13 +522,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     else this.pendingAbort ??= reason;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: RangeController): void {
     this.controller = controller;
     if (this.pendingAbort) controller.abort(this.pendingAbort);
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    _controller: RangeController,
     status: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
@@ -608,10 +606,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.t.rangesWork();
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: RangeController, chunk: Buffer): void {
     this.bytesSinceCheck += chunk.length;
-    if (this.mode !== 'data') return;
+    if (this.mode !== 'data') return releaseChunk(chunk);
     if (this.writePos + this.batchBytes + chunk.length > this.limit) {
+      releaseChunk(chunk);
       this.error = new HubError(
         `${this.t.target.label}: the hub sent more bytes than listed (${this.t.target.size})`,
       );
@@ -637,11 +636,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  private hold(controller: Dispatcher.DispatchController): void {
+  private hold(controller: RangeController): void {
     if (this.holds++ === 0) controller.pause();
   }
 
-  private unhold(controller: Dispatcher.DispatchController): void {
+  private unhold(controller: RangeController): void {
     // after the end the parser may serve another request: never resume it from here
     if (--this.holds === 0 && !this.ended) controller.resume();
   }
@@ -657,6 +656,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.writing = this.t.fh.writev(buffers, start).then(
       ({ bytesWritten }) => {
         this.writing = undefined;
+        for (const b of buffers) releaseChunk(b);
         if (bytesWritten !== end - start) {
           this.diskFailure = diskError(
             this.t.target,
@@ -693,7 +693,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     void this.finish(undefined);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: RangeController, err: Error): void {
     void this.finish(err);
   }
 
