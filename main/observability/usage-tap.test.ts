@@ -78,4 +78,34 @@ describe('reading token figures from a response going by', () => {
     for (let i = 0; i < 100; i++) tap.write(Buffer.alloc(1024, 0x20));
     expect(tap.usage(null).prompt_tokens).toBeNull();
   });
+
+  it('reads numbers after spaces, with fractions and exponents, past non-ASCII text and keys without a number', () => {
+    const tap = new UsageTap('application/json; charset=utf-8');
+    tap.write(
+      Buffer.from(
+        '{"choices":[{"message":{"content":"Grüße, 日本 \\"prompt_tokens\\": 99"}}],' +
+          '"usage":{"prompt_tokens" : 7,"completion_tokens":\n1.2e1},' +
+          '"timings":{"prompt_n":null,"predicted_per_second":1.5E+2}}',
+      ),
+    );
+    expect(tap.usage(null)).toEqual({
+      prompt_tokens: 7,
+      completion_tokens: 12,
+      tokens_per_second: 150,
+    });
+  });
+
+  it('counts reasoning and text deltas, not empty ones or lines that are not data', () => {
+    const tap = new UsageTap('text/event-stream');
+    const lines = [
+      'data: {"choices":[{"delta":{"reasoning_content":"Hmm"}}]}',
+      'data: {"choices":[{"delta":{"content":""}}]}',
+      ': {"content":"a comment"}',
+      'data: {"choices":[{"delta":{"content":"\\"quoted\\""}}]}',
+      'data: {"choices":[{"text":"legacy completion"}]}',
+    ];
+    // one byte at a time: every line arrives in pieces
+    for (const b of Buffer.from(lines.join('\n\n') + '\n\n')) tap.write(Buffer.from([b]));
+    expect(tap.usage(1000).completion_tokens).toBe(3);
+  });
 });
