@@ -57,4 +57,33 @@ describe('the activity log', () => {
     );
     expect(text).toContain('llamactl_tokens_total{instance="a",kind="completion"} 40');
   });
+
+  it('writes durations and times to first byte as cumulative Prometheus histograms per instance', async () => {
+    const { log, metrics } = setup(10);
+    log.record({ ...request('a'), duration_ms: 40, ttfb_ms: 7 });
+    log.record({ ...request('a', 503), duration_ms: 400_000, ttfb_ms: null });
+    const text = (await metrics.text()).body;
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.slice(series.length + 1),
+      );
+    const d = 'llamactl_request_duration_seconds';
+    expect(value(`${d}_bucket{le="0.01",instance="a"}`)).toBe(0);
+    expect(value(`${d}_bucket{le="0.05",instance="a"}`)).toBe(1);
+    expect(value(`${d}_bucket{le="300",instance="a"}`)).toBe(1); // 400 s is above every bound
+    expect(value(`${d}_bucket{le="+Inf",instance="a"}`)).toBe(2);
+    expect(value(`${d}_sum{instance="a"}`)).toBeCloseTo(400.04);
+    expect(value(`${d}_count{instance="a"}`)).toBe(2);
+    const t = 'llamactl_time_to_first_byte_seconds';
+    expect(value(`${t}_bucket{le="0.005",instance="a"}`)).toBe(0);
+    expect(value(`${t}_bucket{le="0.01",instance="a"}`)).toBe(1);
+    expect(value(`${t}_count{instance="a"}`)).toBe(1); // the 503 sent no byte
+    // an instance that never sent a byte has no time-to-first-byte series
+    log.record({ ...request('b'), ttfb_ms: null });
+    expect((await metrics.text()).body).not.toContain(`${t}_count{instance="b"}`);
+    expect((await metrics.text()).body).toContain(`${d}_count{instance="b"} 1`);
+  });
 });
