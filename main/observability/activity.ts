@@ -22,7 +22,24 @@ export class ActivityLog {
   }
 
   record(r: Omit<ActivityRecord, 'id'>): ActivityRecord {
-    const full: ActivityRecord = { id: ++this.seq, ...r };
+    // Field by field rather than `{ id, ...r }`: a literal of one shape is built much faster
+    // than a spread, and this runs for every request.
+    const full: ActivityRecord = {
+      id: ++this.seq,
+      time: r.time,
+      instance: r.instance,
+      model: r.model,
+      key_name: r.key_name,
+      route: r.route,
+      method: r.method,
+      status: r.status,
+      duration_ms: r.duration_ms,
+      ttfb_ms: r.ttfb_ms,
+      prompt_tokens: r.prompt_tokens,
+      completion_tokens: r.completion_tokens,
+      tokens_per_second: r.tokens_per_second,
+      request_id: r.request_id,
+    };
     this.ring[this.next] = full;
     this.next = (this.next + 1) % this.ring.length;
     this.d.metrics.recordRequest(full);

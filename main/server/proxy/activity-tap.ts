@@ -13,30 +13,35 @@ export interface ActivityContext {
   keyName: string | null;
 }
 
+/** Content types whose successful answers can carry token figures. */
+const TOKEN_BEARING = /json|event-stream/;
+
 /**
  * Records one request through /v1, /llama-cpp or the instance proxy when its response is over
  * (finished, failed before forwarding, or abandoned by the client): status, duration, time to
  * the first body byte and, for answers that carry them, token figures read by a UsageTap from
- * the body's tail as it goes by. Nothing is buffered and nothing of the body is kept. The
- * returned observer goes to the reverse proxy; a request that never reaches it (a failed
- * on-demand start) is still recorded with the status its error was answered with.
+ * the body's tail as it goes by. Nothing is buffered and nothing of the body is kept.
+ *
+ * The tap goes to the reverse proxy as its observer and records from the proxy's own
+ * end-of-exchange hook, so a forwarded request costs no listener of its own. A request that
+ * never reaches the proxy (refused, or a failed on-demand start) is recorded by
+ * `recordWhenClosed`, with the status its error was answered with.
  */
 export function tapActivity(
   recorder: ActivityRecorder,
   req: IncomingMessage,
   res: ServerResponse,
   ctx: ActivityContext,
-): ExchangeObserver {
-  const tap = new ActivityExchange(recorder, req, res, ctx);
-  res.once('close', tap.onClose);
-  return tap;
+): ActivityTap {
+  return new ActivityTap(recorder, req, res, ctx);
 }
 
-class ActivityExchange implements ExchangeObserver {
+export class ActivityTap implements ExchangeObserver {
   private readonly time = Date.now();
   private readonly start = performance.now();
   private firstByte: number | null = null;
   private usage: UsageTap | null = null;
+  private recorded = false;
 
   constructor(
     private readonly recorder: ActivityRecorder,
@@ -48,7 +53,7 @@ class ActivityExchange implements ExchangeObserver {
   onResponseStart(status: number, headers: IncomingHttpHeaders): void {
     const type = headers['content-type'];
     // Token figures come only in successful JSON answers and event streams.
-    if (status < 300 && typeof type === 'string' && /json|event-stream/.test(type))
+    if (status < 300 && typeof type === 'string' && TOKEN_BEARING.test(type))
       this.usage = new UsageTap(type);
   }
 
@@ -57,19 +62,27 @@ class ActivityExchange implements ExchangeObserver {
     this.usage?.write(chunk);
   }
 
-  readonly onClose = (): void => {
+  /** For a request the reverse proxy did not take: record once its response is over. */
+  recordWhenClosed(): void {
+    if (this.res.closed) this.onEnd();
+    else this.res.once('close', () => this.onEnd());
+  }
+
+  /** The exchange is over: record it (once, whoever calls). */
+  onEnd(): void {
+    if (this.recorded) return;
+    this.recorded = true;
     const end = performance.now();
     const url =
-      (this.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? this.req.url;
-    const path = (url ?? '/').split('?')[0]!;
+      (this.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? this.req.url ?? '/';
+    const query = url.indexOf('?');
     const figures = this.usage?.usage(this.firstByte === null ? null : end - this.firstByte);
-    const requestId = requestIdOf(this.res) ?? null;
     this.recorder.record({
       time: this.time,
       instance: this.ctx.instance,
       model: this.ctx.model,
       key_name: this.ctx.keyName,
-      route: path,
+      route: query < 0 ? url : url.slice(0, query),
       method: this.req.method ?? 'GET',
       status: this.res.statusCode,
       duration_ms: Math.round((end - this.start) * 10) / 10,
@@ -77,7 +90,7 @@ class ActivityExchange implements ExchangeObserver {
       prompt_tokens: figures?.prompt_tokens ?? null,
       completion_tokens: figures?.completion_tokens ?? null,
       tokens_per_second: figures?.tokens_per_second ?? null,
-      request_id: requestId,
+      request_id: requestIdOf(this.res) ?? null,
     });
-  };
+  }
 }

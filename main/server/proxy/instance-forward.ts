@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Instance } from '../../../shared/api/instances';
 import { AppError } from '../../../shared/errors';
 import { backendConfig } from '../../backends';
-import { tapActivity } from './activity-tap';
+import { tapActivity, type ActivityTap } from './activity-tap';
 import type { ErrorStyle } from './errors';
 import type { ExchangeObserver, ReverseProxy } from './reverse-proxy';
 import type { RoutingDeps } from './types';
@@ -35,14 +35,34 @@ export function forwardToInstance(
   res: ServerResponse,
   f: InstanceForward,
 ): Promise<void> | undefined {
+  if (!deps.activity) return route(deps, proxy, req, res, f, undefined);
+  const tap = tapActivity(deps.activity, req, res, {
+    instance: f.instance.name,
+    model: f.model ?? null,
+    keyName: f.keyName ?? null,
+  });
+  // A forwarded request is recorded by the reverse proxy's end hook; one refused on the way
+  // (not running, a failed on-demand start) when its error answer is over.
+  try {
+    return route(deps, proxy, req, res, f, tap)?.catch((err: unknown) => {
+      tap.recordWhenClosed();
+      throw err;
+    });
+  } catch (err) {
+    tap.recordWhenClosed();
+    throw err;
+  }
+}
+
+function route(
+  deps: RoutingDeps,
+  proxy: ReverseProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  f: InstanceForward,
+  observer: ActivityTap | undefined,
+): Promise<void> | undefined {
   const { instance } = f;
-  const observer = deps.activity
-    ? tapActivity(deps.activity, req, res, {
-        instance: instance.name,
-        model: f.model ?? null,
-        keyName: f.keyName ?? null,
-      })
-    : undefined;
   if (deps.remote?.isRemote(instance)) {
     // The node applies its own state checks, on-demand start and bookkeeping; the path is the
     // same route there.
@@ -75,7 +95,7 @@ async function startThenSend(
   req: IncomingMessage,
   res: ServerResponse,
   f: InstanceForward,
-  observer: ExchangeObserver | undefined,
+  observer: ActivityTap | undefined,
 ) {
   const name = f.instance.name;
   const backoff = deps.startBackoff;
@@ -98,7 +118,11 @@ async function startThenSend(
   } finally {
     res.off('close', onClose);
   }
-  if (res.destroyed) return;
+  if (res.destroyed) {
+    // the client gave up while the instance started: recorded as abandoned
+    observer?.recordWhenClosed();
+    return;
+  }
   send(deps, proxy, req, res, f, observer);
 }
 

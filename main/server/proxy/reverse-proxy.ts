@@ -51,6 +51,8 @@ export interface ForwardOptions {
 export interface ExchangeObserver {
   onResponseStart(status: number, headers: IncomingHttpHeaders): void;
   onData(chunk: Buffer): void;
+  /** once, when the exchange is over (with `onEnd`, from the same close listener) */
+  onEnd(): void;
 }
 
 /** Requests that carry no body by HTTP's framing rules (no length, not chunked). */
@@ -228,6 +230,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.ended) return;
     this.ended = true;
     this.opts.onEnd?.();
+    this.opts.observer?.onEnd();
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
