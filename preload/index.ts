@@ -18,6 +18,7 @@ const bridge = {
   revealLogsFolder: async () => {
     await ipcRenderer.invoke(DESKTOP_IPC.revealLogsFolder);
   },
+  chooseModelFile: () => ipcRenderer.invoke(DESKTOP_IPC.chooseModelFile) as Promise<string | null>,
 } satisfies DesktopBridge;
 
 contextBridge.exposeInMainWorld('llamactlDesktop', bridge);

@@ -16,6 +16,11 @@ export interface DesktopBridge {
   revealDataFolder(): Promise<void>;
   /** opens the instance logs folder in the file manager */
   revealLogsFolder(): Promise<void>;
+  /**
+   * the native open-file dialog for a model file (GGUF, or any file): the chosen path, or null
+   * when the user cancelled
+   */
+  chooseModelFile(): Promise<string | null>;
 }
 
 declare global {
@@ -30,6 +35,7 @@ export const DESKTOP_IPC = {
   openExternal: 'llamactl:open-external',
   revealDataFolder: 'llamactl:reveal-data-folder',
   revealLogsFolder: 'llamactl:reveal-logs-folder',
+  chooseModelFile: 'llamactl:choose-model-file',
 } as const;
 
 /**

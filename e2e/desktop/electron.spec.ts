@@ -62,6 +62,7 @@ test.describe('desktop app', () => {
 
     const members = await page.evaluate(() => Object.keys(window.llamactlDesktop ?? {}).sort());
     expect(members).toEqual([
+      'chooseModelFile',
       'managementKey',
       'openExternal',
       'revealDataFolder',

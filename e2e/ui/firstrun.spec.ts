@@ -205,6 +205,8 @@ test('Local files lists the models folder and creates an instance with its visio
   const local = page.getByRole('region', { name: 'Local files' });
   await expect(local).toContainText(LOCAL_MODEL);
   await expect(local).toContainText('with vision projector');
+  // "Add a file…" opens the desktop app's file dialog: a browser has no bridge, so no button
+  await expect(local.getByRole('button', { name: /Add a file/ })).toHaveCount(0);
   await screenshot(page, 'firstrun-12-local-files');
   await local.getByRole('button', { name: `Create instance from ${LOCAL_MODEL}` }).click();
   await expect(app.instances.dialog.root).toBeVisible();

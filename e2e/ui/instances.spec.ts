@@ -36,6 +36,9 @@ test('an instance is created through the form, with its options imported from a 
   await screenshot(page, '04-create-backend');
   await dialog.tab('Options').click();
   await expect(dialog.option('model')).toHaveValue(MODEL);
+  // the native file dialog is the desktop app's; a browser has no bridge and no Browse button
+  expect(await page.evaluate(() => 'llamactlDesktop' in window)).toBe(false);
+  await expect(dialog.root.getByRole('button', { name: /Browse/ })).toHaveCount(0);
   await expect(dialog.option('ctx_size')).toHaveValue('4096');
   await dialog.option('ctx_size').fill('abc');
   await expect(dialog.root.getByText('must be an integer')).toBeVisible();

@@ -277,12 +277,30 @@ describe('desktop app lifecycle', () => {
     const { deps } = fakeDeps();
     const desktop = await start(deps);
     const handler = ipcMain.handlers.get(DESKTOP_IPC.managementKey)!;
-    await expect(handler({ senderFrame: { url: `${desktop.server.url}/` } })).resolves.toBe(
-      FAKE_MANAGEMENT_KEY,
-    );
+    await expect(
+      handler({ senderFrame: { url: `${desktop.server.url}/`, parent: null } }),
+    ).resolves.toBe(FAKE_MANAGEMENT_KEY);
     await expect(async () =>
-      handler({ senderFrame: { url: 'https://evil.test/' } }),
+      handler({ senderFrame: { url: 'https://evil.test/', parent: null } }),
     ).rejects.toThrow();
+  });
+
+  it('opens the model file picker as a sheet of the window that asked, and returns the chosen file', async () => {
+    const { deps } = fakeDeps();
+    const desktop = await start(deps);
+    const win = FakeBrowserWindow.instances[0];
+    const handler = ipcMain.handlers.get(DESKTOP_IPC.chooseModelFile)!;
+    const ask = () =>
+      handler({
+        sender: win.webContents,
+        senderFrame: { url: `${desktop.server.url}/#/instances`, parent: null },
+      });
+    dialog.openDialogAnswers.push(['/models/qwen3-1.7b-q4_k_m.gguf']);
+    await expect(ask()).resolves.toBe('/models/qwen3-1.7b-q4_k_m.gguf');
+    await expect(ask()).resolves.toBeNull();
+    expect(dialog.openDialogs).toHaveLength(2);
+    expect(dialog.openDialogs[0].parent).toBe(win);
+    expect(dialog.openDialogs[0].options.properties).toEqual(['openFile']);
   });
 
   it('writes an XDG autostart entry on Linux when Start at login is ticked', async () => {
@@ -334,7 +352,7 @@ describe('desktop app lifecycle', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^Version: /);
     const key = await ipcMain.handlers.get(DESKTOP_IPC.managementKey)!({
-      senderFrame: { url: `${desktop.server.url}/` },
+      senderFrame: { url: `${desktop.server.url}/`, parent: null },
     });
     expect(key).toBe('desktop-int-key');
     await desktop.quit();

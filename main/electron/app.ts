@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import {
   app,
+  BrowserWindow,
   clipboard,
   dialog,
   ipcMain,
@@ -281,6 +282,12 @@ export async function startDesktopApp<S extends DesktopServices>(
     services,
     openExternal: (url) => shell.openExternal(url),
     openPath: (path) => shell.openPath(path),
+    showOpenDialog: (sender, options) => {
+      // docs/api/dialog.md: the window argument attaches the dialog to its parent, making it
+      // modal; docs/api/browser-window.md: fromWebContents is null for contents without one.
+      const parent = BrowserWindow.fromWebContents(sender);
+      return parent ? dialog.showOpenDialog(parent, options) : dialog.showOpenDialog(options);
+    },
   });
 
   const showLogs = () => {

@@ -19,11 +19,12 @@ describe('preload bridge', () => {
     process.argv = saved;
   });
 
-  it('exposes exactly the six documented members as window.llamactlDesktop', () => {
+  it('exposes exactly the seven documented members as window.llamactlDesktop', () => {
     expect(Object.keys(contextBridge.exposed)).toEqual(['llamactlDesktop']);
     const bridge = contextBridge.exposed.llamactlDesktop;
     expect(Object.keys(bridge).sort()).toEqual(
       [
+        'chooseModelFile',
         'managementKey',
         'openExternal',
         'revealDataFolder',
@@ -42,11 +43,13 @@ describe('preload bridge', () => {
     await bridge.openExternal('https://example.test/');
     await bridge.revealDataFolder();
     await bridge.revealLogsFolder();
+    await bridge.chooseModelFile();
     expect(ipcRenderer.invocations).toEqual([
       [DESKTOP_IPC.managementKey],
       [DESKTOP_IPC.openExternal, 'https://example.test/'],
       [DESKTOP_IPC.revealDataFolder],
       [DESKTOP_IPC.revealLogsFolder],
+      [DESKTOP_IPC.chooseModelFile],
     ]);
   });
 });

@@ -101,6 +101,10 @@ export class FakeBrowserWindow extends EventEmitter {
     };
     FakeBrowserWindow.instances.push(this);
   }
+  /** Like Electron: the window owning these contents, or null (docs/api/browser-window.md). */
+  static fromWebContents(contents: unknown): FakeBrowserWindow | null {
+    return FakeBrowserWindow.instances.find((w) => w.webContents === contents) ?? null;
+  }
   loadURL(url: string) {
     return this.webContents.loadURL(url);
   }
@@ -202,6 +206,16 @@ const state = {
     showErrorBox(title: string, content: string) {
       this.errorBoxes.push([title, content]);
     },
+    /** what the user picks next: paths, or null to cancel (the default) */
+    openDialogAnswers: [] as Array<string[] | null>,
+    openDialogs: [] as Array<{ parent: unknown; options: any }>,
+    /** Like Electron: showOpenDialog([window, ]options) resolves { canceled, filePaths }. */
+    async showOpenDialog(...args: unknown[]) {
+      const [parent, options] = args.length > 1 ? args : [null, args[0]];
+      this.openDialogs.push({ parent, options });
+      const picked = this.openDialogAnswers.shift() ?? null;
+      return picked ? { canceled: false, filePaths: picked } : { canceled: true, filePaths: [] };
+    },
   },
   shell: {
     opened: [] as string[],
@@ -289,7 +303,13 @@ export function resetFakeElectron(): void {
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
   FakeNotification.shown = [];
-  Object.assign(state.dialog, { responses: [], messageBoxes: [], errorBoxes: [] });
+  Object.assign(state.dialog, {
+    responses: [],
+    messageBoxes: [],
+    errorBoxes: [],
+    openDialogAnswers: [],
+    openDialogs: [],
+  });
   Object.assign(state.shell, { opened: [], paths: [] });
   state.clipboard.text = '';
   state.ipcMain.handlers.clear();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instanceNameFor, localModelPrefill } from './local';
+import { instanceNameFor, localModelPrefill, modelFilePrefill } from './local';
 
 describe('local model prefill', () => {
   it('names an instance after the file, without extension or shard suffix', () => {
@@ -21,5 +21,16 @@ describe('local model prefill', () => {
       backend_options: { model: m.path, mmproj: '/m/mmproj-F16.gguf' },
     });
     expect(localModelPrefill(m).options.backend_options).toEqual({ model: m.path });
+  });
+
+  it('names an instance after a file chosen in the file dialog, on POSIX and Windows paths', () => {
+    expect(modelFilePrefill('/data/Llama-3.2-1B-Q8_0.gguf')).toEqual({
+      name: 'llama-3.2-1b-q8_0',
+      options: {
+        backend_type: 'llama_cpp',
+        backend_options: { model: '/data/Llama-3.2-1B-Q8_0.gguf' },
+      },
+    });
+    expect(modelFilePrefill('C:\\Models\\phi-4-Q4_K_M.gguf').name).toBe('phi-4-q4_k_m');
   });
 });

@@ -25,3 +25,15 @@ export function localModelPrefill(m: LocalModel): {
     },
   };
 }
+
+/** Create-dialog prefill for a model file chosen in the desktop app's file dialog. */
+export function modelFilePrefill(path: string): {
+  name: string;
+  options: Partial<InstanceOptions>;
+} {
+  const file = path.split(/[\\/]/).pop() ?? path;
+  return {
+    name: instanceNameFor(file),
+    options: { backend_type: 'llama_cpp', backend_options: { model: path } },
+  };
+}

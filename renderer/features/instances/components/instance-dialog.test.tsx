@@ -203,4 +203,35 @@ describe('instance dialog', { timeout: 30_000 }, () => {
       'mlx_lm.server --model mlx-community/Q-4bit --temp 0.7',
     );
   });
+
+  it('offers Browse… for the model file only when the desktop bridge exposes the file dialog', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal('fetch', fakeServer([]).fetch);
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    const plain = renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.click(screen.getByRole('tab', { name: /Options/ }));
+    expect(screen.getByLabelText(/^model--model$/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Browse/ })).toBeNull();
+    plain.unmount();
+
+    const picks: Array<string | null> = [null, '/models/Qwen3-1.7B-Q4_K_M.gguf'];
+    vi.stubGlobal('llamactlDesktop', { chooseModelFile: async () => picks.shift() ?? null });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'qwen');
+    await user.click(screen.getByRole('tab', { name: /Options/ }));
+    const browse = screen.getByRole('button', { name: 'Browse for the model file' });
+    expect(screen.getAllByRole('button', { name: /Browse/ })).toHaveLength(1);
+    // cancelled: the field stays as it was
+    await user.click(browse);
+    expect((screen.getByLabelText(/^model--model$/) as HTMLInputElement).value).toBe('');
+    await user.click(browse);
+    await vi.waitFor(() =>
+      expect((screen.getByLabelText(/^model--model$/) as HTMLInputElement).value).toBe(
+        '/models/Qwen3-1.7B-Q4_K_M.gguf',
+      ),
+    );
+    expect(screen.getByTestId('command-preview').textContent).toContain(
+      '--model /models/Qwen3-1.7B-Q4_K_M.gguf',
+    );
+  });
 });

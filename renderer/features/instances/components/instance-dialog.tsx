@@ -12,6 +12,7 @@ import { KeyValueEditor } from '../../../components/key-value-editor';
 import { Tabs } from '../../../components/tabs';
 import { toast } from '../../../components/toasts';
 import { ApiError } from '../../../lib/api-client';
+import { desktop } from '../../../lib/desktop';
 import { useNodes, useServerConfig } from '../../system/queries';
 import { instancesApi } from '../api';
 import { backendConfigOf, previewCommand, type PreviewConfig } from '../command-preview';
@@ -78,6 +79,30 @@ export function InstanceDialog({
       return rest;
     });
   }, []);
+
+  // The desktop app's native file dialog, for a llama.cpp model file on this machine: a path
+  // picked here means nothing to an instance on another node.
+  const chooseFile = desktop()?.chooseModelFile;
+  const localNode = nodes?.find((n) => n.local)?.name;
+  const onThisMachine = !draft.node || draft.node === localNode;
+  const browseModel = useCallback(async () => {
+    try {
+      const path = await chooseFile?.();
+      if (path) setOption('model', path);
+    } catch (err) {
+      toast.error(
+        'Could not open the file dialog',
+        err instanceof Error ? err.message : String(err),
+      );
+    }
+  }, [chooseFile, setOption]);
+  const browse = useMemo(
+    () =>
+      chooseFile && onThisMachine && draft.backend_type === 'llama_cpp'
+        ? { model: () => void browseModel() }
+        : undefined,
+    [chooseFile, onThisMachine, draft.backend_type, browseModel],
+  );
 
   const clientErrors = useMemo(() => validateDraft(draft, mode), [draft, mode]);
   const errors = { ...(touched ? clientErrors : pickOptionErrors(clientErrors)), ...serverErrors };
@@ -509,6 +534,7 @@ export function InstanceDialog({
               values={draft.backend_options}
               errors={errors}
               onChange={setOption}
+              browse={browse}
             />
           )}
 

@@ -8,12 +8,15 @@ function OptionInputImpl({
   error,
   onChange,
   showFlag = true,
+  onBrowse,
 }: {
   field: BackendOptionField;
   value: unknown;
   error?: string;
   onChange(key: string, v: unknown): void;
   showFlag?: boolean;
+  /** a file field in the desktop app: "Browse…" opens the native file dialog */
+  onBrowse?: () => void;
 }) {
   const id = useId();
   const help = `${id}-help`;
@@ -81,6 +84,20 @@ function OptionInputImpl({
       />
     );
   }
+  if (onBrowse && field.type === 'str')
+    control = (
+      <div className="input-with-button">
+        {control}
+        <button
+          type="button"
+          className="btn btn-secondary btn-sm"
+          aria-label={`Browse for the ${field.key} file`}
+          onClick={onBrowse}
+        >
+          Browse…
+        </button>
+      </div>
+    );
   return (
     <div
       className={`option-field option-${field.type === 'bool' ? 'bool' : 'value'}${error ? ' has-error' : ''}`}

@@ -12,11 +12,14 @@ export function OptionsTab({
   values,
   errors,
   onChange,
+  browse,
 }: {
   type: BackendType;
   values: Record<string, unknown>;
   errors: Record<string, string>;
   onChange(key: string, v: unknown): void;
+  /** option keys that get a "Browse…" button (desktop app only), with what it does */
+  browse?: Readonly<Record<string, () => void>>;
 }) {
   const [query, setQuery] = useState('');
   const [onlySet, setOnlySet] = useState(false);
@@ -55,6 +58,7 @@ export function OptionsTab({
               value={values[f.key]}
               error={errors[`backend_options.${f.key}`]}
               onChange={onChange}
+              onBrowse={browse?.[f.key]}
             />
           ))}
         </div>
@@ -96,6 +100,7 @@ export function OptionsTab({
               value={values[f.key]}
               error={errors[`backend_options.${f.key}`]}
               onChange={onChange}
+              onBrowse={browse?.[f.key]}
             />
           ))}
           {!showAll && !q && rest.length > PAGE && (

@@ -2,10 +2,12 @@ import type { LocalModel } from '../../../../shared/api/library';
 import { Icon } from '../../../components/icon';
 import { Spinner } from '../../../components/spinner';
 import { ActionsHeader } from '../../../components/table-parts';
+import { toast } from '../../../components/toasts';
+import { desktop } from '../../../lib/desktop';
 import { formatBytes } from '../../../lib/format';
 import { navigate, routeHref } from '../../../lib/router';
 import { useInstancesUi } from '../../instances/ui-store';
-import { localModelPrefill } from '../local';
+import { localModelPrefill, modelFilePrefill } from '../local';
 import { useLocalModels } from '../queries';
 
 /** GGUF files in the models folders, each a click away from an instance. */
@@ -15,6 +17,21 @@ export function LocalFiles() {
   const create = (m: LocalModel) => {
     navigate('instances');
     openDialog({ kind: 'create', prefill: localModelPrefill(m) });
+  };
+  // Desktop app only: any model file on this machine, from the native file dialog.
+  const chooseFile = desktop()?.chooseModelFile;
+  const addFile = async () => {
+    try {
+      const path = await chooseFile?.();
+      if (!path) return;
+      navigate('instances');
+      openDialog({ kind: 'create', prefill: modelFilePrefill(path) });
+    } catch (err) {
+      toast.error(
+        'Could not open the file dialog',
+        err instanceof Error ? err.message : String(err),
+      );
+    }
   };
   const data = local.data;
   return (
@@ -26,6 +43,12 @@ export function LocalFiles() {
           GGUF files in {data ? data.folders.map((f) => f.path).join(', ') : 'the models folders'} ·{' '}
           <a href={routeHref('settings')}>change folders</a>
         </span>
+        {chooseFile && (
+          <button type="button" className="btn btn-secondary btn-sm" onClick={() => void addFile()}>
+            <Icon name="plus" size={14} />
+            Add a file…
+          </button>
+        )}
       </div>
       {local.error && <p className="card-pad text-danger">{local.error.message}</p>}
       {data && data.models.length === 0 && (
