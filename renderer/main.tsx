@@ -8,6 +8,7 @@ import { storedKey } from './lib/auth-store';
 import { desktop } from './lib/desktop';
 import { applyTheme, useThemeStore } from './lib/theme';
 import './styles/app.css';
+import './styles/status.css';
 
 // Zod probes `new Function` before its first object parse; the dashboard's CSP forbids eval and
 // reports the probe as a violation even though Zod catches the error. Jitless skips the probe.

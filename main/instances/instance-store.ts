@@ -1,4 +1,4 @@
-import type { InstanceOptions, InstanceStatus } from '../../shared/api/instances';
+import type { InstanceError, InstanceOptions, InstanceStatus } from '../../shared/api/instances';
 import { INSTANCE_STATUSES } from '../../shared/api/instances';
 import type { Db } from '../store/database';
 
@@ -8,6 +8,7 @@ export interface InstanceRow {
   status: InstanceStatus;
   created: number;
   options: InstanceOptions;
+  lastError: InstanceError | null;
 }
 
 export interface ProcessRow {
@@ -23,6 +24,19 @@ export interface ProcessRow {
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
+/** An unreadable stored reason is dropped: it explains a status, it is not worth a broken row. */
+function decodeError(json: string | null): InstanceError | null {
+  if (!json) return null;
+  try {
+    const e = JSON.parse(json) as Partial<InstanceError>;
+    return typeof e.message === 'string' && typeof e.at === 'number'
+      ? { message: e.message, at: e.at }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** SQLite rows of the `instances` and `instance_processes` tables. */
 export class InstanceStore {
   constructor(private readonly db: Db) {}
@@ -31,7 +45,7 @@ export class InstanceStore {
   loadAll(): { rows: InstanceRow[]; broken: { name: string; error: string }[] } {
     const raw = this.db
       .prepare(
-        'SELECT id, name, status, created_at, options_json FROM instances ORDER BY created_at, id',
+        'SELECT id, name, status, created_at, options_json, last_error_json FROM instances ORDER BY created_at, id',
       )
       .all() as {
       id: number;
@@ -39,6 +53,7 @@ export class InstanceStore {
       status: string;
       created_at: number;
       options_json: string;
+      last_error_json: string | null;
     }[];
     const rows: InstanceRow[] = [];
     const broken: { name: string; error: string }[] = [];
@@ -48,7 +63,14 @@ export class InstanceStore {
         const status = (INSTANCE_STATUSES as readonly string[]).includes(r.status)
           ? (r.status as InstanceStatus)
           : 'stopped';
-        rows.push({ id: r.id, name: r.name, status, created: r.created_at, options });
+        rows.push({
+          id: r.id,
+          name: r.name,
+          status,
+          created: r.created_at,
+          options,
+          lastError: decodeError(r.last_error_json),
+        });
       } catch (err) {
         broken.push({ name: r.name, error: String(err) });
       }
@@ -75,6 +97,12 @@ export class InstanceStore {
     this.db
       .prepare('UPDATE instances SET status = ?, updated_at = ? WHERE name = ?')
       .run(status, nowSec(), name);
+  }
+
+  updateLastError(name: string, error: InstanceError | null): void {
+    this.db
+      .prepare('UPDATE instances SET last_error_json = ?, updated_at = ? WHERE name = ?')
+      .run(error ? JSON.stringify(error) : null, nowSec(), name);
   }
 
   delete(name: string): void {

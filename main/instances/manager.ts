@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Instance } from '../../shared/api/instances';
+import type { Instance, InstanceError } from '../../shared/api/instances';
 import { instanceNameError } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { STATE_VIEW } from '../../shared/instance-status';
@@ -124,7 +124,14 @@ export class InstanceManager {
       const nodes = row.options.nodes;
       if (nodes && nodes.length > 0 && !nodes.includes(this.config.local_node)) continue;
       const initial = row.status === 'failed' ? 'failed' : 'stopped';
-      const sup = this.newSupervisor(row.id, row.name, row.created, row.options, initial);
+      const sup = this.newSupervisor(
+        row.id,
+        row.name,
+        row.created,
+        row.options,
+        initial,
+        row.lastError,
+      );
       const port = optionPort(row.options);
       if (port !== undefined) {
         try {
@@ -426,6 +433,7 @@ export class InstanceManager {
     created: number,
     options: Instance['options'],
     initial: 'stopped' | 'failed',
+    lastError: InstanceError | null = null,
   ): InstanceSupervisor {
     const log = new InstanceLog(this.config.instances.logs_dir, name, {
       enabled: this.config.instances.log_rotation_enabled,
@@ -433,7 +441,7 @@ export class InstanceManager {
       compress: this.config.instances.log_rotation_compress,
       maxBackups: this.config.instances.log_rotation_max_backups,
     });
-    return new InstanceSupervisor(id, name, created, options, log, this.deps, initial);
+    return new InstanceSupervisor(id, name, created, options, log, this.deps, initial, lastError);
   }
 
   private isRemote(sup: InstanceSupervisor): boolean {
@@ -478,6 +486,7 @@ export class InstanceManager {
       restarts: sup.restarts,
       in_flight: sup.inFlight,
       last_exit: sup.lastExit,
+      last_error: sup.lastError,
     };
     if (sup.proc?.pid !== undefined) out.pid = sup.proc.pid;
     if (sup.lastRequestAt !== undefined) out.last_request_at = Math.floor(sup.lastRequestAt / 1000);

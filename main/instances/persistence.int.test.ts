@@ -77,6 +77,8 @@ describe('persistence across server restarts', () => {
     const inst = await getInstance(second, 'broken');
     expect(inst).toMatchObject({ status: 'failed', health: 'failed' });
     expect(inst.pid).toBeUndefined();
+    // and the reason stays with it
+    expect(inst.last_error?.message).toMatch(/^exited with code 1/);
   });
 });
 

@@ -1,9 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerEvent } from '../../shared/api/events';
 import type { AppError } from '../../shared/errors';
 import { startTestServer, type TestServer, type TestServerOptions } from '../testing/test-server';
-import { action, createInstance, getInstance, isAlive, testPortRange } from './test-helpers';
+import {
+  action,
+  createInstance,
+  getInstance,
+  isAlive,
+  modelFile,
+  testPortRange,
+} from './test-helpers';
 import { ManualTimers } from './timers';
 
 // Regression tests of supervision bugs (issue 14), each against real child processes.
@@ -273,5 +281,69 @@ describe('Retry-After during a cold start', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reason of a failed start (last_error)', () => {
+  it('names a configuration error, is sent with the failed state, and is cleared by the next start', async () => {
+    const srv = await server(56);
+    const events: ServerEvent[] = [];
+    srv.services.events.subscribe((e) => events.push(e));
+    await createInstance(srv, 'nofile', { backend_options: { model: '/nonexistent/m.gguf' } });
+    expect((await getInstance(srv, 'nofile')).last_error).toBeNull();
+    expect((await action(srv, 'nofile', 'start')).status).toBe(500);
+    const failed = await getInstance(srv, 'nofile');
+    expect(failed.status).toBe('failed');
+    expect(failed.last_error?.message).toBe('model file not found: /nonexistent/m.gguf');
+    expect(failed.last_error?.at).toBeGreaterThan(0);
+    const sent = events.filter((e) => e.type === 'instance' && e.name === 'nofile').at(-1);
+    expect(sent?.type === 'instance' && sent.instance).toMatchObject({
+      status: 'failed',
+      last_error: { message: 'model file not found: /nonexistent/m.gguf' },
+    });
+
+    const put = await srv.api('/api/v1/instances/nofile', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        backend_type: 'llama_cpp',
+        command_override: failed.options.command_override,
+        backend_options: { model: modelFile('ok.gguf') },
+      }),
+    });
+    expect(put.status).toBe(200);
+    // editing does not start it: the reason stays until the next start
+    expect((await getInstance(srv, 'nofile')).last_error?.message).toContain('model file');
+    const started = await (await action(srv, 'nofile', 'start')).json();
+    expect(started).toMatchObject({ status: 'running', last_error: null });
+  });
+
+  it('says how a backend that dies while starting ended, with its own last words', async () => {
+    const srv = await server(57);
+    await createInstance(srv, 'dies', {
+      auto_restart: false,
+      environment: { FAKE_HEALTH_503_MS: '60000', FAKE_CRASH_AFTER_MS: '50', FAKE_EXIT_CODE: '3' },
+    });
+    await action(srv, 'dies', 'start');
+    await expect
+      .poll(async () => (await getInstance(srv, 'dies')).status, { timeout: 10_000 })
+      .toBe('failed');
+    expect((await getInstance(srv, 'dies')).last_error?.message).toBe(
+      'exited with code 3: fake-backend: crashing with exit code 3',
+    );
+  });
+
+  it('names a start refused by a limit without changing the state', async () => {
+    const srv = await server(58, {
+      instances: { max_running_instances: 1, enable_lru_eviction: false },
+    });
+    await createInstance(srv, 'first', {});
+    await createInstance(srv, 'second', {});
+    expect((await action(srv, 'first', 'start')).status).toBe(200);
+    expect((await action(srv, 'second', 'start')).status).toBe(409);
+    const second = await getInstance(srv, 'second');
+    expect(second.status).toBe('stopped');
+    expect(second.last_error?.message).toMatch(/max_running_instances|maximum/i);
+    await action(srv, 'first', 'stop');
   });
 });

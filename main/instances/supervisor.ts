@@ -1,4 +1,9 @@
-import type { Instance, InstanceOptions, InstanceStatus } from '../../shared/api/instances';
+import type {
+  Instance,
+  InstanceError,
+  InstanceOptions,
+  InstanceStatus,
+} from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { checkTransition, STATE_VIEW, type InstanceState } from '../../shared/instance-status';
 import { buildCommand, healthPath } from '../backends/index';
@@ -85,6 +90,10 @@ export class InstanceSupervisor {
   lastUseAt: number;
   inFlight = 0;
   lastExit: Instance['last_exit'] = null;
+  /** why the last start failed or the process crashed; shown until the next start or readiness */
+  lastError: InstanceError | null;
+  /** the current start already recorded its reason (a spawn failure is more precise than its error) */
+  private errorRecorded = false;
   /** the last failed database write, shown on the instance until a write succeeds */
   storeError: string | undefined;
   private restartTimer: unknown = null;
@@ -105,8 +114,10 @@ export class InstanceSupervisor {
     readonly log: InstanceLog,
     private readonly deps: SupervisorDeps,
     initial: 'stopped' | 'failed' = 'stopped',
+    lastError: InstanceError | null = null,
   ) {
     this.current = initial;
+    this.lastError = lastError;
     this.lastUseAt = deps.timers.now();
   }
 
@@ -141,14 +152,25 @@ export class InstanceSupervisor {
       const expedited = reason === 'on-demand' && from === 'backoff';
       this.cancelRestart();
       if (!expedited) this.restarts = 0;
+      // a new attempt by a person or a request: the old reason no longer describes the instance
+      // (an automatic restart keeps the crash that caused it until it is ready again)
+      this.clearError();
     }
+    this.errorRecorded = false;
+    const before = this.current;
     try {
       await this.deps.admit(this, () => this.spawn());
     } catch (err) {
+      const closing =
+        this.deps.closing() || (err instanceof AppError && err.code === 'instance_shutting_down');
+      if (!closing && !this.errorRecorded) this.recordError(errText(err));
       // The pending restart was cancelled above: `backoff` without a timer would never move.
       if (this.current === 'backoff' && this.restartTimer === null && !this.deps.closing()) {
         this.to('failed');
         this.persist();
+      } else if (this.errorRecorded && this.current === before) {
+        // refused without a state change (a limit, a busy port, failed again): the reason is the news
+        this.deps.emit(this, 'status');
       }
       throw err;
     }
@@ -398,6 +420,8 @@ export class InstanceSupervisor {
             const bytes = modelFileBytes(this.options);
             if (bytes !== null) this.deps.loadSpeed.record(bytes, Date.now() - proc.startedAt);
           }
+          // ready again after a crash: the instance recovered, the reason is history
+          if (report === 'ready') this.clearError();
           this.to(report);
           if (report === 'ready') this.settleReady(null);
           this.deps.touched(this);
@@ -414,6 +438,7 @@ export class InstanceSupervisor {
     this.log.writeStopMarker('start failed');
     if (exit)
       this.lastExit = { code: exit.code, signal: exit.signal, at: Math.floor(Date.now() / 1000) };
+    this.recordError(reason);
     this.cancelRestart();
     this.to('failed');
     this.persist();
@@ -431,10 +456,19 @@ export class InstanceSupervisor {
     }
     this.lastExit = { code: exit.code, signal: exit.signal, at: Math.floor(Date.now() / 1000) };
     const stopping = this.current === 'stopping';
+    // read before the stop marker: the backend's own last words say why (a bad flag, no memory)
+    const said = stopping || this.deps.closing() ? undefined : this.lastOutputLine();
     this.log.writeStopMarker(stopping ? undefined : describeExit(exit));
     // A stop in progress finishes the transition itself.
     if (stopping) return;
     const reason = describeExit(exit);
+    // exit code 0 is a failed start too while it was never ready (not a server, a bad flag)
+    const early = this.current === 'starting';
+    const crashed = exit.code !== 0 || exit.signal !== null || early;
+    if (crashed && !this.deps.closing()) {
+      const what = early && exit.code === 0 ? `${reason} before it was ready` : reason;
+      this.recordError(said ? `${what}: ${said}` : what);
+    }
     if (this.readyWaiters.size > 0) this.settleReady(this.startFailure(reason));
     const decision = decideRestart({
       autoRestart: this.options.auto_restart,
@@ -626,6 +660,41 @@ export class InstanceSupervisor {
     else if (before.health !== after.health) this.deps.emit(this, 'health');
     // the idle deadline exists only in running states: every change re-plans (or drops) it
     this.deps.touched(this);
+  }
+
+  /** Notes why a start failed (emitted with the next state change), kept in the database too. */
+  recordError(message: string): void {
+    this.errorRecorded = true;
+    this.lastError = { message, at: Math.floor(Date.now() / 1000) };
+    const stored = this.lastError;
+    this.guardStore('save the start error', () =>
+      this.deps.store.updateLastError(this.name, stored),
+    );
+  }
+
+  private clearError(): void {
+    if (this.lastError === null) return;
+    this.lastError = null;
+    this.guardStore('clear the start error', () =>
+      this.deps.store.updateLastError(this.name, null),
+    );
+  }
+
+  /** The last line the backend wrote before it ended, without our markers (bounded). */
+  private lastOutputLine(): string | undefined {
+    let tail: string;
+    try {
+      tail = tailLines(this.log.path, 20);
+    } catch {
+      return undefined;
+    }
+    const line = tail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('=== Instance ') && !l.startsWith('command: '))
+      .at(-1);
+    if (!line) return undefined;
+    return line.length > 300 ? `${line.slice(0, 299)}…` : line;
   }
 
   /** Stores the status the API shows; a failing database is logged and shown, never fatal. */

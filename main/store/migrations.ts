@@ -82,4 +82,11 @@ export const MIGRATIONS: Migration[] = [
     // line changes with such an exec. NULL for rows written before this migration.
     sql: `ALTER TABLE instance_processes ADD COLUMN start_time TEXT NULL;`,
   },
+  {
+    version: 3,
+    name: 'instance_last_error',
+    // Why the last start failed ({message, at} as JSON): a `failed` status survives a server
+    // restart, and so must its reason. NULL when there is none.
+    sql: `ALTER TABLE instances ADD COLUMN last_error_json TEXT NULL;`,
+  },
 ];

@@ -53,3 +53,11 @@ export function downloadText(filename: string, text: string, type = 'text/plain'
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** A server's lower-case reason as a sentence: capital first letter, a full stop at the end. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}

@@ -73,6 +73,11 @@ export interface InstanceResources {
   sampled_at: number;
 }
 
+export interface InstanceError {
+  message: string;
+  at: number;
+}
+
 export interface Instance {
   id: number;
   name: string;
@@ -92,6 +97,12 @@ export interface Instance {
   in_flight?: number;
   /** last exit: code or signal, and a hint from the log tail */
   last_exit?: { code: number | null; signal: string | null; at: number } | null;
+  /**
+   * Why the last start failed or the process last ended in a crash (`at`: unix seconds); null
+   * once a start begins again or the instance became ready. Kept across server restarts.
+   * Additive to llamactl's instance object.
+   */
+  last_error?: InstanceError | null;
   /**
    * What the instance's process group uses (sampled every 2 s while someone watches); null when
    * it is not running here. Additive to llamactl's instance object.

@@ -41,6 +41,11 @@ export class InstancesPage {
     return this.page.locator(`tr[data-instance="${name}"]`);
   }
 
+  /** why the last start failed, on the row */
+  startError(name: string): Locator {
+    return this.row(name).locator('.start-error');
+  }
+
   status(name: string): Locator {
     return this.row(name).locator('.badge').first();
   }

@@ -1,6 +1,7 @@
 import type { Instance } from '../../../shared/api/instances';
 import { findBackend } from '../../../shared/backends';
 import type { BadgeTone } from '../../components/badge';
+import { sentence } from '../../lib/format';
 
 /** The dashboard's name of a backend type (the type itself for one this build does not know). */
 export function backendLabel(type: string | undefined): string {
@@ -44,4 +45,9 @@ export function isRouterMode(i: Instance): boolean {
 export function shortModel(m: string): string {
   const parts = m.split('/');
   return parts[parts.length - 1] || m;
+}
+
+/** Why the last start failed or the process crashed, as a sentence; null when nothing failed. */
+export function startErrorText(i: Pick<Instance, 'last_error'>): string | null {
+  return i.last_error?.message ? sentence(i.last_error.message) : null;
 }

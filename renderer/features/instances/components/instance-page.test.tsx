@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Instance } from '../../../../shared/api/instances';
 import { useAuthStore } from '../../../lib/auth-store';
-import { applyResourcesEvent } from '../../../lib/server-events';
+import { applyInstanceEvent, applyResourcesEvent } from '../../../lib/server-events';
 import { renderWithClient, testQueryClient } from '../../../test/render';
 import { instanceKeys } from '../queries';
 import { InstancePage, uptimeSeconds } from './instance-page';
@@ -122,6 +122,36 @@ describe('instance page', () => {
     expect(screen.queryByRole('link', { name: "Open llama-server's page" })).toBeNull();
     expect(f.calls).not.toContain('HEAD /llama-cpp/alpha/');
     expect(screen.getByRole('button', { name: 'Start' })).toBeTruthy();
+  });
+
+  it('says why the last start failed until an instance event clears the reason', async () => {
+    const failed = alpha({
+      status: 'failed',
+      health: 'failed',
+      pid: undefined,
+      resources: null,
+      last_error: {
+        message: 'model file not found: /models/alpha-Q4_K_M.gguf',
+        at: Math.floor(Date.now() / 1000) - 120,
+      },
+    });
+    const client = testQueryClient();
+    vi.stubGlobal('fetch', fakeFetch(false).fetch);
+    client.setQueryData(instanceKeys.list(), [failed]);
+    renderWithClient(<InstancePage name="alpha" />, client);
+    const callout = screen.getByText(/The last start failed 2 minutes ago/).closest('.callout')!;
+    expect(callout.textContent).toContain('Model file not found: /models/alpha-Q4_K_M.gguf.');
+    act(() =>
+      applyInstanceEvent(client, {
+        type: 'instance',
+        seq: 1,
+        time: 0,
+        name: 'alpha',
+        change: 'status',
+        instance: alpha({ status: 'running', health: 'starting', last_error: null }),
+      }),
+    );
+    await waitFor(() => expect(screen.queryByText(/The last start failed/)).toBeNull());
   });
 
   it('says so when no instance has the name', () => {

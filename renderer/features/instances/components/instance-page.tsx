@@ -9,7 +9,14 @@ import { toast } from '../../../components/toasts';
 import { formatBytes, formatDuration, formatRelative } from '../../../lib/format';
 import { chatHref, routeHref } from '../../../lib/router';
 import { useNow } from '../../../lib/use-now';
-import { backendLabel, instanceModel, instancePort, isRouterMode, stateBadge } from '../labels';
+import {
+  backendLabel,
+  instanceModel,
+  instancePort,
+  isRouterMode,
+  startErrorText,
+  stateBadge,
+} from '../labels';
 import { useInstanceAction, type InstanceAction } from '../mutations';
 import { useInstances } from '../queries';
 import { useOpenInstanceDialog } from '../ui-store';
@@ -69,6 +76,24 @@ function Status({ i }: { i: Instance }) {
         <dd className="mono">{instanceModel(i) ?? 'Router mode: models are loaded on request'}</dd>
       </dl>
     </section>
+  );
+}
+
+/** Why the last start failed, until the next start (the server clears `last_error` then). */
+function StartError({ i }: { i: Instance }) {
+  const text = startErrorText(i);
+  if (!text || !i.last_error) return null;
+  return (
+    <div className="callout callout-danger start-error-callout" role="status">
+      <Icon name="alert" />
+      <span>
+        <strong>
+          {i.status === 'restarting' ? 'It crashed' : 'The last start failed'}{' '}
+          {formatRelative(i.last_error.at)}:
+        </strong>{' '}
+        {text} The log below has the details; this stays until the next start.
+      </span>
+    </div>
   );
 }
 
@@ -176,6 +201,7 @@ export function InstancePage({ name }: { name: string }) {
           )}
         </div>
       </header>
+      <StartError i={i} />
       <div className="instance-grid">
         <Status i={i} />
         <InstanceEndpoint instance={i} />

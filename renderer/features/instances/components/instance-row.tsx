@@ -13,6 +13,7 @@ import {
   instancePort,
   isRouterMode,
   shortModel,
+  startErrorText,
   stateBadge,
 } from '../labels';
 import { useOpenInstanceDialog } from '../ui-store';
@@ -41,6 +42,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
     );
   };
   const running = canStop(i.status);
+  const startError = startErrorText(i);
   return (
     <tr data-instance={i.name}>
       <td>
@@ -71,7 +73,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
             {badge.label}
           </Badge>
           {i.unreachable && <Badge tone="warning">Node unreachable</Badge>}
-          {badge.label === 'Failed' && i.last_exit && (
+          {badge.label === 'Failed' && i.last_exit && !startError && (
             <span
               className="muted small mono"
               title="How the backend process last ended; see its logs for the reason"
@@ -85,6 +87,12 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
             </span>
           )}
         </span>
+        {startError && (
+          <p className="start-error small" title={startError}>
+            <Icon name="alert" size={13} />
+            <span>{startError}</span>
+          </p>
+        )}
       </td>
       <td className="hide-sm">
         <span className={`backend-tag backend-${i.options?.backend_type}`}>

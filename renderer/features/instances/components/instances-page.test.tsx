@@ -82,6 +82,34 @@ describe('instances page', () => {
     expect(within(row).getByRole('button', { name: 'Start gamma' })).toBeTruthy();
   });
 
+  it('marks a row whose last start failed with the reason, until the server clears it', async () => {
+    const client = seeded([
+      inst('gamma', {
+        status: 'failed',
+        health: 'failed',
+        last_error: { message: 'executable not found: /opt/llama-server', at: 1 },
+      }),
+      inst('delta'),
+    ]);
+    renderWithClient(<InstancesPage />, client);
+    const row = screen.getByText('gamma').closest('tr')!;
+    expect(within(row).getByText('Executable not found: /opt/llama-server.')).toBeTruthy();
+    expect(screen.getByText('delta').closest('tr')!.querySelector('.start-error')).toBeNull();
+    act(() =>
+      applyInstanceEvent(client, {
+        type: 'instance',
+        seq: 1,
+        time: 0,
+        name: 'gamma',
+        change: 'status',
+        instance: inst('gamma', { status: 'running', health: 'starting', last_error: null }),
+      }),
+    );
+    await vi.waitFor(() =>
+      expect(screen.queryByText('Executable not found: /opt/llama-server.')).toBeNull(),
+    );
+  });
+
   it('updates a row from an instance event without asking the server', async () => {
     const srv = fakeServer([]);
     vi.stubGlobal('fetch', srv.fetch);
