@@ -12,7 +12,9 @@
 // on-the-fly transform adds per-closure helpers that production code does not have). It runs
 // twice, each with its own probe backend: `llamactl` records request activity (the default),
 // `ours-off` has it off (metrics.activity_size 0); the two in the same rounds give what recording
-// costs per request against the issue's target (within 5%), overall and paired per round.
+// costs per request against the issue's target (within 5%): over the rounds, per round, and in
+// pairs of c=64 runs back to back after the rounds (the order alternating), whose median ratio
+// is the verdict.
 //
 // Load generator for the non-streaming runs: wrk from Debian (installed here when missing, like
 // nginx), one thread, a fixed duration per round, so that the client's own CPU (a Node client
@@ -22,9 +24,10 @@
 //
 // Knobs: BENCH_SECONDS (wrk: seconds per target, concurrency and round, default 2),
 // BENCH_REQUESTS (Node client: requests per target and concurrency, default 2000),
-// BENCH_STREAMS (default 40), BENCH_ROUNDS (default 4), BENCH_REFERENCES (the references to
-// run, default "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node
-// to force the Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
+// BENCH_STREAMS (default 40), BENCH_ROUNDS (default 4), BENCH_AB_PAIRS (paired on/off runs after
+// the rounds, default 8), BENCH_REFERENCES (the references to run, default
+// "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node to force the
+// Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -45,6 +48,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+/** c=64 runs of our server with recording on and off, back to back, after the rounds */
+const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 8);
 /** the reference targets to run besides direct and our two servers */
 const REFERENCES = (process.env.BENCH_REFERENCES ?? 'nginx,node-floor,http-proxy').split(',');
 
@@ -612,6 +617,21 @@ async function main(): Promise<void> {
       }
     }
 
+    // What recording costs, paired: c=64 runs of our server with recording on and off back to
+    // back, the order alternating, so that drift in the machine's load weighs on both alike.
+    const pairs: { on: number; off: number }[] = [];
+    for (let i = 0; i < AB_PAIRS; i++) {
+      const us: Record<string, number> = {};
+      for (const t of i % 2 ? [off.target, on.target] : [on.target, off.target]) {
+        const cpu0 = cpuMs(t.pid);
+        const n = wrkBin
+          ? runWrk(wrkBin, scripts.get(t.name)!, t, 64, SECONDS).requests
+          : (await runLoad(t, t.key, 64, Math.ceil(REQUESTS / ROUNDS))).latenciesMs.length;
+        us[t.name] = ((cpuMs(t.pid) - cpu0) * 1000) / n;
+      }
+      pairs.push({ on: us[on.target.name]!, off: us[off.target.name]! });
+    }
+
     const rps = (name: string) => {
       const x = c64.get(name);
       return x ? x.n / x.s : NaN;
@@ -682,6 +702,25 @@ async function main(): Promise<void> {
     console.log(
       `request activity, throughput at c=64: on ${f(rps('llamactl'), 0)} req/s, off ${f(rps('ours-off'), 0)} req/s`,
     );
+    if (pairs.length) {
+      const ratios = pairs.map((p) => p.on / p.off);
+      const median = pct(ratios, 50);
+      console.log(
+        `request activity, ${pairs.length} paired c=64 runs back to back: CPU per request on ${f(
+          pct(
+            pairs.map((p) => p.on),
+            50,
+          ),
+          1,
+        )} us, off ${f(
+          pct(
+            pairs.map((p) => p.off),
+            50,
+          ),
+          1,
+        )} us (medians); on/off per pair ${ratios.map((x) => f(x, 3)).join(' ')}; median ${f(median, 3)}, quartiles ${f(pct(ratios, 25), 3)}-${f(pct(ratios, 75), 3)} (target <= 1.05: ${verdict(median <= 1.05)})`,
+      );
+    }
     console.log(`load average before ${loadText(load0)}, after ${loadText(loadavg())}`);
   } finally {
     cleanupChildren();
