@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { FakeHub, tinyGguf } from '../fixtures/fake-hub';
 import { FAKE_BACKEND, FakeReleaseServer } from '../fixtures/fake-releases';
-import { MGMT_KEY } from './env';
-import { freePort, waitForServer } from './global-setup';
-
-const root = resolve(import.meta.dirname, '../..');
+import { launchServer } from './server-launcher';
 
 export const STARTER_REPO = 'unsloth/Qwen3-0.6B-GGUF';
 export const PRIVATE_REPO = 'tiny-org/private-GGUF';
@@ -82,59 +78,34 @@ export async function startFirstRunServer(): Promise<FirstRunServer> {
   chmodSync(customCommand, 0o755);
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, '# e2e: a new user has no config\n{}\n');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env))
     if (/^(LLAMACTL_|HF_|HUGGINGFACE_)/.test(k) || k === 'LLAMA_CACHE' || k === 'XDG_CACHE_HOME')
       delete env[k];
-  let out = '';
-  const child = spawn(process.execPath, [join(root, 'dist/main/cli.js')], {
-    cwd: dir,
+  const server = await launchServer({
+    dir,
+    dataDir,
+    configPath,
+    baseEnv: env,
+    logName: 'e2e-firstrun-server.log',
     env: {
-      ...env,
       HOME: home,
       // no llama-server on PATH: only system tools
       PATH: '/usr/bin:/bin',
-      LLAMACTL_CONFIG_PATH: configPath,
-      LLAMACTL_HOST: '127.0.0.1',
-      LLAMACTL_PORT: String(port),
-      LLAMACTL_DATA_DIRECTORY: dataDir,
-      LLAMACTL_MANAGEMENT_KEYS: MGMT_KEY,
       LLAMACTL_LLAMACPP_RELEASES_URL: releases.releasesUrl,
       LLAMACTL_INSTANCE_PORT_RANGE: '43000-43999',
       HF_ENDPOINT: hub.url,
       HF_HOME: join(home, '.cache', 'huggingface'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const close = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise<void>((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 15_000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    mkdirSync(join(root, 'test-output'), { recursive: true });
-    writeFileSync(join(root, 'test-output', 'e2e-firstrun-server.log'), out);
+  }).catch(async (err: unknown) => {
     await hub.close();
     await releases.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForServer(url, child, () => out);
-  } catch (err) {
-    await close();
     throw err;
-  }
-  return { url, customCommand, marker, close };
+  });
+  const close = async () => {
+    await server.close();
+    await hub.close();
+    await releases.close();
+  };
+  return { url: server.url, customCommand, marker, close };
 }

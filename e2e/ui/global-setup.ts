@@ -1,51 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeHub, tinyGguf } from '../fixtures/fake-hub';
-import {
-  CANCEL_FILE,
-  CANCEL_REPO,
-  E2E_ENV,
-  MGMT_KEY,
-  PROGRESS_FILE,
-  PROGRESS_REPO,
-  QUANT_REPO,
-} from './env';
+import { CANCEL_FILE, CANCEL_REPO, E2E_ENV, PROGRESS_FILE, PROGRESS_REPO, QUANT_REPO } from './env';
+import { launchServer } from './server-launcher';
 
 const root = resolve(import.meta.dirname, '../..');
-
-export async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-export async function waitForServer(
-  url: string,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/api/v1/version`, {
-        headers: { Authorization: `Bearer ${MGMT_KEY}` },
-      });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not answer within 30 s:\n${output()}`);
-}
 
 /**
  * Builds the app, starts the fake hub (in this process), a small control server the specs use
@@ -108,20 +71,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(cacheDir);
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, '# e2e: everything comes from the environment\n{}\n');
-  const port = await freePort();
   const fake = join(root, 'e2e/fixtures/fake-backend.mjs');
-  const url = `http://127.0.0.1:${port}`;
-  let out = '';
-  const child = spawn(process.execPath, [join(root, 'dist/main/cli.js')], {
-    cwd: dir,
+  const { url, close } = await launchServer({
+    dir,
+    dataDir,
+    configPath,
+    logName: 'e2e-server.log',
+    killAfterMs: 10_000,
     env: {
-      ...process.env,
       HOME: dir,
-      LLAMACTL_CONFIG_PATH: configPath,
-      LLAMACTL_HOST: '127.0.0.1',
-      LLAMACTL_PORT: String(port),
-      LLAMACTL_DATA_DIRECTORY: dataDir,
-      LLAMACTL_MANAGEMENT_KEYS: MGMT_KEY,
       LLAMACTL_LLAMACPP_COMMAND: fake,
       LLAMACTL_LLAMACPP_ARGS: '',
       LLAMACTL_MLX_COMMAND: fake,
@@ -132,33 +90,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       // a connection that stops delivering is dropped and resumed well within a spec's timeout
       LLAMACTL_DOWNLOAD_STALL_TIMEOUT: '5s',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  await waitForServer(url, child, () => out);
 
   process.env[E2E_ENV.url] = url;
   process.env[E2E_ENV.control] = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
   return async () => {
-    child.kill('SIGTERM');
-    await new Promise<void>((r) => {
-      if (child.exitCode !== null) return r();
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        r();
-      }, 10_000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-    // kept for diagnosing failed specs (CI prints only the test output)
-    mkdirSync(join(root, 'test-output'), { recursive: true });
-    writeFileSync(join(root, 'test-output', 'e2e-server.log'), out);
+    await close();
     control.close();
     await hub.close();
-    rmSync(dir, { recursive: true, force: true });
   };
 }

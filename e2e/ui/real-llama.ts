@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeTinyLlamaGguf } from '../fixtures/gguf-writer';
 import { ensureLlamaServer } from '../fixtures/llama-server-builder.mjs';
 import { MGMT_KEY } from './env';
-import { freePort, waitForServer } from './global-setup';
-
-const root = resolve(import.meta.dirname, '../..');
+import { launchServer } from './server-launcher';
 
 export interface RealLlamaServer {
   url: string;
@@ -29,47 +26,19 @@ export async function startRealLlamaServer(instance = 'tiny'): Promise<RealLlama
   const model = writeTinyLlamaGguf(join(dir, `${instance}.gguf`), { name: instance }).path;
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, '# e2e: everything comes from the environment\n{}\n');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let out = '';
-  const child = spawn(process.execPath, [join(root, 'dist/main/cli.js')], {
-    cwd: dir,
+  const { url, close } = await launchServer({
+    dir,
+    dataDir,
+    configPath,
+    logName: 'e2e-real-server.log',
     env: {
-      ...process.env,
       HOME: dir,
-      LLAMACTL_CONFIG_PATH: configPath,
-      LLAMACTL_HOST: '127.0.0.1',
-      LLAMACTL_PORT: String(port),
-      LLAMACTL_DATA_DIRECTORY: dataDir,
-      LLAMACTL_MANAGEMENT_KEYS: MGMT_KEY,
       LLAMACTL_LLAMACPP_COMMAND: llama.path,
       LLAMACTL_LLAMACPP_ARGS: '',
       LLAMACTL_INSTANCE_PORT_RANGE: '42000-42999',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const close = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise<void>((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 15_000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-    mkdirSync(join(root, 'test-output'), { recursive: true });
-    writeFileSync(join(root, 'test-output', 'e2e-real-server.log'), out);
-    rmSync(dir, { recursive: true, force: true });
-  };
   try {
-    await waitForServer(url, child, () => out);
     const res = await fetch(`${url}/api/v1/instances/${instance}`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${MGMT_KEY}`, 'Content-Type': 'application/json' },
