@@ -9,6 +9,7 @@ import { NodeService } from './nodes/node-service';
 import { StartBackoff } from './instances/start-backoff';
 import { Observability } from './observability/observability';
 import { RuntimeService, type RuntimeServiceDeps } from './runtimes/runtime-service';
+import { HfTokenStore, type SecretProtector } from './settings/hf-token';
 import { SettingsService } from './settings/settings-service';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 import { makePrivateDir, tightenTree } from './store/private-files';
@@ -37,6 +38,8 @@ export interface Services {
   settings: SettingsService;
   /** llama.cpp builds: detection, installs, the default */
   runtimes: RuntimeService;
+  /** the Hugging Face token (Settings, downloads) */
+  hfToken: HfTokenStore;
 }
 
 export interface CreateServicesOptions {
@@ -47,6 +50,8 @@ export interface CreateServicesOptions {
   freeBytes?: ModelServiceDeps['freeBytes'];
   /** runtime detection seams (hardware, well-known folders); tests only */
   runtimes?: Pick<RuntimeServiceDeps, 'hardware' | 'wellKnownDirs' | 'home'>;
+  /** the desktop app's OS keychain for the Hugging Face token; the headless server has none */
+  secretProtector?: SecretProtector;
 }
 
 export async function createServices(
@@ -87,7 +92,19 @@ export async function createServices(
     closeDatabase(db);
     throw err;
   }
-  const models = new ModelService({ config, db, events, log, freeBytes: opts.freeBytes });
+  const hfToken = new HfTokenStore(process.env, {
+    dataDir: config.data_dir,
+    protector: opts.secretProtector,
+    log: log.child('hf-token'),
+  });
+  const models = new ModelService({
+    config,
+    db,
+    events,
+    log,
+    freeBytes: opts.freeBytes,
+    hubToken: () => hfToken.token(),
+  });
   await models.init();
   const nodes = new NodeService({
     config,
@@ -121,6 +138,7 @@ export async function createServices(
     settings,
     runtimes,
     startBackoff,
+    hfToken,
   };
 }
 

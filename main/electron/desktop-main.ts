@@ -18,6 +18,7 @@ import {
   withoutAppImageEntries,
 } from './environment';
 import { openDesktopLog } from './log-file';
+import { safeStorageProtector } from './secret-protector';
 import { probeTrayHost } from './status-notifier';
 
 // The desktop app's code (dist/electron/desktop.js), imported by the bootstrap entry once it
@@ -41,7 +42,9 @@ export async function runDesktop(early: ShowRequests): Promise<void> {
       if (loaded.dotenvFile) log.info('environment file', { path: loaded.dotenvFile });
       return loaded.config;
     },
-    createServices: (config) => createServices(config, { log }),
+    // startDesktopApp calls this after app.whenReady(): safeStorage is usable from then on.
+    createServices: (config) =>
+      createServices(config, { log, secretProtector: safeStorageProtector() }),
     closeServices: async (services) => {
       await closeServices(services);
       await desktopLog.close();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { FakeHub, tinyGguf } from '../../e2e/fixtures/fake-hub';
 import type { LocalModelsResponse, StartersResponse } from '../../shared/api/library';
 import type { HardwareInfo } from '../../shared/api/runtimes';
-import { maskToken } from '../settings/hf-token';
+import { maskToken, PROTECTED_TOKEN_FILE } from '../settings/hf-token';
+import { TestProtector } from '../testing/test-protector';
 import { startTestServer, type TestServer } from '../testing/test-server';
 import { starters } from './starters';
 
@@ -195,5 +196,70 @@ describe('the Hugging Face token', () => {
       body: JSON.stringify({ token: 'two words' }),
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('the Hugging Face token protected with the OS keychain (the desktop app)', () => {
+  it('is kept encrypted in the data folder, never in the token file, and used by downloads', async () => {
+    const protector = new TestProtector();
+    const desk = await startTestServer({ secretProtector: protector });
+    try {
+      const token = hub.switches.token;
+      const file = join(dir, 'hf-home', 'token');
+      rmSync(file, { force: true });
+      const status = await (await desk.api('/api/v1/settings/hf-token')).json();
+      expect(status).toMatchObject({
+        set: false,
+        storage: 'file',
+        keychain: { available: true, label: 'the test keychain' },
+      });
+      const put = await desk.api('/api/v1/settings/hf-token', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token, storage: 'keychain' }),
+      });
+      const text = await put.text();
+      expect(put.status).toBe(200);
+      expect(text).not.toContain(token);
+      expect(JSON.parse(text)).toMatchObject({
+        set: true,
+        source: 'keychain',
+        storage: 'keychain',
+      });
+      const sealed = join(desk.services.config.data_dir, PROTECTED_TOKEN_FILE);
+      expect(statSync(sealed).mode & 0o777).toBe(0o600);
+      expect(readFileSync(sealed).includes(Buffer.from(token))).toBe(false);
+      expect(() => statSync(file)).toThrow();
+
+      hub.addRepo('org/Sealed-GGUF', [{ path: 'Sealed-Q4_K_M.gguf', content: tinyGguf() }], {
+        private: true,
+      });
+      const res = await desk.api('/api/v1/models/download', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ repo: 'org/Sealed-GGUF' }),
+      });
+      const { job_id } = (await res.json()) as { job_id: string };
+      await expect
+        .poll(async () => (await (await desk.api(`/api/v1/models/jobs/${job_id}`)).json()).status, {
+          timeout: 15_000,
+        })
+        .toBe('completed');
+
+      // the keychain entry replaced: a clear error, and a 400 names the bad storage value
+      protector.changeKey();
+      const after = await (await desk.api('/api/v1/settings/hf-token')).json();
+      expect(after).toMatchObject({ set: false, source: 'keychain' });
+      expect(after.error).toMatch(/Enter the token again/);
+      const bad = await desk.api('/api/v1/settings/hf-token', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token, storage: 'vault' }),
+      });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).details).toMatch(/^storage: /);
+    } finally {
+      await desk.close();
+    }
   });
 });

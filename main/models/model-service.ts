@@ -38,7 +38,7 @@ import {
   resolveUrl,
   type HubEndpoint,
 } from './hub-client';
-import { isOid, parseRepoSpec, resolveHubRoot } from './hub-paths';
+import { hubUrl, isOid, parseRepoSpec, resolveHubRoot } from './hub-paths';
 import { JobStore } from './job-store';
 import { BandwidthThrottle, ConnectionLimiter } from './limits';
 import {
@@ -71,6 +71,11 @@ export interface ModelServiceDeps {
   log: Logger;
   /** environment for HF_ENDPOINT, HF_TOKEN, cache variables; read at each job start */
   env?: NodeJS.ProcessEnv;
+  /**
+   * the Hugging Face token, read at each job start (main/settings/hf-token.ts: HF_TOKEN, the
+   * token protected by the desktop app, or the token file); default: HF_TOKEN or the token file
+   */
+  hubToken?: () => string | undefined;
   /** free bytes for unprivileged writes in a folder, null when unknown (tests pass a fake) */
   freeBytes?: (dir: string) => Promise<number | null>;
 }
@@ -185,6 +190,11 @@ export class ModelService {
   /** The folder downloads go to (shown by GET /models/cache so users know where files are). */
   hubRoot(): string {
     return resolveHubRoot(this.deps.config, this.env);
+  }
+
+  private hubEndpoint(): HubEndpoint {
+    if (!this.deps.hubToken) return hubEndpointFromEnv(this.env);
+    return { url: hubUrl(this.env), token: this.deps.hubToken() };
   }
 
   /** POST /models/download: validates, creates (or joins) a job and queues it. */
@@ -320,7 +330,7 @@ export class ModelService {
   /** GET /models/hub/files: the quantizations a repo offers (for the download dialog). */
   async hubFiles(spec: unknown): Promise<HubFiles> {
     const { repo, tag } = parseRepoSpec(spec);
-    const ep = hubEndpointFromEnv(this.env);
+    const ep = this.hubEndpoint();
     const revision =
       tag && !ggufLibrary().parseGGUFQuantLabel(tag) && tag !== 'main' ? tag : 'main';
     try {
@@ -454,7 +464,7 @@ export class ModelService {
   }
 
   private async download(job: DownloadJob, signal: AbortSignal): Promise<void> {
-    const ep = hubEndpointFromEnv(this.env);
+    const ep = this.hubEndpoint();
     const settings = transferSettings(this.deps.config.downloads, this.env);
     const hubRoot = this.hubRoot();
     const { commit, selector } = await withRetries(settings, signal, () =>

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   freeBytes?: CreateServicesOptions['freeBytes'];
   /** runtime detection seams (hardware, well-known folders) */
   runtimes?: CreateServicesOptions['runtimes'];
+  /** an OS keychain stand-in for the Hugging Face token (the desktop app's seam) */
+  secretProtector?: CreateServicesOptions['secretProtector'];
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     instanceTuning: opts.instanceTuning,
     freeBytes: opts.freeBytes,
     runtimes: opts.runtimes,
+    secretProtector: opts.secretProtector,
   });
   let running: RunningServer;
   try {

@@ -65,3 +65,34 @@ export interface SettingsResponse {
   /** the settings file */
   file: string;
 }
+
+/** Where a Hugging Face token entered in the dashboard is kept. */
+export const HF_TOKEN_STORAGES = ['file', 'keychain'] as const;
+export type HfTokenStorage = (typeof HF_TOKEN_STORAGES)[number];
+
+/** `GET /api/v1/settings/hf-token` (and the answer to PUT/DELETE): never the token itself. */
+export interface HfTokenStatus {
+  set: boolean;
+  /**
+   * environment: HF_TOKEN (wins, cannot be changed here); file: the HF tools' token file;
+   * keychain: encrypted with the OS keychain by the desktop app; none
+   */
+  source: 'environment' | 'file' | 'keychain' | 'none';
+  /** e.g. "hf_…a1b2" */
+  masked?: string;
+  /** the HF tools' token file (`$HF_TOKEN_PATH`, else `$HF_HOME/token`) */
+  file: string;
+  /** where the stored token is kept (a PUT without `storage` keeps it there; 'file' when none) */
+  storage: HfTokenStorage;
+  /** the desktop app: whether the OS keychain can protect the token here, and where the blob is */
+  keychain?: { available: boolean; label: string; file: string; reason?: string };
+  /** a stored token that cannot be read any more: why; it has to be entered again */
+  error?: string;
+}
+
+/** `PUT /api/v1/settings/hf-token`: a new token, where to keep it, or both. */
+export interface HfTokenRequest {
+  token?: string;
+  /** without a token: moves the stored token there */
+  storage?: HfTokenStorage;
+}

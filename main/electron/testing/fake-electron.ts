@@ -258,6 +258,48 @@ const state = {
     },
   },
   powerMonitor: new EventEmitter(),
+  /**
+   * Like safeStorage's synchronous API (electron_api_safe_storage.cc): unavailable → encrypt
+   * and decrypt throw; blobs start with 'v10'/'v11' or decrypting throws "does not appear to be
+   * encrypted"; a blob made under another key (the keychain entry replaced) throws "Error while
+   * decrypting". getSelectedStorageBackend is the Linux-only method.
+   */
+  safeStorage: {
+    available: true,
+    backend: 'gnome_libsecret' as string,
+    key: 'keychain-key-1',
+    isEncryptionAvailable() {
+      return this.available;
+    },
+    getSelectedStorageBackend() {
+      return this.backend;
+    },
+    encryptString(plain: string): Buffer {
+      if (!this.available)
+        throw new Error(
+          'Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.',
+        );
+      const body = `${this.key}:${Buffer.from(plain, 'utf8').toString('base64')}`;
+      return Buffer.from(`v11${body}`, 'latin1');
+    },
+    decryptString(blob: Buffer): string {
+      if (!this.available)
+        throw new Error(
+          'Error while decrypting the ciphertext provided to safeStorage.decryptString. Decryption is not available.',
+        );
+      const text = blob.toString('latin1');
+      if (!text.startsWith('v10') && !text.startsWith('v11'))
+        throw new Error(
+          'Error while decrypting the ciphertext provided to safeStorage.decryptString. Ciphertext does not appear to be encrypted.',
+        );
+      const [key, body] = text.slice(3).split(':');
+      if (key !== this.key)
+        throw new Error(
+          'Error while decrypting the ciphertext provided to safeStorage.decryptString.',
+        );
+      return Buffer.from(body ?? '', 'base64').toString('utf8');
+    },
+  },
   session: {
     defaultSession: {
       permissionRequestHandler: null as
@@ -316,6 +358,11 @@ export function resetFakeElectron(): void {
   state.ipcRenderer.invocations = [];
   state.contextBridge.exposed = {};
   state.powerMonitor.removeAllListeners();
+  Object.assign(state.safeStorage, {
+    available: true,
+    backend: 'gnome_libsecret',
+    key: 'keychain-key-1',
+  });
   Object.assign(state.session.defaultSession, {
     permissionRequestHandler: null,
     permissionCheckHandler: null,
@@ -332,6 +379,7 @@ export const ipcMain = state.ipcMain;
 export const ipcRenderer = state.ipcRenderer;
 export const contextBridge = state.contextBridge;
 export const powerMonitor = state.powerMonitor;
+export const safeStorage = state.safeStorage;
 export const session = state.session;
 export const screen = {
   getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],

@@ -2,11 +2,10 @@ import type { Router } from 'express';
 import { scanLocalModels } from '../../models/local-library';
 import { starters } from '../../models/starters';
 import type { Services } from '../../services';
-import { HfTokenStore } from '../../settings/hf-token';
 
 /** The local model library, starter models and the Hugging Face token (ours). */
 export function registerLibraryRoutes(api: Router, services: Services): void {
-  const token = new HfTokenStore(process.env);
+  const token = services.hfToken;
 
   api.get('/models/local', async (_req, res) => {
     res.json(await scanLocalModels(services.settings.modelFolders(services.models.hubRoot())));

@@ -1,20 +1,19 @@
-import type { Settings, SettingsResponse } from '../../../shared/api/settings';
+import type {
+  HfTokenRequest,
+  HfTokenStatus,
+  Settings,
+  SettingsResponse,
+} from '../../../shared/api/settings';
 import { apiJson } from '../../lib/api-client';
 
-/** `GET /api/v1/settings/hf-token`: never the token itself. */
-export interface HfTokenStatus {
-  set: boolean;
-  source: 'environment' | 'file' | 'none';
-  masked?: string;
-  file: string;
-}
+export type { HfTokenStatus };
 
 export const settingsApi = {
   get: (signal?: AbortSignal) => apiJson<SettingsResponse>('/settings', { signal }),
   replace: (settings: Settings) =>
     apiJson<SettingsResponse>('/settings', { method: 'PUT', body: settings }),
   token: (signal?: AbortSignal) => apiJson<HfTokenStatus>('/settings/hf-token', { signal }),
-  setToken: (token: string) =>
-    apiJson<HfTokenStatus>('/settings/hf-token', { method: 'PUT', body: { token } }),
+  setToken: (body: HfTokenRequest) =>
+    apiJson<HfTokenStatus>('/settings/hf-token', { method: 'PUT', body }),
   clearToken: () => apiJson<HfTokenStatus>('/settings/hf-token', { method: 'DELETE' }),
 };

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Settings } from '../../../shared/api/settings';
+import type { HfTokenRequest, Settings } from '../../../shared/api/settings';
 import { systemKeys } from '../system/queries';
 import { settingsApi } from './api';
 
@@ -41,8 +41,8 @@ export function useSaveSettings() {
 export function useSetHfToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (token: string | null) =>
-      token === null ? settingsApi.clearToken() : settingsApi.setToken(token),
+    mutationFn: (change: HfTokenRequest | null) =>
+      change === null ? settingsApi.clearToken() : settingsApi.setToken(change),
     onSuccess: (data) => {
       qc.setQueryData(settingsKeys.token(), data);
       // hub listings that failed for want of a token may work now

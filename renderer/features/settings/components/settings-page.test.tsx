@@ -29,12 +29,14 @@ const settings: SettingsResponse = {
 };
 
 function server(
-  token = {
+  token: Record<string, unknown> & { file: string } = {
     set: true,
     source: 'file',
     masked: 'hf_…a1b2',
     file: '/home/u/.cache/huggingface/token',
+    storage: 'file',
   },
+  moved?: Record<string, unknown>,
 ) {
   return fakeServer([
     { path: '/settings', body: settings },
@@ -53,7 +55,11 @@ function server(
       },
     },
     { path: '/settings/hf-token', body: token },
-    { method: 'PUT', path: '/settings/hf-token', body: { ...token, masked: 'hf_…wxyz' } },
+    {
+      method: 'PUT',
+      path: '/settings/hf-token',
+      body: moved ?? { ...token, set: true, masked: 'hf_…wxyz' },
+    },
     {
       method: 'DELETE',
       path: '/settings/hf-token',
@@ -140,5 +146,130 @@ describe('settings page', () => {
     const card = await screen.findByRole('region', { name: 'Hugging Face token' });
     await within(card).findByText(/HF_TOKEN wins/);
     expect(within(card).queryByLabelText('Hugging Face token')).toBeNull();
+  });
+
+  const KEYCHAIN = {
+    available: true,
+    label: 'the macOS Keychain',
+    file: '/data/hf-token.enc',
+  };
+
+  it('offers the OS keychain in the desktop app and moves the stored token there', async () => {
+    const user = userEvent.setup();
+    const token = {
+      set: true,
+      source: 'file',
+      masked: 'hf_…a1b2',
+      file: '/home/u/.cache/huggingface/token',
+      storage: 'file',
+      keychain: KEYCHAIN,
+    };
+    const srv = server(token, { ...token, source: 'keychain', storage: 'keychain' });
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(<SettingsPage />);
+    const card = await screen.findByRole('region', { name: 'Hugging Face token' });
+    const keychain = await within(card).findByRole('radio', {
+      name: /Encrypted with the macOS Keychain/,
+    });
+    expect(
+      (
+        within(card).getByRole('radio', {
+          name: /^In the Hugging Face token file/,
+        }) as HTMLInputElement
+      ).checked,
+    ).toBe(true);
+    expect(within(card).getByText(/other Hugging Face tools .* do not see the token/)).toBeTruthy();
+    await user.click(keychain);
+    await vi.waitFor(() =>
+      expect(srv.requests.find((r) => r.method === 'PUT')?.body).toEqual({ storage: 'keychain' }),
+    );
+    await within(card).findByText(/encrypted with the macOS Keychain in \/data\/hf-token\.enc/);
+  });
+
+  it('saves a new token where the user chose, the keychain by default when it is available', async () => {
+    const user = userEvent.setup();
+    const srv = server({
+      set: false,
+      source: 'none',
+      file: '/t',
+      storage: 'file',
+      keychain: KEYCHAIN,
+    });
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(<SettingsPage />);
+    const card = await screen.findByRole('region', { name: 'Hugging Face token' });
+    const keychain = (await within(card).findByRole('radio', {
+      name: /Encrypted with/,
+    })) as HTMLInputElement;
+    expect(keychain.checked).toBe(true);
+    await user.type(within(card).getByLabelText('Hugging Face token'), 'hf_secretwxyz');
+    await user.click(within(card).getByRole('button', { name: 'Save token' }));
+    await vi.waitFor(() =>
+      expect(srv.requests.find((r) => r.method === 'PUT')?.body).toEqual({
+        token: 'hf_secretwxyz',
+        storage: 'keychain',
+      }),
+    );
+  });
+
+  it('offers only the token file when the keychain cannot protect it, saying why', async () => {
+    vi.stubGlobal(
+      'fetch',
+      server({
+        set: false,
+        source: 'none',
+        file: '/t',
+        storage: 'file',
+        keychain: {
+          ...KEYCHAIN,
+          label: 'the desktop keyring',
+          available: false,
+          reason: 'no keyring (GNOME Keyring or KWallet) is available in this desktop session',
+        },
+      }).fetch,
+    );
+    renderWithClient(<SettingsPage />);
+    const card = await screen.findByRole('region', { name: 'Hugging Face token' });
+    const keychain = (await within(card).findByRole('radio', {
+      name: /Encrypted with/,
+    })) as HTMLInputElement;
+    expect(keychain.disabled).toBe(true);
+    expect(keychain.checked).toBe(false);
+    expect(
+      (
+        within(card).getByRole('radio', {
+          name: /^In the Hugging Face token file/,
+        }) as HTMLInputElement
+      ).checked,
+    ).toBe(true);
+    expect(within(card).getByText(/Not available: no keyring/)).toBeTruthy();
+  });
+
+  it('asks for the token again when the keychain can no longer decrypt it', async () => {
+    vi.stubGlobal(
+      'fetch',
+      server({
+        set: false,
+        source: 'keychain',
+        file: '/t',
+        storage: 'keychain',
+        keychain: KEYCHAIN,
+        error:
+          'The Hugging Face token kept with the OS keychain can no longer be decrypted. Enter the token again.',
+      }).fetch,
+    );
+    renderWithClient(<SettingsPage />);
+    const card = await screen.findByRole('region', { name: 'Hugging Face token' });
+    expect((await within(card).findByRole('alert')).textContent).toMatch(/Enter the token again/);
+    expect(within(card).getByLabelText('Hugging Face token')).toBeTruthy();
+    expect(within(card).queryByText(/No token\./)).toBeNull();
+  });
+
+  it('shows no storage choice on the headless server', async () => {
+    vi.stubGlobal('fetch', server().fetch);
+    renderWithClient(<SettingsPage />);
+    const card = await screen.findByRole('region', { name: 'Hugging Face token' });
+    await within(card).findByTestId('hf-token-masked');
+    expect(within(card).queryByRole('radio')).toBeNull();
   });
 });
