@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MGMT_KEY } from './env';
-import { freePort, waitForServer } from './global-setup';
+import { freePort, waitForServer } from './server-launcher';
 
 const root = resolve(import.meta.dirname, '../..');
 
