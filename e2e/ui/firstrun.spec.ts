@@ -31,6 +31,34 @@ const test = base.extend<object, { fresh: FirstRunServer }>({
 
 test.describe.configure({ mode: 'serial' });
 
+/**
+ * The Local files title on one line, and the vision projector note shown whole: not cut off by
+ * the ellipsis of the folder text before it.
+ */
+async function expectLocalFilesReadable(page: Page) {
+  const local = page.getByRole('region', { name: 'Local files' });
+  const titleLines = await local.getByRole('heading', { name: 'Local files' }).evaluate((h) => {
+    const range = document.createRange();
+    range.selectNodeContents(h);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
+  expect(titleLines).toBe(1);
+  const note = local.getByText('· with vision projector').first();
+  await expect(note).toBeVisible();
+  const clipped = await note.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+      const b = p.getBoundingClientRect();
+      if (r.right > b.right + 0.5 || r.left < b.left - 0.5 || r.bottom > b.bottom + 0.5)
+        return p.className;
+    }
+    return null;
+  });
+  expect(clipped, 'the vision projector note is cut off by').toBeNull();
+}
+
 async function noHorizontalScroll(page: Page) {
   // the elements sticking out name the culprit when this fails
   const wide = await page.evaluate(() => {
@@ -207,6 +235,7 @@ test('Local files lists the models folder and creates an instance with its visio
   await expect(local).toContainText('with vision projector');
   // "Add a file…" opens the desktop app's file dialog: a browser has no bridge, so no button
   await expect(local.getByRole('button', { name: /Add a file/ })).toHaveCount(0);
+  await expectLocalFilesReadable(page);
   await screenshot(page, 'firstrun-12-local-files');
   await local.getByRole('button', { name: `Create instance from ${LOCAL_MODEL}` }).click();
   await expect(app.instances.dialog.root).toBeVisible();
@@ -219,5 +248,7 @@ test('Local files lists the models folder and creates an instance with its visio
   await app.open('/#/models');
   await expect(local).toContainText(LOCAL_MODEL);
   await noHorizontalScroll(page);
+  await expectLocalFilesReadable(page);
+  await local.getByRole('table').scrollIntoViewIfNeeded();
   await screenshot(page, 'firstrun-13-local-files-phone');
 });

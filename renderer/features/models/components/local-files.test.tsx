@@ -42,6 +42,13 @@ describe('Local files', () => {
     expect(screen.queryByRole('button', { name: /Add a file/ })).toBeNull();
   });
 
+  it('keeps the vision projector note out of the truncated folder text', () => {
+    renderWithClient(<LocalFiles />, client());
+    const note = screen.getByText(/with vision projector/);
+    expect(note.classList.contains('truncate')).toBe(false);
+    expect(note.closest('.truncate')).toBeNull();
+  });
+
   it('opens the create dialog with the file chosen in the desktop file dialog, nothing on Cancel', async () => {
     const user = userEvent.setup();
     const picks = [null, '/data/models/Llama-3.2-3B-Instruct-Q8_0.gguf'];

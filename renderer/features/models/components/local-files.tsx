@@ -36,10 +36,10 @@ export function LocalFiles() {
   const data = local.data;
   return (
     <section className="card table-card" aria-label="Local files">
-      <div className="card-head">
+      <div className="card-head local-head">
         <h2>Local files</h2>
         {local.isFetching && <Spinner size={14} />}
-        <span className="muted small">
+        <span className="muted small local-folders">
           GGUF files in {data ? data.folders.map((f) => f.path).join(', ') : 'the models folders'} ·{' '}
           <a href={routeHref('settings')}>change folders</a>
         </span>
@@ -75,10 +75,17 @@ export function LocalFiles() {
               <tr key={m.path} data-local={m.path}>
                 <td>
                   <div className="cell-main mono">{m.name}</div>
-                  <div className="cell-sub small muted mono truncate" title={m.path}>
-                    {m.repo ?? m.folder}
-                    {m.parts > 1 ? ` · ${m.parts} parts` : ''}
-                    {m.mmproj ? ' · with vision projector' : ''}
+                  {/* the folder may be cut short, the notes after it never are */}
+                  <div className="cell-sub small muted local-sub">
+                    <span className="mono truncate" title={m.path}>
+                      {m.repo ?? m.folder}
+                    </span>
+                    {m.parts > 1 && <span className="local-note">· {m.parts} parts</span>}
+                    {m.mmproj && (
+                      <span className="local-note" title={m.mmproj}>
+                        · with vision projector
+                      </span>
+                    )}
                   </div>
                 </td>
                 <td className="hide-sm small">
