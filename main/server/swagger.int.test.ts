@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { instanceOptionsJsonSchema } from '../../shared/api/instance-schema';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
 const REFERENCE = '/work/shared/reference/llamactl-api-1.0.txt';
@@ -66,13 +67,34 @@ describe('server.enable_swagger: true', () => {
       $ref: '#/components/schemas/InstanceOptions',
     });
     const options = doc.components.schemas.InstanceOptions;
-    expect(options.properties.backend_type.enum).toEqual(['llama_cpp', 'mlx_lm', 'vllm']);
+    const branches = options.oneOf ?? options.anyOf;
+    expect(branches.map((b: any) => b.properties.backend_type.const).sort()).toEqual([
+      'llama_cpp',
+      'mlx_lm',
+      'vllm',
+    ]);
     // the ranges of the shared option tables (issue 15 item 10) show up in the document
-    const llama = options.properties.backend_options.anyOf.find(
-      (o: any) => o.properties?.ctx_size !== undefined,
-    );
-    expect(llama.properties.ctx_size).toMatchObject({ type: 'integer', minimum: 0 });
+    const llama = branches.find((b: any) => b.properties.backend_type.const === 'llama_cpp');
+    const bo = llama.properties.backend_options.anyOf.find((o: any) => o.type === 'object');
+    expect(bo.properties.ctx_size).toMatchObject({ type: 'integer', minimum: 0 });
     expect(doc.components.schemas.Settings.additionalProperties).toBe(false);
+  });
+
+  it('publishes the instance options as the shared schema itself (one source of truth)', () => {
+    expect(doc.components.schemas.InstanceOptions).toEqual(instanceOptionsJsonSchema());
+    expect(doc.components.schemas.Instance.properties.options).toEqual({
+      $ref: '#/components/schemas/InstanceOptions',
+    });
+    expect(doc.components.schemas.Instance.required).toContain('options');
+    // every $ref of the document resolves inside it (a schema's own "#/$defs/..." would not)
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
+    for (const ref of refs) {
+      const target = ref
+        .slice(2)
+        .split('/')
+        .reduce<any>((node, key) => node?.[key], doc);
+      expect(target, ref).toBeDefined();
+    }
   });
 
   it('needs the management key for the document', async () => {

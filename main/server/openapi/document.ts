@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DOC_SCHEMAS, type DocSchemaName } from './schemas';
+import { DOC_SCHEMAS, INSTANCE_OPTIONS_REF, JSON_DOC_SCHEMAS, type DocSchemaName } from './schemas';
 
 /** One route of the API as the server registers it (Express syntax or OpenAPI syntax). */
 export interface ApiRoute {
@@ -152,12 +152,24 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): o
       }),
     };
   }
-  const schemas = Object.fromEntries(
-    Object.entries(DOC_SCHEMAS).map(([name, schema]) => [
-      name,
-      z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
-    ]),
-  );
+  const schemas = {
+    ...Object.fromEntries(Object.entries(JSON_DOC_SCHEMAS).map(([name, build]) => [name, build()])),
+    ...Object.fromEntries(
+      Object.entries(DOC_SCHEMAS).map(([name, schema]) => [
+        name,
+        z.toJSONSchema(schema, {
+          target: 'draft-2020-12',
+          io: 'input',
+          unrepresentable: 'any',
+          override: (ctx) => {
+            if (ctx.zodSchema !== INSTANCE_OPTIONS_REF) return;
+            for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+            Object.assign(ctx.jsonSchema, ref('InstanceOptions'));
+          },
+        }),
+      ]),
+    ),
+  };
   return {
     openapi: '3.1.1',
     info: {

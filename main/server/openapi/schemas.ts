@@ -1,76 +1,20 @@
 import { z } from 'zod';
-import {
-  BACKEND_TYPES,
-  BackendTypeSchema,
-  INSTANCE_HEALTHS,
-  INSTANCE_STATUSES,
-} from '../../../shared/api/instances';
+import { INSTANCE_HEALTHS, INSTANCE_STATUSES } from '../../../shared/api/instances';
+import { instanceOptionsJsonSchema } from '../../../shared/api/instance-schema';
 import { PERMISSION_MODES } from '../../../shared/api/keys';
 import { DOWNLOAD_FORMATS, JOB_STATUSES } from '../../../shared/api/models';
 import { SettingsSchema } from '../../../shared/api/settings';
-import { optionFields, type BackendOptionField } from '../../../shared/backends';
-import type { BackendType } from '../../../shared/api/instances';
 
 /**
- * The zod schemas the OpenAPI document is generated from (z.toJSONSchema). Those the server
- * validates with live in shared/ and are used as they are (SettingsSchema, the backend option
- * tables); the others describe shapes that are TypeScript interfaces in shared/api today.
- * When shared/api/instance-schema.ts (the instance's zod schema) lands, it replaces
- * `InstanceOptionsSchema` here: the document takes whatever `DOC_SCHEMAS` holds.
+ * The schemas of the OpenAPI document's components. Those the server validates with live in
+ * shared/ and are used as they are: the instance options as the JSON Schema the parser's own
+ * field schemas publish (shared/api/instance-schema.ts, one source of truth with the server and
+ * the dashboard form), SettingsSchema as zod. The others describe shapes that are TypeScript
+ * interfaces in shared/api today.
  */
 
-function optionSchema(f: BackendOptionField): z.ZodType {
-  let s: z.ZodType;
-  switch (f.type) {
-    case 'bool':
-      s = z.boolean();
-      break;
-    case 'int':
-    case 'num': {
-      let n = f.type === 'int' ? z.number().int() : z.number();
-      if (f.min !== undefined) n = n.min(f.min);
-      if (f.max !== undefined) n = n.max(f.max);
-      s = n;
-      break;
-    }
-    case 'str':
-      s = z.string();
-      break;
-    case 'str[]':
-      s = z.array(z.string());
-      break;
-  }
-  return s.optional().describe(`${f.help} (${f.flag})`);
-}
-
-/** One backend's typed options from its option table (the table the server validates with). */
-export function backendOptionsDocSchema(type: BackendType): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
-  for (const f of optionFields(type)) shape[f.key] = optionSchema(f);
-  shape.extra_args = z
-    .record(z.string(), z.string())
-    .optional()
-    .describe('flags without a typed field, passed through as --key value');
-  return z.object(shape).catchall(z.unknown()).describe(`backend_options for ${type}`);
-}
-
-export const InstanceOptionsSchema = z.object({
-  backend_type: BackendTypeSchema,
-  backend_options: z
-    .union(BACKEND_TYPES.map((t) => backendOptionsDocSchema(t)))
-    .describe('options of the backend named by backend_type'),
-  nodes: z.array(z.string()).optional(),
-  auto_restart: z.boolean().optional(),
-  max_restarts: z.number().int().min(0).optional(),
-  restart_delay: z.number().int().min(0).optional().describe('seconds'),
-  on_demand_start: z.boolean().optional(),
-  idle_timeout: z.number().int().min(0).optional().describe('minutes; 0 = never'),
-  environment: z.record(z.string(), z.string()).optional(),
-  preset_ini: z.string().optional(),
-  docker_enabled: z.boolean().optional(),
-  command_override: z.string().optional(),
-  group: z.string().optional(),
-});
+/** Stands for the instance options inside other schemas: written as a $ref to the component. */
+export const INSTANCE_OPTIONS_REF = z.unknown().describe('the instance options (InstanceOptions)');
 
 export const InstanceSchema = z.object({
   id: z.number().int(),
@@ -78,7 +22,7 @@ export const InstanceSchema = z.object({
   status: z.enum(INSTANCE_STATUSES),
   health: z.enum(INSTANCE_HEALTHS),
   node: z.string().optional(),
-  options: InstanceOptionsSchema,
+  options: INSTANCE_OPTIONS_REF,
   created: z.number().int().optional().describe('unix seconds'),
 });
 
@@ -105,9 +49,13 @@ export const ErrorSchema = z.object({
   details: z.string(),
 });
 
-/** Named schemas of the document (components.schemas), by name. */
+/** Components published as JSON Schema already, by name. */
+export const JSON_DOC_SCHEMAS = {
+  InstanceOptions: instanceOptionsJsonSchema,
+} as const satisfies Record<string, () => Record<string, unknown>>;
+
+/** Components generated from zod schemas here (z.toJSONSchema), by name. */
 export const DOC_SCHEMAS = {
-  InstanceOptions: InstanceOptionsSchema,
   Instance: InstanceSchema,
   CreateApiKey: CreateApiKeySchema,
   DownloadRequest: DownloadRequestSchema,
@@ -116,4 +64,4 @@ export const DOC_SCHEMAS = {
   Error: ErrorSchema,
 } as const satisfies Record<string, z.ZodType>;
 
-export type DocSchemaName = keyof typeof DOC_SCHEMAS;
+export type DocSchemaName = keyof typeof DOC_SCHEMAS | keyof typeof JSON_DOC_SCHEMAS;
