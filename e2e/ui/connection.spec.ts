@@ -8,8 +8,9 @@ import { unreachable } from './layout-check';
 import { startOwnServer, type OwnServer } from './own-server';
 
 /**
- * Failures the dashboard must explain: a start whose command fails. Against a server of its own
- * (e2e/ui/own-server.ts).
+ * Failures the dashboard must explain: a start whose command fails, and the server itself
+ * going away. Against a server of its own (e2e/ui/own-server.ts), which the second test stops
+ * and starts again.
  */
 const test = base.extend<object, { own: OwnServer }>({
   own: [
@@ -107,4 +108,54 @@ test('a failed start leaves its reason on the row and the instance page until th
   await app.nav('Instances').click();
   await expect(app.instances.startError('broken')).toHaveText(REASON, { timeout: 20_000 });
   await themed(page, 'failed-start-phone', true);
+});
+
+test('an unreachable server shows one banner, pauses actions and marks states as last known until it is back', async ({
+  app,
+  page,
+  own,
+  allowConsole,
+}) => {
+  test.setTimeout(120_000);
+  // the browser reports each refused request and the event stream's retries
+  allowConsole(/net::ERR_/);
+  await own.api('/api/v1/instances/steady', {
+    method: 'POST',
+    body: JSON.stringify({
+      backend_type: 'llama_cpp',
+      backend_options: { model: e2eModelFile('steady-Q4_K_M.gguf') },
+    }),
+  });
+  await own.api('/api/v1/instances/steady/start', { method: 'POST' });
+  await app.openSignedIn();
+  await app.instances.expectStatus('steady', 'Ready');
+  const stop = page.getByRole('button', { name: 'Stop steady', exact: true });
+  await expect(stop).toBeEnabled();
+  const banner = page.getByRole('alert').filter({ hasText: "Can't reach the server" });
+  await expect(banner).toHaveCount(0);
+
+  await own.stop();
+  await expect(banner).toContainText(`Can't reach the server at ${own.url} — retrying…`);
+  await expect(stop).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Create instance' })).toBeDisabled();
+  await expect(app.instances.row('steady').getByText('last known')).toBeVisible();
+  await expect(app.instances.row('broken').getByText('last known')).toBeVisible();
+  // a click on "Try now" while it is down adds no error toast either
+  await banner.getByRole('button', { name: 'Try now' }).click();
+  await expect(banner.getByRole('button', { name: 'Try now' })).toBeEnabled();
+  await expect(page.locator('.toast-error')).toHaveCount(0);
+  await themed(page, 'server-unreachable');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(banner).toBeVisible();
+  await themed(page, 'server-unreachable-phone', true);
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await own.start();
+  await expect(banner).toHaveCount(0, { timeout: 30_000 });
+  // the server brought the instance back; the list shows it, no longer marked
+  await app.instances.expectStatus('steady', 'Ready', 30_000);
+  await expect(stop).toBeEnabled();
+  await expect(page.getByText('last known')).toHaveCount(0);
+  await expect(page.locator('.toast-error')).toHaveCount(0);
+  await own.api('/api/v1/instances/steady/stop', { method: 'POST' });
 });

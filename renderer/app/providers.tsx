@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api-client';
+import { isUnreachable } from '../lib/connection';
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -9,8 +10,12 @@ export function createQueryClient(): QueryClient {
         // live data comes from the events stream, so no refetch on every focus
         refetchOnWindowFocus: false,
         staleTime: 30_000,
+        // an unreachable server is retried by the connection monitor, which refetches everything
+        // once it answers again
         retry: (count, err) =>
-          !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
+          !isUnreachable(err) &&
+          !(err instanceof ApiError && err.status >= 400 && err.status < 500) &&
+          count < 2,
       },
     },
   });

@@ -10,6 +10,8 @@ import { useAuthStore } from '../lib/auth-store';
 import { desktop } from '../lib/desktop';
 import { routeHref, useRoute, useRouteParam, type Route } from '../lib/router';
 import { useServerEvents, useLiveState } from '../lib/server-events';
+import { useServerReachable } from '../lib/connection';
+import { ConnectionBanner, useConnectionMonitor } from './connection-banner';
 import { useSetTheme, useTheme, type ThemeChoice } from '../lib/theme';
 
 // the instances page is the landing page; the others load on first visit
@@ -64,6 +66,7 @@ const NAV: { route: Route; label: string; icon: IconName }[] = [
 
 export function Shell() {
   useServerEvents();
+  useConnectionMonitor();
   const route = useRoute();
   const param = useRouteParam();
   return (
@@ -110,6 +113,7 @@ export function Shell() {
         </div>
       </aside>
       <main className="content" id="main">
+        <ConnectionBanner />
         <Suspense
           fallback={
             <div className="page-loading">
@@ -139,9 +143,17 @@ export function Shell() {
 }
 
 function LiveIndicator() {
-  const state = useLiveState();
+  const live = useLiveState();
+  const reachable = useServerReachable();
+  const state = reachable ? live : 'offline';
   const label =
-    state === 'live' ? 'Live updates' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+    state === 'live'
+      ? 'Live updates'
+      : state === 'connecting'
+        ? 'Connecting…'
+        : state === 'offline'
+          ? 'Server unreachable'
+          : 'Reconnecting…';
   return (
     <div
       className={`live live-${state}`}

@@ -1,3 +1,4 @@
+import { useServerReachable } from '../lib/connection';
 import { Icon, type IconName } from './icon';
 
 /**
@@ -27,6 +28,8 @@ export function DialogActions({
   /** the dialog already knows the request can only fail */
   disabled?: boolean;
 }) {
+  // nothing can be saved while the server is gone (the banner says so)
+  const online = useServerReachable();
   return (
     <>
       <button type="button" className="btn btn-secondary" onClick={onCancel}>
@@ -36,7 +39,7 @@ export function DialogActions({
         type="button"
         className={`btn ${destructive ? 'btn-danger' : 'btn-primary'}`}
         onClick={onSubmit}
-        disabled={busy || disabled}
+        disabled={busy || disabled || !online}
         data-autofocus={autoFocus || undefined}
       >
         {icon && <Icon name={icon} size={14} />}

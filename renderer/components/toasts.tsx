@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { isUnreachable } from '../lib/connection';
 import { Icon } from './icon';
 
 export type ToastTone = 'success' | 'error' | 'info';
@@ -20,6 +21,9 @@ let nextId = 1;
 export const useToastStore = create<ToastState>((set, get) => ({
   toasts: [],
   push: (t) => {
+    // the same message again while it is still on screen adds nothing
+    if (get().toasts.some((x) => x.tone === t.tone && x.title === t.title && x.body === t.body))
+      return;
     const id = nextId++;
     set({ toasts: [...get().toasts.slice(-3), { ...t, id }] });
     setTimeout(() => get().dismiss(id), t.tone === 'error' ? 8000 : 4000);
@@ -30,8 +34,16 @@ export const useToastStore = create<ToastState>((set, get) => ({
 export const toast = {
   success: (title: string, body?: string) =>
     useToastStore.getState().push({ tone: 'success', title, body }),
-  error: (title: string, body?: string) =>
-    useToastStore.getState().push({ tone: 'error', title, body }),
+  /**
+   * An error toast. Given the error itself, a server that cannot be reached shows nothing: the
+   * connection banner already says so, once.
+   */
+  error: (title: string, body?: string | Error) => {
+    if (isUnreachable(body)) return;
+    useToastStore
+      .getState()
+      .push({ tone: 'error', title, body: body instanceof Error ? body.message : body });
+  },
   info: (title: string, body?: string) =>
     useToastStore.getState().push({ tone: 'info', title, body }),
 };

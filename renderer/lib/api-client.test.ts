@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeServer } from '../test/render';
 import { ApiError, apiJson, apiUrl } from './api-client';
 import { useAuthStore } from './auth-store';
+import { ServerUnreachableError, useConnectionStore } from './connection';
 
 describe('api client', () => {
   beforeEach(() => useAuthStore.getState().signIn('k1', false));
@@ -72,5 +73,33 @@ describe('api client', () => {
       ApiError,
     );
     expect(useAuthStore.getState().status).toBe('signed-in');
+  });
+});
+
+describe('an unreachable server', () => {
+  beforeEach(() => useConnectionStore.setState({ reachable: true, since: null }));
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('turns "Failed to fetch" into one plain error and marks the server unreachable until it answers', async () => {
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+    const err = await apiJson('/instances').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerUnreachableError);
+    expect((err as Error).message).toMatch(/^Can't reach the server at http/);
+    expect(useConnectionStore.getState().reachable).toBe(false);
+    // any answer, even an error status, means it is back
+    vi.stubGlobal('fetch', fakeServer([]).fetch);
+    await apiJson('/nothing').catch(() => undefined);
+    expect(useConnectionStore.getState().reachable).toBe(true);
+  });
+
+  it('leaves a cancelled request alone', async () => {
+    const ctl = new AbortController();
+    vi.stubGlobal('fetch', () => {
+      ctl.abort();
+      return Promise.reject(new DOMException('aborted', 'AbortError'));
+    });
+    const err = await apiJson('/instances', { signal: ctl.signal }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    expect(useConnectionStore.getState().reachable).toBe(true);
   });
 });

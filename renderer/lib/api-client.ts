@@ -1,4 +1,5 @@
 import { useAuthStore } from './auth-store';
+import { noteReachable, noteUnreachable, ServerUnreachableError } from './connection';
 import { desktop } from './desktop';
 
 /** A non-2xx answer, with llamactl's `{error, details}` body parsed when present. */
@@ -64,12 +65,21 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = {};
   if (key) headers.Authorization = `Bearer ${key}`;
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(apiUrl(path), {
-    method: opts.method ?? 'GET',
-    headers,
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-    signal: opts.signal,
-  });
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if (opts.signal?.aborted || (err as Error)?.name === 'AbortError') throw err;
+    // no answer at all ("Failed to fetch"): one banner says so, not an error per request
+    noteUnreachable();
+    throw new ServerUnreachableError(serverBase());
+  }
+  noteReachable();
   if (!res.ok) {
     const err = await errorFrom(res);
     if (res.status === 401 && !opts.keepSessionOn401 && !desktop()) {
@@ -117,4 +127,22 @@ export function takePrefetched<T>(key: string | null): Promise<T> | null {
   const p = early.promise as Promise<T>;
   early = null;
   return p;
+}
+
+let probe: Promise<void> | null = null;
+
+/**
+ * Asks the server whether it answers (`GET /version`); the answer, or its absence, updates the
+ * connection state. Concurrent callers (the event stream, the banner's monitor) share one request.
+ */
+export function probeServer(): Promise<void> {
+  probe ??= apiJson('/version')
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => {
+      probe = null;
+    });
+  return probe;
 }

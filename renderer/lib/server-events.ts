@@ -6,7 +6,8 @@ import { create } from 'zustand';
 import type { DownloadJob } from '../../shared/api/models';
 import type { Instance } from '../../shared/api/instances';
 import type { InstanceEvent, JobEvent, ResourcesEvent } from '../../shared/api/events';
-import { apiJson, apiUrl } from './api-client';
+import { apiUrl, probeServer } from './api-client';
+import { noteReachable } from './connection';
 import { instanceOverlay, jobOverlay } from './live-lists';
 import { useAuthStore } from './auth-store';
 import { instanceKeys } from '../features/instances/queries';
@@ -100,6 +101,7 @@ export function useServerEvents(): void {
       es = new EventSource(url);
       es.onopen = () => {
         setLive('live');
+        noteReachable();
         attempts = 0;
         if (hadConnection) {
           void qc.invalidateQueries({ queryKey: instanceKeys.list() });
@@ -126,12 +128,13 @@ export function useServerEvents(): void {
       );
       es.onerror = () => {
         setLive('reconnecting');
+        // a lost stream is the first sign of a server that went away: ask whether it answers at
+        // all (no answer shows the banner; a 401 signs out through the API client)
+        if (!closed) void probeServer();
         if (es?.readyState === EventSource.CLOSED && !closed) {
-          // the browser gave up (non-200 answer): find out whether the key is still valid
-          // (a 401 signs out through the API client), then retry with back-off
+          // the browser gave up (non-200 answer): retry with back-off
           es.close();
           attempts++;
-          void apiJson('/version').catch(() => undefined);
           retry = setTimeout(connect, Math.min(30_000, 1000 * 2 ** Math.min(attempts, 5)));
         }
       };

@@ -9,6 +9,7 @@ import { toast } from '../../../components/toasts';
 import { formatBytes, formatDuration, formatRelative } from '../../../lib/format';
 import { chatHref, routeHref } from '../../../lib/router';
 import { useNow } from '../../../lib/use-now';
+import { useServerReachable } from '../../../lib/connection';
 import {
   backendLabel,
   instanceModel,
@@ -102,6 +103,7 @@ export function InstancePage({ name }: { name: string }) {
   const { data, isPending } = useInstances();
   const open = useOpenInstanceDialog();
   const action = useInstanceAction();
+  const online = useServerReachable();
   const i = data?.find((x) => x.name === name);
   const running = i?.status === 'running' && i.health === 'ready';
   const webUi = useLlamaWebUi(name, !!i && running && i.options.backend_type === 'llama_cpp');
@@ -135,7 +137,7 @@ export function InstancePage({ name }: { name: string }) {
   const run = (a: InstanceAction) =>
     action.mutate(
       { name, action: a },
-      { onError: (err) => toast.error(`Could not ${a} ${name}`, err.message) },
+      { onError: (err) => toast.error(`Could not ${a} ${name}`, err) },
     );
   return (
     <div className="page instance-page">
@@ -148,9 +150,19 @@ export function InstancePage({ name }: { name: string }) {
         <div>
           <h1 className="title-with-badge">
             <span className="instance-title">{name}</span>
-            <Badge tone={badge.tone} dot pulse={badge.pulse}>
-              {badge.label}
-            </Badge>
+            <span className={online ? 'title-badge' : 'title-badge is-stale'}>
+              <Badge tone={badge.tone} dot pulse={badge.pulse}>
+                {badge.label}
+              </Badge>
+            </span>
+            {!online && (
+              <span
+                className="stale-mark"
+                title="The server can't be reached: this may have changed"
+              >
+                last known
+              </span>
+            )}
           </h1>
           <p className="page-subtitle mono">{instanceModel(i) ?? 'router mode'}</p>
         </div>
@@ -159,7 +171,7 @@ export function InstancePage({ name }: { name: string }) {
             <button
               type="button"
               className="btn btn-secondary"
-              disabled={action.isPending}
+              disabled={action.isPending || !online}
               onClick={() => run('stop')}
             >
               <Icon name="stop" size={14} />
@@ -169,7 +181,7 @@ export function InstancePage({ name }: { name: string }) {
             <button
               type="button"
               className="btn btn-primary"
-              disabled={action.isPending || !canStart(i.status)}
+              disabled={action.isPending || !online || !canStart(i.status)}
               onClick={() => run('start')}
             >
               <Icon name="play" size={14} />
@@ -179,6 +191,7 @@ export function InstancePage({ name }: { name: string }) {
           <button
             type="button"
             className="btn btn-secondary"
+            disabled={!online}
             onClick={() => open({ kind: 'edit', name })}
           >
             <Icon name="edit" size={14} />

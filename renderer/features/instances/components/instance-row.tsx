@@ -18,6 +18,7 @@ import {
 } from '../labels';
 import { useOpenInstanceDialog } from '../ui-store';
 import { instanceHref } from '../../../lib/router';
+import { useServerReachable } from '../../../lib/connection';
 
 function InstanceRowImpl({ instance: i }: { instance: Instance }) {
   const open = useOpenInstanceDialog();
@@ -25,12 +26,14 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
   const badge = stateBadge(i);
   const model = instanceModel(i);
   const port = instancePort(i);
-  const busy = action.isPending;
+  const online = useServerReachable();
+  // while the server is gone nothing can be done, and the state shown is only the last known one
+  const busy = action.isPending || !online;
   const run = (a: InstanceAction) =>
     action.mutate(
       { name: i.name, action: a },
       {
-        onError: (err) => toast.error(`Could not ${a} ${i.name}`, err.message),
+        onError: (err) => toast.error(`Could not ${a} ${i.name}`, err),
       },
     );
   const exportJson = () => {
@@ -44,7 +47,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
   const running = canStop(i.status);
   const startError = startErrorText(i);
   return (
-    <tr data-instance={i.name}>
+    <tr data-instance={i.name} className={online ? undefined : 'is-stale'}>
       <td>
         <div className="cell-main">
           <a className="instance-name" href={instanceHref(i.name)}>
@@ -72,6 +75,11 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
           >
             {badge.label}
           </Badge>
+          {!online && (
+            <span className="stale-mark" title="The server can't be reached: this may have changed">
+              last known
+            </span>
+          )}
           {i.unreachable && <Badge tone="warning">Node unreachable</Badge>}
           {badge.label === 'Failed' && i.last_exit && !startError && (
             <span
@@ -148,6 +156,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
           <button
             type="button"
             className="btn btn-ghost btn-icon hide-xs"
+            disabled={!online}
             onClick={() => open({ kind: 'edit', name: i.name })}
             aria-label={`Edit ${i.name}`}
             title="Edit"
@@ -158,7 +167,12 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
             label={`More actions for ${i.name}`}
             items={[
               // the Edit button is hidden on phones; the menu always has it
-              { label: 'Edit', icon: 'edit', onSelect: () => open({ kind: 'edit', name: i.name }) },
+              {
+                label: 'Edit',
+                icon: 'edit',
+                onSelect: () => open({ kind: 'edit', name: i.name }),
+                disabled: !online,
+              },
               { label: 'Restart', icon: 'restart', onSelect: () => run('restart'), disabled: busy },
               {
                 label: 'Router models',
@@ -171,7 +185,7 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
                 label: 'Delete',
                 icon: 'trash',
                 danger: true,
-                disabled: !canDelete(i.status),
+                disabled: !online || !canDelete(i.status),
                 onSelect: () => open({ kind: 'delete', name: i.name }),
               },
             ]}

@@ -8,6 +8,7 @@ import { Segmented } from '../../../components/segmented';
 import { Spinner } from '../../../components/spinner';
 import { ActionsHeader } from '../../../components/table-parts';
 import { useInstances } from '../queries';
+import { useServerReachable } from '../../../lib/connection';
 import { backendDescriptors } from '../../../../shared/backends';
 import { instanceModel } from '../labels';
 import {
@@ -65,6 +66,7 @@ export function matchesFilter(
 export function InstancesPage() {
   const { data, isPending, error, refetch } = useInstances();
   const open = useOpenInstanceDialog();
+  const online = useServerReachable();
   const search = useInstancesUi((s) => s.search);
   const status = useInstancesUi((s) => s.status);
   const backend = useInstancesUi((s) => s.backend);
@@ -98,6 +100,7 @@ export function InstancesPage() {
           <button
             type="button"
             className="btn btn-primary"
+            disabled={!online}
             onClick={() => open({ kind: 'create' })}
           >
             <Icon name="plus" />

@@ -82,7 +82,7 @@ export function RouterModelsDialog({ name }: { name: string }) {
                         onClick={() =>
                           action.mutate(
                             { model: m.id, action: 'unload' },
-                            { onError: (e) => toast.error('Unload failed', e.message) },
+                            { onError: (e) => toast.error('Unload failed', e) },
                           )
                         }
                       >
@@ -96,7 +96,7 @@ export function RouterModelsDialog({ name }: { name: string }) {
                         onClick={() =>
                           action.mutate(
                             { model: m.id, action: 'load' },
-                            { onError: (e) => toast.error('Load failed', e.message) },
+                            { onError: (e) => toast.error('Load failed', e) },
                           )
                         }
                       >

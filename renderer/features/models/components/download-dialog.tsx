@@ -72,7 +72,7 @@ export function DownloadDialog({
       toast.success('Download started', full);
       onClose();
     } catch (e) {
-      toast.error('Could not start the download', e instanceof Error ? e.message : String(e));
+      toast.error('Could not start the download', e instanceof Error ? e : String(e));
     }
   };
 

@@ -13,6 +13,7 @@ import { toast } from '../../../components/toasts';
 import { formatBytes, formatDuration } from '../../../lib/format';
 import { navigate } from '../../../lib/router';
 import { jobSpeed } from '../../../lib/server-events';
+import { useServerReachable } from '../../../lib/connection';
 import { useNow } from '../../../lib/use-now';
 import { useInstancesUi } from '../../instances/ui-store';
 import { useDeleteJob, useDeleteModel, useStartDownload } from '../mutations';
@@ -108,6 +109,7 @@ export function ModelsPage() {
 function JobRow({ job }: { job: DownloadJob }) {
   const del = useDeleteJob();
   const retry = useStartDownload();
+  const online = useServerReachable();
   const dismiss = useDismissedJobs((s) => s.dismiss);
   const restore = useDismissedJobs((s) => s.restore);
   const p = job.progress ?? { bytes_downloaded: 0, total_bytes: 0, current_file: '' };
@@ -147,9 +149,8 @@ function JobRow({ job }: { job: DownloadJob }) {
             <button
               type="button"
               className="btn btn-secondary btn-sm"
-              onClick={() =>
-                del.mutate(job, { onError: (e) => toast.error('Cancel failed', e.message) })
-              }
+              disabled={!online}
+              onClick={() => del.mutate(job, { onError: (e) => toast.error('Cancel failed', e) })}
               aria-label={`Cancel download of ${label}`}
             >
               <Icon name="x" size={14} />
@@ -161,6 +162,7 @@ function JobRow({ job }: { job: DownloadJob }) {
               type="button"
               className="btn btn-secondary btn-sm"
               aria-label={`Retry download of ${label}`}
+              disabled={!online}
               onClick={() => {
                 // The new job's event can arrive before the POST answers: hide the old row at
                 // once so the job never shows twice; bring it back if the retry fails.
@@ -173,7 +175,7 @@ function JobRow({ job }: { job: DownloadJob }) {
                   {
                     onError: (e) => {
                       restore(job.id);
-                      toast.error('Retry failed', e.message);
+                      toast.error('Retry failed', e);
                     },
                   },
                 );

@@ -65,7 +65,7 @@ export function RuntimeJobRow({ job }: { job: RuntimeJob }) {
               aria-label={`Cancel install of ${label}`}
               onClick={() =>
                 del.mutate(job as unknown as DownloadJob, {
-                  onError: (e) => toast.error('Cancel failed', e.message),
+                  onError: (e) => toast.error('Cancel failed', e),
                 })
               }
             >

@@ -66,7 +66,7 @@ export function RuntimesPage() {
                         'Up to date',
                         r.latest ? `The latest release is ${r.latest}.` : undefined,
                       ),
-                onError: (e) => toast.error('Could not check for updates', e.message),
+                onError: (e) => toast.error('Could not check for updates', e),
               })
             }
           >
@@ -219,7 +219,7 @@ function RuntimeRow({ runtime: r }: { runtime: RuntimeInfo }) {
               onClick={() =>
                 setDefault.mutate(r.path, {
                   onSuccess: () => toast.success('Default runtime changed', r.path),
-                  onError: (e) => toast.error('Could not change the default', e.message),
+                  onError: (e) => toast.error('Could not change the default', e),
                 })
               }
             >
@@ -339,7 +339,7 @@ function ReleasesCard({ recommended }: { recommended?: RuntimeVariant }) {
                     'Install started',
                     `llama.cpp ${r.tag} (${VARIANT_LABELS[r.variant]})`,
                   ),
-                onError: (err) => toast.error('Could not install', err.message),
+                onError: (err) => toast.error('Could not install', err),
               },
             );
           }}

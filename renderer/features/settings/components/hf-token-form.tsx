@@ -34,7 +34,7 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
         setPicked(null);
         toast.success('Hugging Face token saved');
       },
-      onError: (err) => toast.error('Could not save the token', err.message),
+      onError: (err) => toast.error('Could not save the token', err),
     });
   };
   const choose = (next: HfTokenStorage) => {
@@ -54,7 +54,7 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
           },
           onError: (err) => {
             setPicked(null);
-            toast.error('Could not move the token', err.message);
+            toast.error('Could not move the token', err);
           },
         },
       );
@@ -160,7 +160,7 @@ export function HfTokenForm({ compact }: { compact?: boolean }) {
                 onClick={() =>
                   save.mutate(null, {
                     onSuccess: () => toast.success('Hugging Face token removed'),
-                    onError: (err) => toast.error('Could not remove the token', err.message),
+                    onError: (err) => toast.error('Could not remove the token', err),
                   })
                 }
               >

@@ -91,7 +91,7 @@ function DefaultRuntimeCard() {
                   onChange={(e) =>
                     setDefault.mutate(e.target.value, {
                       onSuccess: () => toast.success('Default runtime changed', e.target.value),
-                      onError: (err) => toast.error('Could not change the default', err.message),
+                      onError: (err) => toast.error('Could not change the default', err),
                     })
                   }
                 >
@@ -144,7 +144,7 @@ function BackendForm({ backend, data }: { backend: SettingsBackend; data: Settin
         setArgs((s?.args ?? []).join('\n'));
         toast.success(`${label} settings saved`, 'The next start of each instance uses them.');
       },
-      onError: (err) => toast.error(`Could not save the ${label} settings`, err.message),
+      onError: (err) => toast.error(`Could not save the ${label} settings`, err),
     });
   };
   return (
@@ -240,7 +240,7 @@ function FoldersCard({ data }: { data: SettingsResponse }) {
           all.models = folders.length > 0 ? { folders } : undefined;
           save.mutate(all, {
             onSuccess: () => toast.success('Models folders saved'),
-            onError: (err) => toast.error('Could not save the folders', err.message),
+            onError: (err) => toast.error('Could not save the folders', err),
           });
         }}
       >
