@@ -13,8 +13,8 @@
 // twice, each with its own probe backend: `llamactl` records request activity (the default),
 // `ours-off` has it off (metrics.activity_size 0); the two in the same rounds give what recording
 // costs per request against the issue's target (within 5%): over the rounds, per round, and in
-// pairs of c=64 runs back to back after the rounds (the order alternating), whose median ratio
-// is the verdict.
+// pairs of c=64 runs of the two at the same time after the rounds, whose median ratio is the
+// verdict.
 //
 // Load generator for the non-streaming runs: wrk from Debian (installed here when missing, like
 // nginx), one thread, a fixed duration per round, so that the client's own CPU (a Node client
@@ -25,12 +25,12 @@
 // Knobs: BENCH_SECONDS (wrk: seconds per target, concurrency and round, default 2),
 // BENCH_REQUESTS (Node client: requests per target and concurrency, default 2000),
 // BENCH_STREAMS (default 40), BENCH_ROUNDS (default 4), BENCH_AB_PAIRS (paired on/off runs after
-// the rounds, default 8), BENCH_REFERENCES (the references to run, default
+// the rounds, default 12), BENCH_REFERENCES (the references to run, default
 // "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node to force the
 // Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -48,8 +48,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-/** c=64 runs of our server with recording on and off, back to back, after the rounds */
-const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 8);
+/** c=64 runs of our server with recording on and off at the same time, after the rounds */
+const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 12);
 /** the reference targets to run besides direct and our two servers */
 const REFERENCES = (process.env.BENCH_REFERENCES ?? 'nginx,node-floor,http-proxy').split(',');
 
@@ -284,6 +284,39 @@ interface WrkResult {
   p99Ms: number;
 }
 
+function wrkArgs(script: string, t: Target, concurrency: number, seconds: number): string[] {
+  return [
+    '-t1',
+    `-c${concurrency}`,
+    `-d${seconds}s`,
+    '--latency',
+    '-s',
+    script,
+    `http://127.0.0.1:${t.port}/v1/chat/completions`,
+  ];
+}
+
+/** wrk's --latency report, read. */
+function parseWrk(t: Target, status: number | null, stdout: string, stderr: string): WrkResult {
+  // wrk reports answers other than 2xx/3xx and socket errors itself; either fails the run.
+  if (status !== 0 || /Non-2xx|Socket errors/.test(stdout)) {
+    throw new Error(`wrk against ${t.name} failed: ${stdout}${stderr}`);
+  }
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\b`, 'm').exec(stdout);
+    if (!m) throw new Error(`cannot read the ${label}th percentile from wrk: ${stdout}`);
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const done = /(\d+) requests in ([\d.]+)(ms|s)/.exec(stdout);
+  if (!done) throw new Error(`cannot read the request count from wrk: ${stdout}`);
+  return {
+    requests: Number(done[1]),
+    seconds: Number(done[2]) / (done[3] === 'ms' ? 1000 : 1),
+    p50Ms: ms('50'),
+    p99Ms: ms('99'),
+  };
+}
+
 /** One fixed-duration wrk run (one thread), parsed from its --latency report. */
 function runWrk(
   wrk: string,
@@ -292,36 +325,33 @@ function runWrk(
   concurrency: number,
   seconds: number,
 ): WrkResult {
-  const r = spawnSync(
-    wrk,
-    [
-      '-t1',
-      `-c${concurrency}`,
-      `-d${seconds}s`,
-      '--latency',
-      '-s',
-      script,
-      `http://127.0.0.1:${t.port}/v1/chat/completions`,
-    ],
-    { encoding: 'utf8' },
-  );
-  // wrk reports answers other than 2xx/3xx and socket errors itself; either fails the run.
-  if (r.status !== 0 || /Non-2xx|Socket errors/.test(r.stdout)) {
-    throw new Error(`wrk against ${t.name} failed: ${r.stdout}${r.stderr}`);
-  }
-  const ms = (label: string): number => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\b`, 'm').exec(r.stdout);
-    if (!m) throw new Error(`cannot read the ${label}th percentile from wrk: ${r.stdout}`);
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const done = /(\d+) requests in ([\d.]+)(ms|s)/.exec(r.stdout);
-  if (!done) throw new Error(`cannot read the request count from wrk: ${r.stdout}`);
-  return {
-    requests: Number(done[1]),
-    seconds: Number(done[2]) / (done[3] === 'ms' ? 1000 : 1),
-    p50Ms: ms('50'),
-    p99Ms: ms('99'),
-  };
+  const r = spawnSync(wrk, wrkArgs(script, t, concurrency, seconds), { encoding: 'utf8' });
+  return parseWrk(t, r.status, r.stdout, r.stderr);
+}
+
+/** The same, without blocking: for runs against two targets at once. */
+function runWrkAsync(
+  wrk: string,
+  script: string,
+  t: Target,
+  concurrency: number,
+  seconds: number,
+): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, wrkArgs(script, t, concurrency, seconds));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve(parseWrk(t, code, stdout, stderr));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
 }
 
 /** Streams one response; returns, per event, arrival time minus the backend's write time. */
@@ -387,6 +417,30 @@ function cpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Run time of a process's threads, in ms, from the scheduler's own count in nanoseconds
+ * (/proc/<pid>/task/<tid>/schedstat), finer than cpuMs' 10 ms ticks: a 2 s run at c=64 spends
+ * only a few hundred ms; NaN where schedstat is missing.
+ */
+function runMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return NaN;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended in between
+    }
+  }
+  return ns / 1e6;
 }
 
 /** nginx's worker (the process doing the proxying) is the master's only child. */
@@ -617,19 +671,24 @@ async function main(): Promise<void> {
       }
     }
 
-    // What recording costs, paired: c=64 runs of our server with recording on and off back to
-    // back, the order alternating, so that drift in the machine's load weighs on both alike.
+    // What recording costs, paired: c=64 runs of our server with recording on and off at the same
+    // time, each with its own client, so that both see the same machine: on a shared machine the
+    // CPU a process spends per request changes with the share of the cores it gets (more
+    // requests per event-loop turn when it gets less), and back-to-back runs differ by more than
+    // the 5% to be measured.
     const pairs: { on: number; off: number }[] = [];
     for (let i = 0; i < AB_PAIRS; i++) {
-      const us: Record<string, number> = {};
-      for (const t of i % 2 ? [off.target, on.target] : [on.target, off.target]) {
-        const cpu0 = cpuMs(t.pid);
-        const n = wrkBin
-          ? runWrk(wrkBin, scripts.get(t.name)!, t, 64, SECONDS).requests
-          : (await runLoad(t, t.key, 64, Math.ceil(REQUESTS / ROUNDS))).latenciesMs.length;
-        us[t.name] = ((cpuMs(t.pid) - cpu0) * 1000) / n;
-      }
-      pairs.push({ on: us[on.target.name]!, off: us[off.target.name]! });
+      const both = [on.target, off.target];
+      const cpu0 = both.map((t) => runMs(t.pid));
+      const served = await Promise.all(
+        both.map(async (t) =>
+          wrkBin
+            ? (await runWrkAsync(wrkBin, scripts.get(t.name)!, t, 64, SECONDS)).requests
+            : (await runLoad(t, t.key, 64, Math.ceil(REQUESTS / ROUNDS))).latenciesMs.length,
+        ),
+      );
+      const us = both.map((t, j) => ((runMs(t.pid) - cpu0[j]!) * 1000) / served[j]!);
+      pairs.push({ on: us[0]!, off: us[1]! });
     }
 
     const rps = (name: string) => {
@@ -706,7 +765,7 @@ async function main(): Promise<void> {
       const ratios = pairs.map((p) => p.on / p.off);
       const median = pct(ratios, 50);
       console.log(
-        `request activity, ${pairs.length} paired c=64 runs back to back: CPU per request on ${f(
+        `request activity, ${pairs.length} paired c=64 runs at the same time: CPU per request on ${f(
           pct(
             pairs.map((p) => p.on),
             50,
