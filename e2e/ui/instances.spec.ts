@@ -118,7 +118,12 @@ test('an error from the server is shown inline next to the field it names', asyn
   await dialog.field('Name').fill('e2e-dup');
   await dialog.save(/Create instance/);
   await expect(dialog.field('Name')).toHaveAttribute('aria-invalid', 'true');
-  await expect(dialog.root.locator('.field-error')).toContainText(/exists/);
+  // said once, as a sentence, on the name (the summary above only points at the field)
+  await expect(dialog.root.locator('.field-error')).toHaveText(
+    'The name is already taken. Choose another one.',
+  );
+  await expect(dialog.root.getByText(/already taken/)).toHaveCount(1);
+  await expect(dialog.field('Name')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(dialog.root).toBeHidden();
   await fetch(`${app.url}/api/v1/instances/e2e-dup`, {

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 
 /**
  * The form inside a dialog whose submit button sits in the dialog footer (outside the form):
@@ -8,13 +8,16 @@ export function DialogForm({
   className,
   onSubmit,
   children,
+  ref,
 }: {
   className: string;
   onSubmit(): Promise<void>;
   children: ReactNode;
+  ref?: Ref<HTMLFormElement>;
 }) {
   return (
     <form
+      ref={ref}
       className={className}
       onSubmit={(e) => {
         e.preventDefault();

@@ -7,8 +7,11 @@ export function Field({
   error,
   children,
   inline,
+  name,
 }: {
   label: ReactNode;
+  /** the form field's path (e.g. `idle_timeout`), so an error can find and focus it */
+  name?: string;
   help?: ReactNode;
   error?: string | null;
   inline?: boolean;
@@ -24,7 +27,10 @@ export function Field({
   const describedBy =
     [help ? helpId : '', error ? errId : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`field${inline ? ' field-inline' : ''}${error ? ' has-error' : ''}`}>
+    <div
+      className={`field${inline ? ' field-inline' : ''}${error ? ' has-error' : ''}`}
+      data-field={name}
+    >
       <label htmlFor={id} className="field-label">
         {label}
       </label>

@@ -5,6 +5,8 @@ import {
   emptyDraft,
   FALLBACK_DEFAULTS,
   fieldErrorFromServer,
+  fieldLabel,
+  fieldSelectors,
   tabOfField,
   validateDraft,
 } from './draft';
@@ -177,13 +179,29 @@ describe('instance form draft', () => {
       path: 'backend_options.ctx_size',
       message: 'must be an integer',
     });
-    expect(
-      fieldErrorFromServer('instance_exists', 'instance with name a already exists')?.path,
-    ).toBe('name');
+    expect(fieldErrorFromServer('instance_exists', 'instance with name a already exists')).toEqual({
+      path: 'name',
+      message: 'The name is already taken. Choose another one.',
+    });
     expect(fieldErrorFromServer('internal_error', 'something broke')).toBeNull();
     expect(tabOfField('backend_options.ctx_size')).toBe('options');
     expect(tabOfField('backend_options.extra_args.x')).toBe('advanced');
     expect(tabOfField('environment.A')).toBe('backend');
     expect(tabOfField('idle_timeout')).toBe('general');
+  });
+
+  it('names the field an error path points at, or none when the form has no such field', () => {
+    const keys = ['ctx_size', 'model'];
+    expect(fieldLabel('command_override', keys)).toBe('Command override');
+    expect(fieldLabel('environment.CUDA', keys)).toBe('Environment variables');
+    expect(fieldLabel('backend_options.ctx_size', keys)).toBe('ctx_size');
+    expect(fieldLabel('backend_options.extra_args.fa', keys)).toBe('Extra arguments');
+    expect(fieldLabel('backend_options.no_such', keys)).toBeNull();
+    expect(fieldLabel('nodes', keys)).toBeNull();
+    expect(fieldSelectors('backend_options.ctx_size')).toEqual([
+      '[data-field="backend_options.ctx_size"]',
+      '[data-option="ctx_size"]',
+      '[data-field="backend_options"]',
+    ]);
   });
 });

@@ -168,6 +168,50 @@ export function validateDraft(
 
 export type DialogTab = 'general' | 'backend' | 'options' | 'advanced';
 
+export const TAB_LABELS: Record<DialogTab, string> = {
+  general: 'General',
+  backend: 'Backend',
+  options: 'Options',
+  advanced: 'Advanced',
+};
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  group: 'Group',
+  idle_timeout: 'Idle timeout',
+  max_restarts: 'Max restarts',
+  restart_delay: 'Restart delay',
+  command_override: 'Command override',
+  environment: 'Environment variables',
+  preset_ini: 'preset.ini',
+  'backend_options.extra_args': 'Extra arguments',
+};
+
+/**
+ * The form's name of the field an error path points at (`environment.FOO` is the environment
+ * editor, `backend_options.ctx_size` the ctx_size option), or null when the form shows no such
+ * field (the error then goes above the form, as a sentence of its own).
+ */
+export function fieldLabel(path: string, optionKeys: readonly string[]): string | null {
+  for (const [p, label] of Object.entries(FIELD_LABELS))
+    if (path === p || path.startsWith(`${p}.`)) return label;
+  const m = /^backend_options\.([^.]+)/.exec(path);
+  if (m && optionKeys.includes(m[1])) return m[1];
+  return null;
+}
+
+/** The element to focus for an error path: the most specific `data-field` that exists. */
+export function fieldSelectors(path: string): string[] {
+  const out: string[] = [];
+  const parts = path.split('.');
+  for (let n = parts.length; n >= 1; n--) {
+    const p = parts.slice(0, n).join('.');
+    out.push(`[data-field="${p}"]`);
+    if (parts[0] === 'backend_options' && n === 2) out.push(`[data-option="${parts[1]}"]`);
+  }
+  return out;
+}
+
 export function tabOfField(path: string): DialogTab {
   if (path.startsWith('backend_options.extra_args') || path === 'preset_ini') return 'advanced';
   if (path.startsWith('backend_options')) return 'options';
@@ -188,8 +232,9 @@ export function fieldErrorFromServer(
   code: string,
   details: string,
 ): { path: string; message: string } | null {
-  if (code === 'invalid_instance_name' || code === 'instance_exists')
-    return { path: 'name', message: details };
+  if (code === 'instance_exists')
+    return { path: 'name', message: 'The name is already taken. Choose another one.' };
+  if (code === 'invalid_instance_name') return { path: 'name', message: details };
   const m = /^([A-Za-z_][\w.[\]-]*):\s*(.+)$/s.exec(details.trim());
   if (!m) return null;
   return { path: m[1], message: m[2] };

@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { optionFields } from '../../../../shared/backends';
 import { useToastStore } from '../../../components/toasts';
 import { fakeServer, renderWithClient, testQueryClient } from '../../../test/render';
 import { systemKeys } from '../../system/queries';
@@ -65,7 +66,7 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     await user.click(screen.getByRole('tab', { name: /Options/ }));
     const ctx = screen.getByLabelText(/^ctx_size--ctx-size$/);
     await user.type(ctx, '8k');
-    expect(screen.getByText('must be an integer')).toBeTruthy();
+    expect(screen.getByText(/^Must be an integer/)).toBeTruthy();
     await user.clear(ctx);
     await user.type(ctx, '8192');
     await user.type(screen.getByLabelText(/^model--model$/), '/m.gguf');
@@ -105,9 +106,121 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     renderWithClient(<InstanceDialog mode="create" />, client());
     await user.type(screen.getByLabelText('Name'), 'x');
     await user.click(screen.getByRole('button', { name: 'Create instance' }));
-    expect(await screen.findByText('must be on, off or auto')).toBeTruthy();
+    expect(await screen.findByText('Must be on, off or auto.')).toBeTruthy();
     expect(screen.getByRole('tab', { name: /Options/ }).getAttribute('aria-selected')).toBe('true');
     expect(useInstancesUi.getState().dialog).not.toBeNull();
+  });
+
+  it('says once, on the field, that the name is taken, and focuses the name', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        {
+          method: 'POST',
+          path: '/instances/taken',
+          status: 409,
+          body: { error: 'instance_exists', details: 'instance with name taken already exists' },
+        },
+      ]).fetch,
+    );
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'taken');
+    await user.click(screen.getByRole('tab', { name: /Options/ }));
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(await screen.findByText('The name is already taken. Choose another one.')).toBeTruthy();
+    expect(screen.getAllByText(/already (taken|exists)/)).toHaveLength(1);
+    expect(screen.getByRole('tab', { name: /General/ }).getAttribute('aria-selected')).toBe('true');
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Name')));
+    expect(screen.getByRole('button', { name: 'Name on the General tab' })).toBeTruthy();
+  });
+
+  it('points at a field on another tab in words, switches to it and focuses the field', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        {
+          method: 'POST',
+          path: '/instances/x',
+          status: 400,
+          body: {
+            error: 'validation_error',
+            details: 'command_override: must not contain a NUL byte',
+          },
+        },
+      ]).fetch,
+    );
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(await screen.findByText('Must not contain a NUL byte.')).toBeTruthy();
+    expect(screen.getByRole('tab', { name: /Backend/ }).getAttribute('aria-selected')).toBe('true');
+    await vi.waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByLabelText('Command override')),
+    );
+    const summary = screen.getByRole('button', { name: 'Command override on the Backend tab' });
+    expect(summary.closest('.callout')!.textContent).toBe(
+      'Check Command override on the Backend tab.',
+    );
+    // the summary brings the field back after the user went elsewhere
+    await user.click(screen.getByRole('tab', { name: /General/ }));
+    await user.click(screen.getByRole('button', { name: 'Command override on the Backend tab' }));
+    await vi.waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByLabelText('Command override')),
+    );
+  });
+
+  it('shows and focuses an option with an error even past the first page of the option list', async () => {
+    const user = userEvent.setup();
+    const rare = optionFields('llama_cpp').filter((f) => !f.common && f.type !== 'bool')[45]!;
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        {
+          method: 'POST',
+          path: '/instances/x',
+          status: 400,
+          body: {
+            error: 'validation_error',
+            details: `backend_options.${rare.key}: is not accepted by this build`,
+          },
+        },
+      ]).fetch,
+    );
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(await screen.findByText('Is not accepted by this build.')).toBeTruthy();
+    const field = document.querySelector(`[data-option="${rare.key}"]`)!;
+    await vi.waitFor(() => expect(field.contains(document.activeElement)).toBe(true));
+  });
+
+  it('shows a server error that names no field of the form once, above the form', async () => {
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        {
+          method: 'POST',
+          path: '/instances/x',
+          status: 400,
+          body: {
+            error: 'validation_error',
+            details: 'nodes: unknown node "far" (configured: main)',
+          },
+        },
+      ]).fetch,
+    );
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.type(screen.getByLabelText('Name'), 'x');
+    await user.click(screen.getByRole('button', { name: 'Create instance' }));
+    expect(await screen.findByText('Unknown node "far" (configured: main).')).toBeTruthy();
+    expect(screen.getAllByText(/unknown node/i)).toHaveLength(1);
   });
 
   it('imports options from a pasted command line', async () => {

@@ -1,6 +1,11 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { InstanceOptions } from '../../../../shared/api/instances';
-import { backendDescriptors, backendOf, detectBackend } from '../../../../shared/backends';
+import {
+  backendDescriptors,
+  backendOf,
+  detectBackend,
+  optionFields,
+} from '../../../../shared/backends';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
 import { DialogActions } from '../../../components/dialog-actions';
@@ -13,6 +18,7 @@ import { Tabs } from '../../../components/tabs';
 import { toast } from '../../../components/toasts';
 import { ApiError } from '../../../lib/api-client';
 import { desktop } from '../../../lib/desktop';
+import { sentence } from '../../../lib/format';
 import { useNodes, useServerConfig } from '../../system/queries';
 import { instancesApi } from '../api';
 import { backendConfigOf, previewCommand, type PreviewConfig } from '../command-preview';
@@ -22,6 +28,9 @@ import {
   draftToOptions,
   emptyDraft,
   fieldErrorFromServer,
+  fieldLabel,
+  fieldSelectors,
+  TAB_LABELS,
   tabOfField,
   validateDraft,
   type DialogTab,
@@ -58,6 +67,12 @@ export function InstanceDialog({
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [touched, setTouched] = useState(false);
+  // after a save attempt: the summary above the form points at every field with an error
+  const [submitted, setSubmitted] = useState(false);
+  // the field to bring into view and focus once its tab has rendered
+  const focusPath = useRef<string | null>(null);
+  const [focusRequest, setFocusRequest] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
   const [command, setCommand] = useState('');
   const [parsing, setParsing] = useState(false);
   const [parseError, setParseError] = useState<string | null>(null);
@@ -105,7 +120,41 @@ export function InstanceDialog({
   );
 
   const clientErrors = useMemo(() => validateDraft(draft, mode), [draft, mode]);
-  const errors = { ...(touched ? clientErrors : pickOptionErrors(clientErrors)), ...serverErrors };
+  const optionKeys = useMemo(
+    () => optionFields(draft.backend_type).map((f) => f.key),
+    [draft.backend_type],
+  );
+  // every message is a sentence, shown once: on its field, or above the form when the form has
+  // no such field
+  const allErrors = Object.fromEntries(
+    Object.entries({
+      ...(touched ? clientErrors : pickOptionErrors(clientErrors)),
+      ...serverErrors,
+    }).map(([k, v]) => [k, sentence(v)]),
+  );
+  const errors = Object.fromEntries(
+    Object.entries(allErrors).filter(([k]) => fieldLabel(k, optionKeys) !== null),
+  );
+  const unplaced = Object.entries(allErrors).filter(([k]) => fieldLabel(k, optionKeys) === null);
+  const focusField = useCallback((path: string) => {
+    setTab(tabOfField(path));
+    focusPath.current = path;
+    setFocusRequest((n) => n + 1);
+  }, []);
+  useEffect(() => {
+    const path = focusPath.current;
+    if (!path) return;
+    focusPath.current = null;
+    const root = formRef.current;
+    const el = fieldSelectors(path)
+      .map((sel) => root?.querySelector<HTMLElement>(sel))
+      .find(Boolean);
+    if (!el) return;
+    el.scrollIntoView?.({ block: 'center' });
+    el.querySelector<HTMLElement>('input:not([type=hidden]), textarea, select, button')?.focus({
+      preventScroll: true,
+    });
+  }, [focusRequest, tab]);
   const options = useMemo(() => draftToOptions(draft), [draft]);
   const preview = useMemo(
     () =>
@@ -127,9 +176,10 @@ export function InstanceDialog({
 
   const submit = async () => {
     setTouched(true);
+    setSubmitted(true);
     setFormError(null);
     if (Object.keys(clientErrors).length > 0) {
-      setTab(tabOfField(Object.keys(clientErrors)[0]));
+      focusField(Object.keys(clientErrors)[0]);
       return;
     }
     try {
@@ -147,13 +197,13 @@ export function InstanceDialog({
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
         const fe = fieldErrorFromServer(err.code, err.details);
         if (fe) {
+          // shown on the field (or above the form when the form has no such field), not twice
           setServerErrors({ [fe.path]: fe.message });
-          setTab(tabOfField(fe.path));
-          setFormError(`${fe.path}: ${fe.message}`);
+          focusField(fe.path);
           return;
         }
       }
-      setFormError(err instanceof Error ? err.message : String(err));
+      setFormError(sentence(err instanceof Error ? err.message : String(err)));
     }
   };
 
@@ -261,8 +311,27 @@ export function InstanceDialog({
         </>
       }
     >
-      <DialogForm className="instance-form" onSubmit={submit}>
+      <DialogForm className="instance-form" onSubmit={submit} ref={formRef}>
         {formError && <ErrorCallout>{formError}</ErrorCallout>}
+        {unplaced.map(([path, message]) => (
+          <ErrorCallout key={path}>{message}</ErrorCallout>
+        ))}
+        {submitted && Object.keys(errors).length > 0 && (
+          <ErrorCallout>
+            {Object.keys(errors).length === 1
+              ? 'Check '
+              : `Check these ${Object.keys(errors).length} fields: `}
+            {Object.keys(errors).map((path, n) => (
+              <Fragment key={path}>
+                {n > 0 && ', '}
+                <button type="button" className="link-button" onClick={() => focusField(path)}>
+                  {fieldLabel(path, optionKeys)} on the {TAB_LABELS[tabOfField(path)]} tab
+                </button>
+              </Fragment>
+            ))}
+            .
+          </ErrorCallout>
+        )}
         <Tabs
           label="Instance settings"
           value={tab}
@@ -279,7 +348,11 @@ export function InstanceDialog({
                 <span className="tab-count">{setCount}</span>
               ) : null,
             },
-            { id: 'advanced', label: 'Advanced', marker: <TabMarker n={tabErrors('advanced')} /> },
+            {
+              id: 'advanced',
+              label: 'Advanced',
+              marker: <TabMarker n={tabErrors('advanced')} />,
+            },
           ]}
         />
         <div className="tab-panel" role="tabpanel" aria-label={tab}>
@@ -287,6 +360,7 @@ export function InstanceDialog({
             <div className="form-grid">
               <Field
                 label="Name"
+                name="name"
                 error={errors.name}
                 help="Used in URLs and as the model name for OpenAI clients. Letters, digits, . - _ (max 50)."
               >
@@ -339,6 +413,7 @@ export function InstanceDialog({
               )}
               <Field
                 label="Group"
+                name="group"
                 error={errors.group}
                 help="Optional. Instances in a group share a running limit (group_limits) and evict each other."
               >
@@ -370,6 +445,7 @@ export function InstanceDialog({
                 />
                 <Field
                   label="Idle timeout (minutes)"
+                  name="idle_timeout"
                   error={errors.idle_timeout}
                   help="Stops the running instance after this many minutes without a request, freeing its memory; with Start on demand the next request starts it again. 0 = never stop."
                 >
@@ -392,6 +468,7 @@ export function InstanceDialog({
                   <div className="form-row">
                     <Field
                       label="Max restarts"
+                      name="max_restarts"
                       error={errors.max_restarts}
                       help="Consecutive attempts before giving up."
                     >
@@ -407,6 +484,7 @@ export function InstanceDialog({
                     </Field>
                     <Field
                       label="Delay (seconds)"
+                      name="restart_delay"
                       error={errors.restart_delay}
                       help="Wait before each restart."
                     >
@@ -499,6 +577,7 @@ export function InstanceDialog({
                 )}
                 <Field
                   label="Command override"
+                  name="command_override"
                   error={errors.command_override}
                   help={`Executable to run instead of the configured one (${backendConfig?.command ?? backendOf(draft.backend_type).executable}).`}
                 >
@@ -512,8 +591,15 @@ export function InstanceDialog({
                     />
                   )}
                 </Field>
-                <div className="field">
+                <div className="field" data-field="environment">
                   <span className="field-label">Environment variables</span>
+                  {Object.entries(errors)
+                    .filter(([k]) => k === 'environment' || k.startsWith('environment.'))
+                    .map(([k, v]) => (
+                      <p key={k} className="field-error">
+                        {v}
+                      </p>
+                    ))}
                   <KeyValueEditor
                     rows={draft.env}
                     onChange={(env) => patch({ env })}
@@ -540,16 +626,20 @@ export function InstanceDialog({
 
           {tab === 'advanced' && (
             <div className="stack">
-              <div className="form-section">
+              <div className="form-section" data-field="backend_options.extra_args">
                 <h3 className="section-title">Extra arguments</h3>
                 <p className="field-help">
                   Flags the option list doesn't know, passed after the typed options exactly as
                   written: <code>-fa</code> stays <code>-fa</code>, a name without dashes gets{' '}
                   <code>--</code>. Leave the value empty for a flag without a value.
                 </p>
-                {errors['backend_options.extra_args'] && (
-                  <p className="field-error">{errors['backend_options.extra_args']}</p>
-                )}
+                {Object.entries(errors)
+                  .filter(([k]) => tabOfField(k) === 'advanced' && k !== 'preset_ini')
+                  .map(([k, v]) => (
+                    <p key={k} className="field-error">
+                      {v}
+                    </p>
+                  ))}
                 <KeyValueEditor
                   rows={draft.extra}
                   onChange={(extra) => patch({ extra })}
@@ -561,8 +651,9 @@ export function InstanceDialog({
                 />
               </div>
               {backendOf(draft.backend_type).presetFlag && (
-                <div className="form-section">
+                <div className="form-section" data-field="preset_ini">
                   <h3 className="section-title">Router presets (preset.ini)</h3>
+                  {errors.preset_ini && <p className="field-error">{errors.preset_ini}</p>}
                   <p className="field-help">
                     For router mode (no model set): an INI file describing the models llama-server
                     may load. Saved next to the instance and passed as <code>--models-preset</code>.

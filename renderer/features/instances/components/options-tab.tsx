@@ -35,6 +35,8 @@ export function OptionsTab({
           !f.common &&
           (!onlySet || isSet(f.key) || errors[`backend_options.${f.key}`]) &&
           (!q ||
+            // an option with an error stays in view, whatever the search, so it can be focused
+            errors[`backend_options.${f.key}`] ||
             f.key.includes(q.replace(/-/g, '_').replace(/^_+/, '')) ||
             f.flag.includes(q) ||
             f.help.toLowerCase().includes(q) ||
@@ -93,7 +95,10 @@ export function OptionsTab({
           />
         </div>
         <div className="option-list">
-          {(showAll || q ? rest : rest.slice(0, PAGE)).map((f) => (
+          {(showAll || q
+            ? rest
+            : rest.filter((f, n) => n < PAGE || errors[`backend_options.${f.key}`])
+          ).map((f) => (
             <OptionInput
               key={f.key}
               field={f}
