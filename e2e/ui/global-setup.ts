@@ -85,6 +85,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LLAMACTL_MLX_COMMAND: fake,
       LLAMACTL_VLLM_COMMAND: fake,
       LLAMACTL_INSTANCE_PORT_RANGE: '41000-41999',
+      // Swagger UI is in the security spec's Content-Security-Policy walk
+      LLAMACTL_ENABLE_SWAGGER: 'true',
       LLAMA_CACHE: cacheDir,
       HF_ENDPOINT: hub.url,
       // a connection that stops delivering is dropped and resumed well within a spec's timeout

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { instanceOptionsJsonSchema } from '../../shared/api/instance-schema';
 import { startTestServer, type TestServer } from '../testing/test-server';
+import { SWAGGER_CSP } from './routes/swagger';
 
 const REFERENCE = '/work/shared/reference/llamactl-api-1.0.txt';
 
@@ -113,7 +114,20 @@ describe('server.enable_swagger: true', () => {
       expect(res.status, file).toBe(200);
       await res.arrayBuffer();
     }
+    // a script policy of its own: no inline script on the page, nothing but this server's files
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toBe(SWAGGER_CSP);
+    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/\bsrc="\.\//);
+      expect(body.trim()).toBe('');
+    }
     const init = await (await fetch(s.url + '/swagger/initializer.js')).text();
+    expect(init).toContain('validatorUrl: null');
     expect(init).toContain("'./doc.json'");
     const bare = await fetch(s.url + '/swagger', { redirect: 'manual' });
     expect(bare.status).toBe(301);
