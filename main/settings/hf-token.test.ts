@@ -139,8 +139,8 @@ describe('the Hugging Face token store', () => {
     expect(status.error).toMatch(/desktop app/);
     expect(status.keychain).toBeUndefined();
     expect(headless.token()).toBeUndefined();
-    // storing it in the file there replaces the protected one
-    await headless.set({ token: TOKEN, storage: 'file' });
+    // a token entered there (the form sends no storage) goes to the file and replaces it
+    await headless.set({ token: TOKEN });
     expect(headless.token()).toBe(TOKEN);
     expect(existsSync(sealed)).toBe(false);
   });

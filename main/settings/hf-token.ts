@@ -133,9 +133,12 @@ export class HfTokenStore {
     } else {
       token = validToken(b.token);
     }
+    // Without a storage: where the token is kept now; a server without a protector (the
+    // headless one on the desktop app's data dir) can only use the file.
+    const kept = stored.kind === 'keychain' || stored.kind === 'unreadable';
     const storage =
       (b.storage as HfTokenStorage | undefined) ??
-      (stored.kind === 'keychain' || stored.kind === 'unreadable' ? 'keychain' : 'file');
+      (kept && this.opts.protector ? 'keychain' : 'file');
     if (storage === 'keychain') await this.writeProtected(token);
     else await this.writePlain(token);
     return this.status();
