@@ -138,6 +138,7 @@ test('an unreachable server shows one banner, pauses actions and marks states as
   await expect(banner).toContainText(`Can't reach the server at ${own.url} — retrying…`);
   await expect(stop).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Create instance' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Stop all' })).toBeDisabled();
   await expect(app.instances.row('steady').getByText('last known')).toBeVisible();
   await expect(app.instances.row('broken').getByText('last known')).toBeVisible();
   // a click on "Try now" while it is down adds no error toast either

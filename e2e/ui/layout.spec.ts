@@ -145,6 +145,11 @@ for (const theme of ['light', 'dark'] as const) {
       await expect(app.instances.row(names[0])).toBeVisible();
       await app.instances.expectStatus(names[0], 'Ready');
       await fits(page, p('instances'));
+      // the selection bar above the table
+      await page.getByRole('checkbox', { name: 'Select all shown instances' }).check();
+      await expect(page.getByRole('region', { name: 'Selected instances' })).toBeVisible();
+      await fits(page, p('instances-selection'));
+      await page.getByRole('checkbox', { name: 'Select all shown instances' }).uncheck();
 
       await app.instances.createButton.click();
       const dialog = app.instances.dialog;

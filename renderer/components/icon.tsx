@@ -40,6 +40,8 @@ const PATHS = {
   filter: 'M4 5h16l-6 8v6l-4-2v-4z',
   sparkles: 'M12 3l2 5 5 2-5 2-2 5-2-5-5-2 5-2z',
   arrowDown: 'M12 5v14M6 13l6 6 6-6',
+  arrowUp: 'M12 19V5M6 11l6-6 6 6',
+  sort: 'M8 4v16M4 8l4-4 4 4M16 20V4M12 16l4 4 4-4',
   chat: 'M4 5h16v11H10l-6 4z',
   activity: 'M3 12h4l3-8 4 16 3-8h4',
   settings: 'M4 7h10M18 7h2M4 17h4M12 17h8M14 5v4M8 15v4',

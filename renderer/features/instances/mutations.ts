@@ -64,3 +64,40 @@ export function useRouterModelAction(name: string) {
     onSettled: () => qc.invalidateQueries({ queryKey: instanceKeys.routerModels(name) }),
   });
 }
+
+export type BulkAction = 'start' | 'stop' | 'delete';
+
+/**
+ * One action on several instances at once (the table's selection, Stop all): every request is
+ * sent, each answer lands in the list, and the failures come back by name instead of stopping
+ * at the first.
+ */
+export function useBulkAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ names, action }: { names: string[]; action: BulkAction }) => {
+      const results = await Promise.allSettled(
+        names.map((n) => (action === 'delete' ? instancesApi.remove(n) : instancesApi[action](n))),
+      );
+      const failed: { name: string; error: Error }[] = [];
+      results.forEach((r, k) => {
+        const name = names[k]!;
+        if (r.status === 'rejected') {
+          failed.push({
+            name,
+            error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)),
+          });
+          return;
+        }
+        qc.setQueryData<Instance[]>(instanceKeys.list(), (old) =>
+          action === 'delete'
+            ? (old ?? []).filter((i) => i.name !== name)
+            : r.value
+              ? upsertInstance(old, r.value as Instance)
+              : old,
+        );
+      });
+      return failed;
+    },
+  });
+}

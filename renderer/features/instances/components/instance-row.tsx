@@ -16,12 +16,24 @@ import {
   startErrorText,
   stateBadge,
 } from '../labels';
-import { useOpenInstanceDialog } from '../ui-store';
+import { useInstancesUi, useOpenInstanceDialog } from '../ui-store';
 import { instanceHref } from '../../../lib/router';
 import { useServerReachable } from '../../../lib/connection';
 
-function InstanceRowImpl({ instance: i }: { instance: Instance }) {
+function InstanceRowImpl({
+  instance: i,
+  selected,
+  showBackend,
+  showNode,
+}: {
+  instance: Instance;
+  selected: boolean;
+  /** hidden when every row would repeat one value */
+  showBackend: boolean;
+  showNode: boolean;
+}) {
   const open = useOpenInstanceDialog();
+  const toggle = useInstancesUi((s) => s.toggleSelected);
   const action = useInstanceAction();
   const badge = stateBadge(i);
   const model = instanceModel(i);
@@ -47,7 +59,20 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
   const running = canStop(i.status);
   const startError = startErrorText(i);
   return (
-    <tr data-instance={i.name} className={online ? undefined : 'is-stale'}>
+    <tr
+      data-instance={i.name}
+      className={
+        [online ? '' : 'is-stale', selected ? 'is-selected' : ''].join(' ').trim() || undefined
+      }
+    >
+      <td className="select-col">
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={() => toggle(i.name)}
+          aria-label={`Select ${i.name}`}
+        />
+      </td>
       <td>
         <div className="cell-main">
           <a className="instance-name" href={instanceHref(i.name)}>
@@ -102,15 +127,19 @@ function InstanceRowImpl({ instance: i }: { instance: Instance }) {
           </p>
         )}
       </td>
-      <td className="hide-sm">
-        <span className={`backend-tag backend-${i.options?.backend_type}`}>
-          {backendLabel(i.options?.backend_type)}
-        </span>
-        {i.options?.docker_enabled && <span className="backend-tag backend-docker">Docker</span>}
-      </td>
-      <td className="hide-md">
-        {i.node ?? i.options?.nodes?.[0] ?? <span className="muted">local</span>}
-      </td>
+      {showBackend && (
+        <td className="hide-sm">
+          <span className={`backend-tag backend-${i.options?.backend_type}`}>
+            {backendLabel(i.options?.backend_type)}
+          </span>
+          {i.options?.docker_enabled && <span className="backend-tag backend-docker">Docker</span>}
+        </td>
+      )}
+      {showNode && (
+        <td className="hide-md">
+          {i.node ?? i.options?.nodes?.[0] ?? <span className="muted">local</span>}
+        </td>
+      )}
       <td className="hide-md">
         {i.options?.group ? (
           <span className="group-tag">{i.options.group}</span>

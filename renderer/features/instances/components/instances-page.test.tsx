@@ -6,6 +6,7 @@ import { applyInstanceEvent } from '../../../lib/server-events';
 import { fakeServer, renderWithClient, testQueryClient } from '../../../test/render';
 import { instanceKeys } from '../queries';
 import { useInstancesUi } from '../ui-store';
+import { useConnectionStore } from '../../../lib/connection';
 import { InstancesPage } from './instances-page';
 
 function inst(name: string, over: Partial<Instance> = {}): Instance {
@@ -36,7 +37,15 @@ function seeded(list: Instance[]) {
 
 afterEach(() => {
   vi.unstubAllGlobals();
-  useInstancesUi.setState({ dialog: null, search: '', status: 'all', backend: 'all' });
+  useInstancesUi.setState({
+    dialog: null,
+    search: '',
+    status: 'all',
+    backend: 'all',
+    sort: { key: 'name', dir: 'asc' },
+    selected: [],
+  });
+  useConnectionStore.setState({ reachable: true, since: null });
 });
 
 describe('instances page', () => {
@@ -219,5 +228,151 @@ describe('instances page', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Delete instance' }));
     await vi.waitFor(() => expect(screen.queryByText('beta')).toBeNull());
     expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /instances/beta']);
+  });
+
+  it('sorts by the column whose header is clicked, the second click reversing it', async () => {
+    const user = userEvent.setup();
+    renderWithClient(
+      <InstancesPage />,
+      seeded([
+        inst('alpha', { status: 'running', health: 'ready' }),
+        inst('beta', { status: 'failed', health: 'failed' }),
+        inst('gamma-long', { options: { ...inst('gamma-long').options, group: 'big' } }),
+      ]),
+    );
+    const names = () =>
+      [...document.querySelectorAll('tbody tr')].map((r) => r.getAttribute('data-instance'));
+    expect(names()).toEqual(['alpha', 'beta', 'gamma-long']);
+    await user.click(screen.getByRole('button', { name: 'Port' }));
+    // ports 8005, 8004, 8010: by number
+    expect(names()).toEqual(['beta', 'alpha', 'gamma-long']);
+    await user.click(screen.getByRole('button', { name: 'Port' }));
+    expect(names()).toEqual(['gamma-long', 'alpha', 'beta']);
+    expect(screen.getByRole('columnheader', { name: 'Port' }).getAttribute('aria-sort')).toBe(
+      'descending',
+    );
+    await user.click(screen.getByRole('button', { name: 'Status' }));
+    expect(names()).toEqual(['alpha', 'beta', 'gamma-long']);
+    // without a group sorts last, whichever the direction
+    await user.click(screen.getByRole('button', { name: 'Group' }));
+    expect(names()[0]).toBe('gamma-long');
+    await user.click(screen.getByRole('button', { name: 'Group' }));
+    expect(names()[0]).toBe('gamma-long');
+    expect(useInstancesUi.getState().sort).toEqual({ key: 'group', dir: 'desc' });
+  });
+
+  it('leaves out the Backend and Node columns while every row would show the same value', () => {
+    const { unmount } = renderWithClient(<InstancesPage />, seeded([inst('alpha'), inst('beta')]));
+    expect(screen.queryByRole('columnheader', { name: 'Backend' })).toBeNull();
+    expect(screen.queryByRole('columnheader', { name: 'Node' })).toBeNull();
+    unmount();
+    const vllm = inst('gamma', {
+      node: 'gpu-box',
+      options: { ...inst('gamma').options, backend_type: 'vllm' },
+    });
+    renderWithClient(<InstancesPage />, seeded([inst('alpha'), vllm]));
+    expect(screen.getByRole('columnheader', { name: 'Backend' })).toBeTruthy();
+    expect(screen.getByRole('columnheader', { name: 'Node' })).toBeTruthy();
+    expect(within(screen.getByText('gamma').closest('tr')!).getByText('gpu-box')).toBeTruthy();
+  });
+
+  it('starts and stops the selected instances, each only where it applies', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([
+      {
+        method: 'POST',
+        path: '/instances/beta/start',
+        body: inst('beta', { status: 'running', health: 'starting' }),
+      },
+      {
+        method: 'POST',
+        path: '/instances/alpha/stop',
+        body: inst('alpha'),
+      },
+    ]);
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(
+      <InstancesPage />,
+      seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta'), inst('gamma')]),
+    );
+    await user.click(screen.getByRole('checkbox', { name: 'Select alpha' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Select beta' }));
+    const bar = screen.getByRole('region', { name: 'Selected instances' });
+    expect(bar.textContent).toContain('2 selected');
+    await user.click(within(bar).getByRole('button', { name: 'Start 1' }));
+    await vi.waitFor(() =>
+      expect(within(screen.getByText('beta').closest('tr')!).getByText('Starting')).toBeTruthy(),
+    );
+    await user.click(within(bar).getByRole('button', { name: /^Stop/ }));
+    await vi.waitFor(() =>
+      expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'POST /instances/beta/start',
+        'POST /instances/alpha/stop',
+        'POST /instances/beta/stop',
+      ]),
+    );
+  });
+
+  it('deletes the selection after one confirmation that names the count', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([
+      { method: 'DELETE', path: '/instances/beta', status: 204 },
+      { method: 'DELETE', path: '/instances/gamma', status: 204 },
+    ]);
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(
+      <InstancesPage />,
+      seeded([inst('alpha', { status: 'running', health: 'ready' }), inst('beta'), inst('gamma')]),
+    );
+    await user.click(screen.getByRole('checkbox', { name: 'Select all shown instances' }));
+    const bar = screen.getByRole('region', { name: 'Selected instances' });
+    expect(bar.textContent).toContain('3 selected');
+    // the running one is not deleted
+    await user.click(within(bar).getByRole('button', { name: 'Delete 2' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete 2 instances?' });
+    expect(srv.requests).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Delete 2 instances' }));
+    await vi.waitFor(() => expect(screen.queryByText('gamma')).toBeNull());
+    expect(screen.queryByText('beta')).toBeNull();
+    expect(screen.getByText('alpha')).toBeTruthy();
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'DELETE /instances/beta',
+      'DELETE /instances/gamma',
+    ]);
+    expect(screen.getByRole('region', { name: 'Selected instances' }).textContent).toContain(
+      '1 selected',
+    );
+  });
+
+  it('stops every running instance with Stop all', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([
+      { method: 'POST', path: '/instances/alpha/stop', body: inst('alpha') },
+      { method: 'POST', path: '/instances/gamma/stop', body: inst('gamma') },
+    ]);
+    vi.stubGlobal('fetch', srv.fetch);
+    renderWithClient(
+      <InstancesPage />,
+      seeded([
+        inst('alpha', { status: 'running', health: 'ready' }),
+        inst('beta'),
+        inst('gamma', { status: 'restarting', health: 'starting' }),
+      ]),
+    );
+    await user.click(screen.getByRole('button', { name: 'Stop all' }));
+    await vi.waitFor(() =>
+      expect([...document.querySelectorAll('tbody .badge')].map((b) => b.textContent)).toEqual([
+        'Stopped',
+        'Stopped',
+        'Stopped',
+      ]),
+    );
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'POST /instances/alpha/stop',
+      'POST /instances/gamma/stop',
+    ]);
+    expect((screen.getByRole('button', { name: 'Stop all' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
   });
 });
