@@ -41,15 +41,15 @@ test('a download shows progress, then completes', async ({ app, page }) => {
   await screenshot(page, '11-download-progress');
   await releaseStalledDownload();
   await expect(app.models.job(PROGRESS_REPO)).toContainText('Completed');
-  await expect(app.models.cachedRow(PROGRESS_REPO, 'main')).toBeVisible();
+  await expect(app.models.cachedRow(PROGRESS_REPO, 'Q4_K_M')).toBeVisible();
   await screenshot(page, '12-models');
 
   await app.models
-    .cachedRow(PROGRESS_REPO, 'main')
+    .cachedRow(PROGRESS_REPO, 'Q4_K_M')
     .getByRole('button', { name: /Create instance from/ })
     .click();
   await expect(app.instances.dialog.root).toBeVisible();
-  await expect(app.instances.dialog.field('Name')).toHaveValue('progress');
+  await expect(app.instances.dialog.field('Name')).toHaveValue('progress-q4_k_m');
   await expect(app.instances.dialog.commandPreview).toContainText('progress-Q4_K_M.gguf');
 });
 
@@ -67,5 +67,5 @@ test('a download can be cancelled and then retried to completion', async ({ app 
   await job.getByRole('button', { name: /Retry download/ }).click();
   // generous: on a loaded machine a resumed transfer may need the stall timeout and a retry
   await expect(app.models.job(CANCEL_REPO)).toContainText('Completed', { timeout: 45_000 });
-  await expect(app.models.cachedRow(CANCEL_REPO, 'main')).toBeVisible();
+  await expect(app.models.cachedRow(CANCEL_REPO, 'Q4_K_M')).toBeVisible();
 });

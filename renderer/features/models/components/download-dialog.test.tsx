@@ -62,6 +62,44 @@ describe('download dialog', () => {
     });
   });
 
+  it('downloads the quantization the dialog marks as the default under its own tag', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([
+      {
+        path: '/models/hub/files?repo=org%2Fm-GGUF',
+        body: {
+          repo: 'org/m-GGUF',
+          revision: 'main',
+          commit: 'c',
+          default_tag: 'Q4_K_M',
+          mmproj: [],
+          quantizations: [
+            { tag: 'Q4_K_M', files: ['m-Q4_K_M.gguf'], size_bytes: 4_000_000_000, split: false },
+            { tag: 'Q8_0', files: ['m-Q8_0.gguf'], size_bytes: 8_000_000_000, split: false },
+          ],
+        },
+      },
+      {
+        method: 'POST',
+        path: '/models/download',
+        status: 202,
+        body: { job_id: '0123456789abcdef', repo: 'org/m-GGUF', tag: 'Q4_K_M' },
+      },
+    ]);
+    vi.stubGlobal('fetch', srv.fetch);
+    const onClose = vi.fn();
+    renderWithClient(<DownloadDialog onClose={onClose} />);
+    await user.type(screen.getByLabelText('Repository'), 'org/m-GGUF');
+    const q4 = await screen.findByRole('radio', { name: /Q4_K_M/ });
+    expect((q4 as HTMLInputElement).checked).toBe(true);
+    await user.click(screen.getByRole('button', { name: 'Start download' }));
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(srv.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      repo: 'org/m-GGUF:Q4_K_M',
+      format: 'gguf',
+    });
+  });
+
   it('offers the token when the repo needs one and keeps Start download disabled until it lists', async () => {
     const user = userEvent.setup();
     let tokenSet = false;

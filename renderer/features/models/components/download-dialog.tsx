@@ -59,15 +59,22 @@ export function DownloadDialog({
   const hub = useHubFiles(format === 'gguf' ? deferredRepo : '');
   const err = touched ? repoError(value) : null;
   const chosenTag = typedTag || tag;
+  // The dialog marks the repo's default quantization as chosen; sending it by name makes the job
+  // and the cache carry that tag (Q4_K_M) instead of the server's fallback `main`.
+  const listed = format === 'gguf' && deferredRepo === repo ? hub.data : undefined;
+  const sentTag = chosenTag || listed?.default_tag || '';
+  // without a tag, wait for the listing so the download gets the tag the dialog shows (a hub
+  // that cannot be listed does not block: the server then picks under the tag `main`)
+  const waiting = format === 'gguf' && !chosenTag && (deferredRepo !== repo || hub.isLoading);
   const token = useHfToken();
   // only what the listing of the repo now in the field says counts (not a stale answer)
   const blocked = format === 'gguf' && deferredRepo === repo ? blockedReason(format, hub) : null;
 
   const submit = async () => {
     setTouched(true);
-    if (repoError(value) || blocked) return;
+    if (repoError(value) || blocked || waiting) return;
     try {
-      const full = chosenTag ? `${repo}:${chosenTag}` : repo;
+      const full = sentTag ? `${repo}:${sentTag}` : repo;
       await start.mutateAsync({ repo: full, format });
       toast.success('Download started', full);
       onClose();
@@ -88,7 +95,7 @@ export function DownloadDialog({
           onSubmit={() => void submit()}
           label="Start download"
           busy={start.isPending}
-          disabled={blocked !== null}
+          disabled={blocked !== null || waiting}
           busyLabel="Starting…"
           icon="download"
         />

@@ -55,7 +55,7 @@ export function ModelsPage() {
           </div>
           <ul className="job-list">
             {visibleJobs.map((j) => (
-              <JobRow key={j.id} job={j} />
+              <JobRow key={j.id} job={j} cached={models} />
             ))}
           </ul>
         </section>
@@ -106,7 +106,23 @@ export function ModelsPage() {
   );
 }
 
-function JobRow({ job }: { job: DownloadJob }) {
+/**
+ * Whether a completed job's files are still in the cache: its `model_path` is a cached file (GGUF)
+ * or the folder of cached files (safetensors). Unknown (null) until the cache listing is loaded.
+ */
+export function stillCached(job: DownloadJob, cached: CachedModel[] | undefined): boolean | null {
+  if (!job.model_path) return false;
+  if (!cached) return null;
+  const path = job.model_path;
+  return cached.some((m) => m.files.some((f) => f.path === path || f.path.startsWith(`${path}/`)));
+}
+
+/** `main` is the server's tag for "no tag given": not worth a chip. */
+function shownTag(tag: string | undefined): string | undefined {
+  return tag && tag !== 'main' ? tag : undefined;
+}
+
+function JobRow({ job, cached }: { job: DownloadJob; cached: CachedModel[] | undefined }) {
   const del = useDeleteJob();
   const retry = useStartDownload();
   const online = useServerReachable();
@@ -125,7 +141,9 @@ function JobRow({ job }: { job: DownloadJob }) {
       ? (p.total_bytes - p.bytes_downloaded) / speed
       : NaN;
   const active = job.status === 'queued' || job.status === 'downloading';
-  const label = `${job.repo}${job.tag ? `:${job.tag}` : ''}`;
+  const tag = shownTag(job.tag);
+  const label = `${job.repo}${tag ? `:${tag}` : ''}`;
+  const present = job.status === 'completed' ? stillCached(job, cached) : null;
   const tone =
     job.status === 'completed'
       ? 'success'
@@ -139,7 +157,7 @@ function JobRow({ job }: { job: DownloadJob }) {
       <div className="job-head">
         <div className="job-title">
           <span className="mono">{job.repo}</span>
-          {job.tag && <span className="tag-chip">{job.tag}</span>}
+          {tag && <span className="tag-chip">{tag}</span>}
           <Badge tone={tone} dot pulse={active}>
             {job.status[0].toUpperCase() + job.status.slice(1)}
           </Badge>
@@ -229,10 +247,13 @@ function JobRow({ job }: { job: DownloadJob }) {
               </span>
             )}
             {active && p.current_file && <span className="mono truncate">{p.current_file}</span>}
-            {job.status === 'completed' && job.model_path && (
+            {present && (
               <span className="mono truncate" title={job.model_path}>
                 {job.model_path}
               </span>
+            )}
+            {present === false && job.model_path && (
+              <span className="muted">Deleted from the cache since</span>
             )}
           </>
         )}
