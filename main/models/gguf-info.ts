@@ -1,6 +1,7 @@
 import { ggufLibrary } from './gguf-library';
 import { stat } from 'node:fs/promises';
 import type { GgufInfo } from '../../shared/api/models';
+import type { GgufMemoryFacts } from './memory-estimate';
 
 /**
  * GGUF header facts for the model list. The library reads only the header (ranged reads of the
@@ -55,4 +56,76 @@ export async function readGgufInfo(parts: string[]): Promise<GgufInfo | undefine
   } catch {
     return undefined;
   }
+}
+
+const memoryCache = new Map<string, { key: string; facts: GgufMemoryFacts | null }>();
+
+/** A per-layer value: one number for every layer, or an array with one per layer. */
+function perLayer(v: unknown, layers: number): number[] | undefined {
+  if (Array.isArray(v)) {
+    const out = v.map(num);
+    return out.every((n) => n !== undefined) ? (out as number[]) : undefined;
+  }
+  const n = num(v);
+  return n === undefined ? undefined : Array.from({ length: layers }, () => n);
+}
+
+/**
+ * The header facts a memory estimate needs (main/models/memory-estimate.ts), from a model and its
+ * shards: weights are each file's size minus its header (the tensor data). Null when the files
+ * are not GGUF or lack the attention facts. Cached by path, size and mtime.
+ */
+export async function readGgufMemoryFacts(parts: string[]): Promise<GgufMemoryFacts | null> {
+  if (parts.length === 0) return null;
+  let stats;
+  try {
+    stats = await Promise.all(parts.map((p) => stat(p)));
+  } catch {
+    return null;
+  }
+  const key = stats.map((s) => `${s.size}:${s.mtimeMs}`).join('|');
+  const hit = memoryCache.get(parts.join('|'));
+  if (hit && hit.key === key) return hit.facts;
+  let facts: GgufMemoryFacts | null = null;
+  try {
+    const files = await Promise.all(
+      parts.map((p) => ggufLibrary().gguf(p, { allowLocalFile: true })),
+    );
+    const meta = files[0]!.metadata as unknown as Record<string, unknown>;
+    const arch = meta['general.architecture'];
+    if (typeof arch === 'string') {
+      const at = (k: string) => meta[`${arch}.${k}`];
+      const layers = num(at('block_count'));
+      const embedding = num(at('embedding_length'));
+      const headCounts = layers !== undefined ? perLayer(at('attention.head_count'), layers) : [];
+      const heads = Math.max(0, ...(headCounts ?? []));
+      const kvHeads =
+        layers !== undefined
+          ? (perLayer(at('attention.head_count_kv'), layers) ?? headCounts)
+          : undefined;
+      const tokens = meta['tokenizer.ggml.tokens'];
+      const vocab = Array.isArray(tokens) ? tokens.length : (num(at('vocab_size')) ?? 0);
+      if (layers !== undefined && embedding !== undefined && kvHeads && heads > 0) {
+        const headDim = embedding / heads;
+        facts = {
+          weightsBytes: stats.reduce(
+            (sum, s, i) => sum + s.size - Number(files[i]!.tensorDataOffset),
+            0,
+          ),
+          layers,
+          embedding,
+          heads,
+          kvHeads,
+          keyLength: num(at('attention.key_length')) ?? headDim,
+          valueLength: num(at('attention.value_length')) ?? headDim,
+          contextLength: num(at('context_length')) ?? null,
+          vocabSize: vocab,
+        };
+      }
+    }
+  } catch {
+    facts = null;
+  }
+  memoryCache.set(parts.join('|'), { key, facts });
+  return facts;
 }
