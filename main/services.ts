@@ -2,6 +2,7 @@ import { AuthService } from './auth/auth-service';
 import type { AppConfig } from './config/schema';
 import { EventBus } from './events/bus';
 import { InstanceManager, type ManagerTuning } from './instances/manager';
+import type { MemorySource } from './instances/memory';
 import { createLogger, type Logger } from './logger';
 import { ModelService, type ModelServiceDeps } from './models/model-service';
 import { InstanceDirectory } from './nodes/instance-directory';
@@ -52,6 +53,8 @@ export interface CreateServicesOptions {
   runtimes?: Pick<RuntimeServiceDeps, 'hardware' | 'wellKnownDirs' | 'home'>;
   /** the desktop app's OS keychain for the Hugging Face token; the headless server has none */
   secretProtector?: SecretProtector;
+  /** free system and GPU memory for the memory check of starts; tests only (default: the machine) */
+  memory?: MemorySource;
 }
 
 export async function createServices(
@@ -85,6 +88,7 @@ export async function createServices(
     events,
     log.child('instances'),
     opts.instanceTuning,
+    opts.memory,
   );
   try {
     await instances.init();

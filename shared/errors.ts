@@ -40,6 +40,8 @@ export const ERROR_STATUS = {
   instance_running: 409,
   max_instances_reached: 409,
   limit_reached: 409,
+  /** a start whose memory estimate does not fit in the free memory (instances.memory_check) */
+  insufficient_memory: 409,
   port_unavailable: 409,
   start_failed: 500,
   stop_failed: 500,
@@ -91,6 +93,8 @@ export class AppError extends Error {
   readonly logTail?: string;
   /** The request field the error is about (OpenAI's `param`, e.g. "model"). */
   readonly param?: string;
+  /** Figures a client can read without parsing `details` (management bodies carry them). */
+  readonly fields?: Record<string, string | number>;
   constructor(
     code: ErrorCode,
     details: string,
@@ -99,6 +103,7 @@ export class AppError extends Error {
       cause?: unknown;
       logTail?: string;
       param?: string;
+      fields?: Record<string, string | number>;
     },
   ) {
     super(details, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
@@ -108,6 +113,7 @@ export class AppError extends Error {
     this.headers = opts?.headers;
     if (opts?.logTail) this.logTail = opts.logTail;
     if (opts?.param) this.param = opts.param;
+    if (opts?.fields) this.fields = opts.fields;
   }
   /** `details` with the log tail, for management clients only. */
   get managementDetails(): string {
@@ -136,4 +142,5 @@ export interface ErrorBody {
 export const NOT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'instance_start_failed',
   'instance_not_running',
+  'insufficient_memory',
 ]);

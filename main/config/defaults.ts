@@ -116,6 +116,7 @@ export function defaultConfig(p: PlatformInfo): Record<string, unknown> {
       max_running_instances: -1,
       group_limits: {},
       enable_lru_eviction: true,
+      memory_check: true,
       default_idle_timeout: 30,
       default_auto_restart: true,
       default_max_restarts: 3,

@@ -133,6 +133,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
     parse: int,
   },
   { env: 'LLAMACTL_ENABLE_LRU_EVICTION', path: ['instances', 'enable_lru_eviction'], parse: bool },
+  { env: 'LLAMACTL_MEMORY_CHECK', path: ['instances', 'memory_check'], parse: bool },
   { env: 'LLAMACTL_DEFAULT_IDLE_TIMEOUT', path: ['instances', 'default_idle_timeout'], parse: int },
   {
     env: 'LLAMACTL_DEFAULT_AUTO_RESTART',

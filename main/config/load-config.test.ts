@@ -406,6 +406,11 @@ describe('LLAMACTL_* environment variables', () => {
       want: false,
     },
     {
+      env: { LLAMACTL_MEMORY_CHECK: 'false' },
+      pick: (c) => c.instances.memory_check,
+      want: false,
+    },
+    {
       env: { LLAMACTL_DEFAULT_IDLE_TIMEOUT: '0' },
       pick: (c) => c.instances.default_idle_timeout,
       want: 0,

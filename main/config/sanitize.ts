@@ -39,6 +39,7 @@ export function sanitizedConfig(config: AppConfig): Record<string, unknown> {
       ...(i.max_running_instances !== 0 && { max_running_instances: i.max_running_instances }),
       ...(Object.keys(i.group_limits).length > 0 && { group_limits: i.group_limits }),
       enable_lru_eviction: i.enable_lru_eviction,
+      memory_check: i.memory_check,
       default_idle_timeout: i.default_idle_timeout,
       default_auto_restart: i.default_auto_restart,
       default_max_restarts: i.default_max_restarts,

@@ -117,6 +117,8 @@ export const AppConfigSchema = z.object({
       max_running_instances: z.number().int().min(-1),
       group_limits: z.record(z.string(), z.number().int().min(0)),
       enable_lru_eviction: z.boolean(),
+      /** refuse a start whose memory estimate does not fit the free memory */
+      memory_check: z.boolean(),
       default_idle_timeout: z.number().int().min(0).max(MAX_IDLE_TIMEOUT_MIN),
       default_auto_restart: z.boolean(),
       default_max_restarts: z.number().int().min(0),

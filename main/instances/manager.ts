@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Instance, InstanceError } from '../../shared/api/instances';
+import type { MemoryEstimateResponse } from '../../shared/api/memory';
+import { judgeMemory, placeEstimate } from '../models/memory-estimate';
 import { instanceNameError } from '../../shared/api/instances';
 import { AppError } from '../../shared/errors';
 import { STATE_VIEW } from '../../shared/instance-status';
@@ -11,6 +13,7 @@ import type { Db } from '../store/database';
 import { Admission } from './admission';
 import { DEFAULT_HEALTH_TUNING, type HealthTuning } from './health';
 import { LoadSpeed } from './load-speed';
+import { estimateInstance, MACHINE_MEMORY, type MemorySource } from './memory';
 import { IdleScheduler } from './idle-scheduler';
 import { InstanceStore } from './instance-store';
 import { InstanceLog, readLog } from './log-file';
@@ -76,6 +79,7 @@ export class InstanceManager {
     private readonly events: EventBus,
     private readonly log: Logger,
     tuning: Partial<ManagerTuning> = {},
+    memory: MemorySource = MACHINE_MEMORY,
   ) {
     this.tuning = {
       ...DEFAULT_MANAGER_TUNING,
@@ -84,7 +88,10 @@ export class InstanceManager {
     };
     this.store = new InstanceStore(db);
     this.ports = new PortAllocator(config.instances.port_range);
-    this.admission = new Admission(config, log, () => this.sups.values());
+    this.admission = new Admission(config, log, () => this.sups.values(), {
+      source: memory,
+      estimate: (sup) => estimateInstance(sup.options, config),
+    });
     this.idle = new IdleScheduler(this.tuning.timers, (sup) => this.stopIdle(sup));
     this.deps = {
       config,
@@ -150,6 +157,7 @@ export class InstanceManager {
       if (wasRunning && row.options.auto_restart) toStart.push(sup);
       else if (row.status !== sup.status) sup.persist();
     }
+    for (const sup of this.sups.values()) void this.refreshEstimate(sup);
     // Boot starts run in the background (the API is available meanwhile), one after another.
     this.bootStarts = (async () => {
       for (const sup of toStart) {
@@ -165,7 +173,9 @@ export class InstanceManager {
           sup.log.write(`could not restore the instance at server start: ${errText(err)}\n`);
           // A lowered limit is a policy, not a fault: such an instance simply stays stopped. A
           // failed spawn already moved it to `failed`; anything else (a busy port) ends there too.
-          const limit = err instanceof AppError && err.code === 'limit_reached';
+          const limit =
+            err instanceof AppError &&
+            (err.code === 'limit_reached' || err.code === 'insufficient_memory');
           if (!limit && sup.state === 'stopped') sup.markFailed();
           sup.persist();
         }
@@ -231,6 +241,7 @@ export class InstanceManager {
       const sup = this.newSupervisor(id, name, created, options, 'stopped');
       this.sups.set(name, sup);
       this.writePreset(sup);
+      await this.refreshEstimate(sup);
       this.emit(sup, 'created');
       return this.toJSON(sup);
     } finally {
@@ -262,6 +273,7 @@ export class InstanceManager {
       sup.options = options;
       this.store.updateOptions(name, options);
       this.writePreset(sup);
+      await this.refreshEstimate(sup);
       this.emit(sup, 'updated');
       this.idle.plan(sup);
       if (wasActive) await sup.startAfterStop('update');
@@ -408,7 +420,62 @@ export class InstanceManager {
     for (const sup of this.sups.values()) sup.log.close();
   }
 
+  /**
+   * What an instance with these options would need and whether it fits now (the create dialog):
+   * free memory as a start would see it, idle instances that LRU eviction could stop included.
+   */
+  async memoryEstimate(body: unknown): Promise<MemoryEstimateResponse> {
+    const options = parseInstanceOptions(body, this.config);
+    const check = this.config.instances.memory_check && !options.skip_memory_check;
+    const r = await estimateInstance(options, this.config);
+    const { free, evictable } = await this.admission.room(null);
+    const gained = evictable.reduce(
+      (g, v) => ({
+        ram_bytes: g.ram_bytes + v.memoryUse!.ram_bytes,
+        vram_bytes: g.vram_bytes + v.memoryUse!.vram_bytes,
+      }),
+      { ram_bytes: 0, vram_bytes: 0 },
+    );
+    const room = {
+      ram_bytes: free.ram_bytes + gained.ram_bytes,
+      vram_bytes: free.vram_bytes === null ? null : free.vram_bytes + gained.vram_bytes,
+    };
+    const total = (f: { ram_bytes: number; vram_bytes: number | null }) =>
+      f.ram_bytes + (f.vram_bytes ?? 0);
+    const out: MemoryEstimateResponse = {
+      estimate_bytes: null,
+      free_bytes: total(room),
+      evictable_bytes: gained.ram_bytes + (free.vram_bytes === null ? 0 : gained.vram_bytes),
+      verdict: null,
+      memory: null,
+      breakdown: null,
+      context_size: null,
+      check_enabled: check,
+    };
+    if (!r.estimate) return { ...out, reason: r.reason };
+    const judged = judgeMemory(placeEstimate(r.estimate, r.options, room), room);
+    return {
+      ...out,
+      estimate_bytes: r.estimate.total_bytes,
+      verdict: judged.verdict,
+      memory: judged.memory,
+      breakdown: r.estimate.breakdown,
+      context_size: r.estimate.context_size,
+    };
+  }
+
   // ---- internals -----------------------------------------------------------------------------
+
+  /** The estimate shown in the instance JSON; a start computes it afresh. Never throws. */
+  private async refreshEstimate(sup: InstanceSupervisor): Promise<void> {
+    try {
+      sup.memoryEstimate =
+        (await estimateInstance(sup.options, this.config)).estimate?.total_bytes ?? null;
+    } catch (err) {
+      sup.memoryEstimate = null;
+      this.log.warn('memory estimate failed', { instance: sup.name, error: errText(err) });
+    }
+  }
 
   /** The idle scheduler's stop; false when the instance is busy with another command. */
   private stopIdle(sup: InstanceSupervisor): boolean {
@@ -487,6 +554,7 @@ export class InstanceManager {
       in_flight: sup.inFlight,
       last_exit: sup.lastExit,
       last_error: sup.lastError,
+      memory_estimate_bytes: sup.memoryEstimate ?? null,
     };
     if (sup.proc?.pid !== undefined) out.pid = sup.proc.pid;
     if (sup.lastRequestAt !== undefined) out.last_request_at = Math.floor(sup.lastRequestAt / 1000);

@@ -9,6 +9,7 @@ import { checkTransition, STATE_VIEW, type InstanceState } from '../../shared/in
 import { buildCommand, healthPath } from '../backends/index';
 import type { AppConfig } from '../config/schema';
 import type { Logger } from '../logger';
+import type { MemoryPlacement } from '../models/memory-estimate';
 import { removeDockerContainer } from './docker-cleanup';
 import { HealthMonitor, type HealthTuning } from './health';
 import { modelFileBytes, type LoadSpeed } from './load-speed';
@@ -105,6 +106,10 @@ export class InstanceSupervisor {
   private readonly drainWaiters = new Set<() => void>();
   private container: string | undefined;
   deleted = false;
+  /** the latest memory estimate (bytes; null: not estimated, undefined: not yet looked at) */
+  memoryEstimate: number | null | undefined;
+  /** where the current run's estimate was placed (system/GPU memory); null when not estimated */
+  memoryUse: MemoryPlacement | null = null;
 
   constructor(
     readonly id: number,
@@ -292,7 +297,9 @@ export class InstanceSupervisor {
       } catch (err) {
         if (
           err instanceof AppError &&
-          (err.code === 'limit_reached' || err.code === 'port_unavailable')
+          (err.code === 'limit_reached' ||
+            err.code === 'port_unavailable' ||
+            err.code === 'insufficient_memory')
         )
           throw err;
         const logTail = err instanceof AppError ? err.logTail : undefined;

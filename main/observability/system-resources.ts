@@ -51,7 +51,8 @@ export async function systemResources(d: SystemResourcesDeps): Promise<SystemRes
   };
 }
 
-async function availableMemory(): Promise<number> {
+/** Memory that can still be used: Linux MemAvailable (counts reclaimable page cache), else os.freemem(). */
+export async function availableMemory(): Promise<number> {
   if (process.platform === 'linux') {
     try {
       const m = /^MemAvailable:\s+(\d+) kB/m.exec(await readFile('/proc/meminfo', 'utf8'));

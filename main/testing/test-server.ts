@@ -41,6 +41,8 @@ export interface TestServerOptions {
   runtimes?: CreateServicesOptions['runtimes'];
   /** an OS keychain stand-in for the Hugging Face token (the desktop app's seam) */
   secretProtector?: CreateServicesOptions['secretProtector'];
+  /** free memory as the memory check of starts sees it */
+  memory?: CreateServicesOptions['memory'];
 }
 
 /**
@@ -65,6 +67,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     freeBytes: opts.freeBytes,
     runtimes: opts.runtimes,
     secretProtector: opts.secretProtector,
+    memory: opts.memory,
   });
   let running: RunningServer;
   try {

@@ -155,6 +155,9 @@ function commonShape(nodes: readonly string[] | undefined) {
       unit: 'seconds (1 day)',
     }),
     on_demand_start: bool('start on the first request'),
+    skip_memory_check: bool(
+      "start even when the memory estimate does not fit the free memory (the config's instances.memory_check)",
+    ),
   };
 }
 
@@ -287,6 +290,7 @@ export function instanceOptionsSchema(ctx: InstanceSchemaContext) {
         if (dockerEnabled !== undefined) out.docker_enabled = dockerEnabled;
         if (commandOverride !== undefined) out.command_override = commandOverride;
         if (body.group) out.group = body.group;
+        if (body.skip_memory_check) out.skip_memory_check = true;
         return out;
       })
   );

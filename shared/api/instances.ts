@@ -53,6 +53,8 @@ export interface InstanceOptions {
   docker_enabled?: boolean;
   command_override?: string;
   group?: string;
+  /** start even when the memory estimate does not fit (instances.memory_check) */
+  skip_memory_check?: boolean;
 }
 
 /** As returned by every instance endpoint. Field order follows llamactl; `health` etc. are ours. */
@@ -108,6 +110,11 @@ export interface Instance {
    * it is not running here. Additive to llamactl's instance object.
    */
   resources?: InstanceResources | null;
+  /**
+   * What it needs by the estimate from its GGUF header and options (weights, KV cache, compute,
+   * base); null where nothing is estimated (MLX, vLLM, Docker, no local model file). Ours.
+   */
+  memory_estimate_bytes?: number | null;
   /** the last failed database write of its supervisor (the status shown may not be stored) */
   store_error?: string;
   /** for remote instances whose node did not answer */

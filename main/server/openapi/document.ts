@@ -47,6 +47,12 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/v1/instances/{name}/logs/stream': {
     summary: "An instance's log as server-sent events",
   },
+  'POST /api/v1/system/memory-estimate': {
+    summary:
+      'Memory an instance with these options would need (GGUF estimate) and whether it fits now',
+    body: 'InstanceOptions',
+    response: 'MemoryEstimate',
+  },
   'GET /api/v1/events': { summary: 'Server-sent events: instance, job and resource changes' },
   'POST /api/v1/auth/keys': { summary: 'Create an API key', body: 'CreateApiKey', status: 201 },
   'GET /api/v1/auth/keys': { summary: 'List API keys' },

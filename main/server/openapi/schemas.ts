@@ -24,6 +24,12 @@ export const InstanceSchema = z.object({
   node: z.string().optional(),
   options: INSTANCE_OPTIONS_REF,
   created: z.number().int().optional().describe('unix seconds'),
+  memory_estimate_bytes: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .describe('memory it needs by the GGUF estimate; null: not estimated'),
 });
 
 export const CreateApiKeySchema = z.object({
@@ -44,6 +50,30 @@ export const DownloadJobSchema = z.object({
   status: z.enum(JOB_STATUSES),
 });
 
+const FitSchema = z.enum(['fits', 'tight', 'wont_fit']);
+
+export const MemoryEstimateSchema = z.object({
+  estimate_bytes: z.number().int().nullable().describe('null: not estimated (see reason)'),
+  free_bytes: z
+    .number()
+    .int()
+    .describe('available memory plus what evicting idle instances would free'),
+  evictable_bytes: z.number().int(),
+  verdict: FitSchema.nullable(),
+  memory: z.enum(['ram', 'vram']).nullable().describe('the memory that decided the verdict'),
+  breakdown: z
+    .object({
+      weights_bytes: z.number().int(),
+      kv_cache_bytes: z.number().int(),
+      compute_bytes: z.number().int(),
+      overhead_bytes: z.number().int(),
+    })
+    .nullable(),
+  context_size: z.number().int().nullable(),
+  check_enabled: z.boolean(),
+  reason: z.string().optional(),
+});
+
 export const ErrorSchema = z.object({
   error: z.string().describe('error code'),
   details: z.string(),
@@ -61,6 +91,7 @@ export const DOC_SCHEMAS = {
   DownloadRequest: DownloadRequestSchema,
   DownloadJob: DownloadJobSchema,
   Settings: SettingsSchema,
+  MemoryEstimate: MemoryEstimateSchema,
   Error: ErrorSchema,
 } as const satisfies Record<string, z.ZodType>;
 

@@ -125,12 +125,29 @@ describe('every error code in the management shape', () => {
     const body = JSON.parse(errorBody(new AppError(code, 'why'), 'management'));
     expect(ManagementErrorSchema.parse(body)).toEqual({ error: code, details: 'why' });
   });
+
+  it("adds an error's figures to the management body only", () => {
+    const err = new AppError('insufficient_memory', 'too big', {
+      fields: { needed_bytes: 10, available_bytes: 5 },
+    });
+    expect(JSON.parse(errorBody(err, 'management'))).toEqual({
+      error: 'insufficient_memory',
+      details: 'too big',
+      needed_bytes: 10,
+      available_bytes: 5,
+    });
+    expect(JSON.parse(errorBody(err, 'openai')).error).not.toHaveProperty('needed_bytes');
+  });
 });
 
 describe('errorHeaders', () => {
   it.each(CODES)('%s says x-should-retry: false only when a retry meets the same error', (code) => {
     const expected =
-      code === 'instance_start_failed' || code === 'instance_not_running' ? 'false' : undefined;
+      code === 'instance_start_failed' ||
+      code === 'instance_not_running' ||
+      code === 'insufficient_memory'
+        ? 'false'
+        : undefined;
     for (const style of ['openai', 'anthropic', 'management'] as const)
       expect(errorHeaders(new AppError(code, 'x'), style, RID)['x-should-retry']).toBe(expected);
   });

@@ -105,7 +105,7 @@ export function errorBody(err: AppError, style: ErrorStyle, requestId?: string):
     return JSON.stringify(body);
   }
   const details = err.managementDetails;
-  return JSON.stringify(details ? { error: err.code, details } : { error: err.code });
+  return JSON.stringify({ error: err.code, ...(details ? { details } : {}), ...err.fields });
 }
 
 /**

@@ -23,6 +23,12 @@ export function registerSystemRoutes(api: Router, services: Services): void {
     res.json(await services.observability.system());
   });
 
+  // Not under /instances: `POST /instances/memory-estimate` would be the create of an instance
+  // named `memory-estimate`.
+  api.post('/system/memory-estimate', async (req, res) => {
+    res.json(await services.instances.memoryEstimate(req.body));
+  });
+
   // The latest requests through /v1, /llama-cpp and the instance proxy, newest first.
   api.get('/activity', (req, res) => {
     const { limit, instance } = req.query;
