@@ -1,4 +1,5 @@
 import type { BackendType, Instance, InstanceOptions } from '../../../shared/api/instances';
+import type { MemoryEstimateResponse } from '../../../shared/api/memory';
 import { backendOf, type ParseCommandResponse } from '../../../shared/backends';
 import { apiJson, apiText } from '../../lib/api-client';
 
@@ -21,6 +22,12 @@ export const instancesApi = {
     apiJson<ParseCommandResponse>(`/backends/${backendOf(type).routeSegment}/parse-command`, {
       method: 'POST',
       body: { command },
+    }),
+  memoryEstimate: (options: Partial<InstanceOptions>, signal?: AbortSignal) =>
+    apiJson<MemoryEstimateResponse>('/system/memory-estimate', {
+      method: 'POST',
+      body: options,
+      signal,
     }),
   routerModels: (name: string) => apiJson<RouterModelList>(`/llama-cpp/${enc(name)}/models`),
   loadModel: (name: string, model: string) =>

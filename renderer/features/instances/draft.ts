@@ -25,6 +25,7 @@ export interface Draft {
   group: string;
   node: string;
   preset_ini: string;
+  skip_memory_check: boolean;
 }
 
 export type { InstanceDefaults };
@@ -61,6 +62,7 @@ export function emptyDraft(defaults: InstanceDefaults): Draft {
     group: '',
     node: '',
     preset_ini: '',
+    skip_memory_check: false,
   };
 }
 
@@ -85,6 +87,7 @@ export function draftFromOptions(name: string, o: Partial<InstanceOptions>, base
     group: o.group ?? base.group,
     node: o.nodes?.[0] ?? base.node,
     preset_ini: o.preset_ini ?? base.preset_ini,
+    skip_memory_check: o.skip_memory_check ?? base.skip_memory_check,
   };
 }
 
@@ -119,6 +122,7 @@ export function draftToOptions(d: Draft): InstanceOptions {
   if (d.group.trim()) o.group = d.group.trim();
   if (d.node) o.nodes = [d.node];
   if (d.preset_ini.trim() && backend.presetFlag) o.preset_ini = d.preset_ini;
+  if (d.skip_memory_check) o.skip_memory_check = true;
   for (const k of ['max_restarts', 'restart_delay', 'idle_timeout'] as const)
     if (o[k] === undefined) delete o[k];
   return o;

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import type { DownloadJob } from '../../../../shared/api/models';
-import type { StarterModel } from '../../../../shared/api/library';
 import { Badge } from '../../../components/badge';
+import { FitBadge } from '../../../components/fit-badge';
 import { CopyButton } from '../../../components/copy-button';
 import { Icon } from '../../../components/icon';
 import { PageHeader } from '../../../components/page-header';
@@ -22,13 +22,6 @@ import { guideInstance, starterFile, type GuideModel } from '../defaults';
 import '../../../styles/setup.css';
 
 type StepState = 'done' | 'current' | 'todo';
-
-const FIT: Record<StarterModel['fit'], { label: string; tone: 'success' | 'warning' | 'danger' }> =
-  {
-    fits: { label: 'fits', tone: 'success' },
-    tight: { label: 'tight', tone: 'warning' },
-    wont_fit: { label: "won't fit", tone: 'danger' },
-  };
 
 /**
  * From nothing to a running model: runtime, model, instance, chat. Each step shows what is
@@ -293,7 +286,7 @@ function ModelStep({
                   selected={choice?.kind === 'starter' && choice.id === s.id}
                   onSelect={() => setChoice({ kind: 'starter', id: s.id })}
                   title={s.name}
-                  badge={<Badge tone={FIT[s.fit].tone}>{FIT[s.fit].label}</Badge>}
+                  badge={<FitBadge fit={s.fit} />}
                   detail={`${s.recommended}${q ? ` · ${formatBytes(q.size_bytes)}` : ''}${s.vision ? ' · vision' : ''}`}
                 />
               );

@@ -42,6 +42,60 @@ const created = (name: string) => ({
 
 // the dialog renders many inputs; jsdom on a shared CPU needs more than the default 5 s
 describe('instance dialog', { timeout: 30_000 }, () => {
+  it('shows whether the options fit the free memory, as the server estimates them, while they change', async () => {
+    const user = userEvent.setup();
+    const srv = fakeServer([]);
+    const asked: { ctx_size?: number }[] = [];
+    const GIB = 1024 ** 3;
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      if (new URL(String(input)).pathname !== '/api/v1/system/memory-estimate')
+        return srv.fetch(input, init);
+      const bo = JSON.parse(String(init.body)).backend_options;
+      asked.push(bo);
+      const big = bo.ctx_size === 131072;
+      return new Response(
+        JSON.stringify({
+          estimate_bytes: big ? 21 * GIB : 5 * GIB,
+          free_bytes: 12 * GIB,
+          evictable_bytes: 0,
+          verdict: big ? 'wont_fit' : 'fits',
+          memory: 'ram',
+          breakdown: {
+            weights_bytes: 4 * GIB,
+            kv_cache_bytes: big ? 16 * GIB : GIB / 2,
+            compute_bytes: GIB / 4,
+            overhead_bytes: GIB / 4,
+          },
+          context_size: bo.ctx_size ?? 131072,
+          check_enabled: true,
+        }),
+        { status: 200, headers: { 'Content-Type': 'application/json' } },
+      );
+    });
+    useInstancesUi.setState({ dialog: { kind: 'create' } });
+    renderWithClient(<InstanceDialog mode="create" />, client());
+    await user.click(screen.getByRole('tab', { name: /Options/ }));
+    await user.type(screen.getByLabelText(/^model--model$/), '/m.gguf');
+    const ctx = screen.getByLabelText(/^ctx_size--ctx-size$/);
+    await user.type(ctx, '131072');
+    const line = await screen.findByRole('region', { name: 'Memory estimate' });
+    await vi.waitFor(() => expect(line.getAttribute('data-verdict')).toBe('wont_fit'));
+    expect(within(line).getByText("won't fit")).toBeTruthy();
+    expect(line.textContent).toContain('Needs about 21.0 GB; 12.0 GB free');
+    expect(line.textContent).toContain('A start will be refused');
+    await user.clear(ctx);
+    await user.type(ctx, '8192');
+    await vi.waitFor(() =>
+      expect(
+        screen.getByRole('region', { name: 'Memory estimate' }).getAttribute('data-verdict'),
+      ).toBe('fits'),
+    );
+    expect(screen.getByRole('region', { name: 'Memory estimate' }).textContent).toContain(
+      'Needs about 5.0 GB',
+    );
+    expect(asked.at(-1)).toEqual({ model: '/m.gguf', ctx_size: 8192 });
+  });
+
   it('refuses an invalid name before calling the server', async () => {
     const user = userEvent.setup();
     const srv = fakeServer([]);
@@ -75,7 +129,8 @@ describe('instance dialog', { timeout: 30_000 }, () => {
     );
     await user.click(screen.getByRole('button', { name: 'Create instance' }));
     await vi.waitFor(() => expect(useInstancesUi.getState().dialog).toBeNull());
-    expect(srv.requests[0].body).toEqual({
+    // the memory estimate of the draft may have been asked for too
+    expect(srv.requests.find((r) => r.path === '/instances/qwen')?.body).toEqual({
       backend_type: 'llama_cpp',
       backend_options: { ctx_size: 8192, model: '/m.gguf' },
       auto_restart: true,

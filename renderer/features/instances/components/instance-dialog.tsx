@@ -37,8 +37,9 @@ import {
   type Draft,
 } from '../draft';
 import { useSaveInstance } from '../mutations';
-import { useInstances } from '../queries';
+import { useInstances, useMemoryEstimate } from '../queries';
 import { useCloseInstanceDialog } from '../ui-store';
+import { MemoryEstimate } from './memory-estimate';
 import { OptionsTab } from './options-tab';
 
 export function InstanceDialog({
@@ -162,6 +163,10 @@ export function InstanceDialog({
     [mode, name, draft.name, options, config],
   );
   const backendConfig = backendConfigOf(config as PreviewConfig, draft.backend_type);
+  const memory = useMemoryEstimate(
+    options,
+    !draft.node && Object.keys(pickOptionErrors(clientErrors)).length === 0,
+  );
   const groups = useMemo(
     () =>
       [
@@ -460,6 +465,12 @@ export function InstanceDialog({
                   )}
                 </Field>
                 <Checkbox
+                  label="Skip the memory check"
+                  checked={draft.skip_memory_check}
+                  onChange={(v) => patch({ skip_memory_check: v })}
+                  help="Start even when the memory estimate says it won't fit in the free memory."
+                />
+                <Checkbox
                   label="Restart automatically after a crash"
                   checked={draft.auto_restart}
                   onChange={(v) => patch({ auto_restart: v })}
@@ -673,6 +684,7 @@ export function InstanceDialog({
             </div>
           )}
         </div>
+        <MemoryEstimate estimate={memory.data} />
         <section className="command-preview" aria-label="Resulting command line">
           <div className="command-preview-head">
             <span>
