@@ -162,7 +162,6 @@ export function LogViewer({ name }: { name: string }) {
   const { lines, version, source, error, loading } = useLogLines(name, count);
   const [frozen, setFrozen] = useState<string[] | null>(null);
   const view = paused && frozen ? frozen : lines;
-  const scroller = useRef<HTMLDivElement>(null);
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -170,11 +169,6 @@ export function LogViewer({ name }: { name: string }) {
     // version marks appends to the shared buffer
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [view, query, version]);
-
-  useEffect(() => {
-    if (follow && !paused && scroller.current)
-      scroller.current.scrollTop = scroller.current.scrollHeight;
-  }, [shown, follow, paused]);
 
   const badge = inst ? stateBadge(inst) : null;
   return (
@@ -263,26 +257,71 @@ export function LogViewer({ name }: { name: string }) {
         </button>
       </div>
       {error && <ErrorCallout>{error}</ErrorCallout>}
-      <div
-        className="log-panel mono"
-        ref={scroller}
-        role="log"
-        aria-label={`Log output of ${name}`}
-        tabIndex={0}
-      >
-        {loading && view.length === 0 && <div className="log-empty">Loading…</div>}
-        {!loading && view.length === 0 && !error && (
-          <div className="log-empty">
-            No log output yet. Start the instance to see its output here.
-          </div>
-        )}
-        {shown.map((l, i) => (
-          <div key={i} className={`log-line ${lineClass(l)}`}>
-            {query ? <Highlight text={l} q={query.trim()} /> : l || '\u00a0'}
-          </div>
-        ))}
-      </div>
+      <LogOutput
+        name={name}
+        lines={shown}
+        version={version}
+        empty={view.length === 0}
+        loading={loading}
+        failed={!!error}
+        follow={follow && !paused}
+        query={query.trim()}
+      />
     </Dialog>
+  );
+}
+
+/**
+ * The log lines themselves, for the log dialog and the instance page's panel: coloured by level,
+ * search hits highlighted, kept scrolled to the end while `follow` is on.
+ */
+export function LogOutput({
+  name,
+  lines,
+  version,
+  empty,
+  loading,
+  failed,
+  follow,
+  query = '',
+  className = '',
+}: {
+  name: string;
+  lines: readonly string[];
+  /** changes whenever lines were appended (the buffer itself is reused) */
+  version: number;
+  /** nothing loaded at all (a search that matches nothing is not empty) */
+  empty: boolean;
+  loading: boolean;
+  failed: boolean;
+  follow: boolean;
+  query?: string;
+  className?: string;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (follow && scroller.current) scroller.current.scrollTop = scroller.current.scrollHeight;
+  }, [lines, version, follow]);
+  return (
+    <div
+      className={`log-panel mono ${className}`.trim()}
+      ref={scroller}
+      role="log"
+      aria-label={`Log output of ${name}`}
+      tabIndex={0}
+    >
+      {loading && empty && <div className="log-empty">Loading…</div>}
+      {!loading && empty && !failed && (
+        <div className="log-empty">
+          No log output yet. Start the instance to see its output here.
+        </div>
+      )}
+      {lines.map((l, i) => (
+        <div key={i} className={`log-line ${lineClass(l)}`}>
+          {query ? <Highlight text={l} q={query} /> : l || '\u00a0'}
+        </div>
+      ))}
+    </div>
   );
 }
 
