@@ -41,10 +41,12 @@ async function server(
   slot: number,
   total: () => number,
   instances: Record<string, unknown> = {},
+  dataDir?: string,
 ): Promise<TestServer> {
   s = await startTestServer({
     config: { instances: { port_range: testPortRange(slot), ...instances } },
     memory: fakeMachine(total),
+    dataDir,
   });
   return s;
 }
@@ -166,6 +168,28 @@ describe('memory-aware starts', () => {
     expect(res.status).toBe(409);
     expect((await res.json()).details).toContain('enable_lru_eviction is off');
     expect((await getInstance(srv, 'a')).status).toBe('running');
+  });
+
+  it('leaves an instance that no longer fits stopped at boot, with the reason, instead of failed', async () => {
+    let total = 64 * 1024 ** 3;
+    const data = mkdtempSync(join(tmpdir(), 'memory-boot-'));
+    try {
+      const first = await server(49, () => total, {}, data);
+      const tiny = await createInstance(first, 'tiny', tinyBody());
+      await action(first, 'tiny', 'start');
+      await ready(first, 'tiny');
+      await first.close({ keepData: true });
+      total = Math.floor(tiny.memory_estimate_bytes! / 2);
+      const second = await server(49, () => total, {}, data);
+      await second.services.instances.whenRestored();
+      const after = await getInstance(second, 'tiny');
+      expect(after.status).toBe('stopped');
+      expect(after.last_error?.message).toContain('cannot start instance tiny: it needs about');
+    } finally {
+      await s?.close();
+      s = undefined;
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it('answers an on-demand start that will not fit in the OpenAI and Anthropic shapes, not to be retried', async () => {

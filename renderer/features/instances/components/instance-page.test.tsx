@@ -180,6 +180,22 @@ describe('instance page', () => {
     expect(status.textContent).toContain('Memory512 MB');
   });
 
+  it('shows the memory estimate a start is checked against, or a dash without one', () => {
+    vi.stubGlobal('fetch', fakeFetch(true).fetch);
+    const client = testQueryClient();
+    client.setQueryData(instanceKeys.list(), [alpha({ memory_estimate_bytes: 5 * 1024 ** 3 })]);
+    const { unmount } = renderWithClient(<InstancePage name="alpha" />, client);
+    expect(screen.getByRole('region', { name: 'Status' }).textContent).toContain(
+      'Memory estimate5.0 GB',
+    );
+    unmount();
+    client.setQueryData(instanceKeys.list(), [alpha({ memory_estimate_bytes: null })]);
+    renderWithClient(<InstancePage name="alpha" />, client);
+    expect(screen.getByRole('region', { name: 'Status' }).textContent).toContain(
+      'Memory estimate–',
+    );
+  });
+
   it('adds the time since the last resource sample to its uptime', () => {
     const i = alpha();
     expect(uptimeSeconds(i, i.resources!.sampled_at + 5000)).toBe(3705);

@@ -54,6 +54,10 @@ function Status({ i }: { i: Instance }) {
         <dd>{up === null ? '–' : formatDuration(up)}</dd>
         <dt>Memory</dt>
         <dd>{i.status === 'running' && i.resources ? formatBytes(i.resources.rss_bytes) : '–'}</dd>
+        <dt>Memory estimate</dt>
+        <dd title="Weights, KV cache, compute buffer and base, from the model's GGUF header and the options: what a start is checked against">
+          {i.memory_estimate_bytes ? formatBytes(i.memory_estimate_bytes) : '–'}
+        </dd>
         <dt>PID</dt>
         <dd className="mono">{i.pid ?? '–'}</dd>
         <dt>Port</dt>
