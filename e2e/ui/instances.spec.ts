@@ -124,6 +124,10 @@ test('an error from the server is shown inline next to the field it names', asyn
   );
   await expect(dialog.root.getByText(/already taken/)).toHaveCount(1);
   await expect(dialog.field('Name')).toBeFocused();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await screenshot(page, `form-error-${scheme}`);
+  }
   await page.keyboard.press('Escape');
   await expect(dialog.root).toBeHidden();
   await fetch(`${app.url}/api/v1/instances/e2e-dup`, {
