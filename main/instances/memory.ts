@@ -23,7 +23,7 @@ export interface MemorySource {
 }
 
 /**
- * The machine: available system memory (Linux MemAvailable; elsewhere os.freemem()) and the
+ * The machine: available system memory (availableMemory: Linux MemAvailable, macOS vm_stat) and the
  * free memory of NVIDIA GPUs from nvidia-smi. On Apple silicon the GPU shares system memory, so
  * only system memory counts. Other GPUs (Vulkan, ROCm) are not asked: their instances are judged
  * against system memory alone.

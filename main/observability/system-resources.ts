@@ -1,7 +1,11 @@
 import os from 'node:os';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Logger } from '../logger';
 import { nvidiaGpus, parseListDevices, type GpuInfo } from './gpu';
+
+const execFileAsync = promisify(execFile);
 
 export interface SystemResources {
   platform: NodeJS.Platform;
@@ -51,7 +55,11 @@ export async function systemResources(d: SystemResourcesDeps): Promise<SystemRes
   };
 }
 
-/** Memory that can still be used: Linux MemAvailable (counts reclaimable page cache), else os.freemem(). */
+/**
+ * Memory that can still be used: Linux MemAvailable (counts reclaimable page cache); macOS
+ * free + inactive + speculative + purgeable pages from `vm_stat` (os.freemem() there counts only
+ * free pages, often a few hundred MB on a machine with gigabytes to give); else os.freemem().
+ */
 export async function availableMemory(): Promise<number> {
   if (process.platform === 'linux') {
     try {
@@ -61,5 +69,27 @@ export async function availableMemory(): Promise<number> {
       // fall through
     }
   }
+  if (process.platform === 'darwin') {
+    try {
+      const { stdout } = await execFileAsync('vm_stat', [], { timeout: 5000 });
+      const bytes = parseVmStat(stdout);
+      if (bytes !== null) return bytes;
+    } catch {
+      // fall through
+    }
+  }
   return os.freemem();
+}
+
+/** Available bytes from macOS `vm_stat` output; null when it does not parse. */
+export function parseVmStat(text: string): number | null {
+  const page = /page size of (\d+) bytes/.exec(text);
+  if (!page) return null;
+  const pages = (name: string) => {
+    const m = new RegExp(`^Pages ${name}:\\s+(\\d+)\\.?\\s*$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  const free = pages('free');
+  if (free === 0 && !/^Pages free:/m.test(text)) return null;
+  return (free + pages('inactive') + pages('speculative') + pages('purgeable')) * Number(page[1]);
 }
