@@ -37,6 +37,23 @@ describe('NotificationTracker', () => {
     expect(n?.body).toContain('signal SIGKILL');
   });
 
+  it('says why an instance failed when the server knows the reason', () => {
+    const t = new NotificationTracker();
+    t.seed([makeInstance('a', 'stopped')]);
+    const n = t.next(
+      ev(
+        makeInstance('a', 'failed', {
+          last_exit: { code: 1, signal: null, at: 1 },
+          last_error: { message: 'model file not found: /m/a.gguf', at: 1 },
+        }),
+      ),
+    );
+    expect(n).toEqual({
+      title: 'a failed',
+      body: 'Model file not found: /m/a.gguf. It will not be restarted automatically.',
+    });
+  });
+
   it('stays quiet for ordinary starts, stops and health changes', () => {
     const t = new NotificationTracker();
     t.seed([makeInstance('a', 'stopped')]);

@@ -53,9 +53,13 @@ export class NotificationTracker {
       };
     }
     if (instance.status === 'failed') {
+      // the server's reason (last_error) says more than an exit code: a missing model, a bad flag
+      const why = instance.last_error?.message?.trim();
       return {
         title: `${name} failed`,
-        body: `The instance stopped${exit} and will not be restarted automatically.`,
+        body: why
+          ? `${why[0]!.toUpperCase()}${why.slice(1)}${/[.!?]$/.test(why) ? '' : '.'} It will not be restarted automatically.`
+          : `The instance stopped${exit} and will not be restarted automatically.`,
       };
     }
     return null;
