@@ -1,5 +1,5 @@
-// `npm run bench:proxy`: what the routing layer costs. One probe backend (e2e/fixtures/probe-backend.mjs,
-// run by our server as an instance), measured three ways in the same run: directly, through our
+// `npm run bench:proxy`: what the routing layer costs. A probe backend (e2e/fixtures/probe-backend.mjs,
+// our servers run one each as an instance), measured three ways in the same run: directly, through our
 // server's OpenAI endpoint (with a per-instance inference key, model rewrite included) and
 // through nginx from Debian (installed here when missing) as the reference reverse proxy.
 // Small non-streaming chat requests at concurrency 1 and 64 (bounded counts, loopback only),
@@ -555,7 +555,17 @@ async function main(): Promise<void> {
     // (metrics.activity_size 0), so that what recording costs is measured in the same rounds.
     const on = await startOurs('llamactl', 0, {});
     const off = await startOurs('ours-off', 1, { activity_size: 0 });
-    const backendPort = on.backendPort;
+    // direct, nginx and the references get a probe backend of their own: sharing one of our
+    // servers' backends made that backend (and the batching of its server) differ from the other.
+    const backendPort = await freePort();
+    const backend = spawn(process.execPath, [PROBE_BACKEND, '--port', String(backendPort)], {
+      stdio: 'ignore',
+    });
+    children.push(backend);
+    await waitFor('the reference backend', async () => {
+      const r = await fetch(`http://127.0.0.1:${backendPort}/health`);
+      return r.ok ? true : undefined;
+    });
     const base = on.base;
     console.log(
       `our servers: llamactl (activity on) pid ${on.target.pid}, ours-off (activity off) pid ${off.target.pid}`,
