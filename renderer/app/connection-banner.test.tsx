@@ -1,9 +1,10 @@
-import { screen } from '@testing-library/react';
+import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Instance } from '../../shared/api/instances';
 import { InstancesPage } from '../features/instances/components/instances-page';
 import { instanceKeys } from '../features/instances/queries';
+import { KeysPage } from '../features/keys/components/keys-page';
 import { serverBase } from '../lib/api-client';
 import { noteUnreachable, useConnectionStore } from '../lib/connection';
 import { fakeServer, renderWithClient, testQueryClient } from '../test/render';
@@ -84,5 +85,49 @@ describe('the unreachable-server banner', () => {
     expect([0, 1, 2, 3, 4, 5, 9].map(probeDelayMs)).toEqual([
       1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
     ]);
+  });
+});
+
+describe('actions outside the instance rows while the server is gone', () => {
+  it('disables Create API key and each key Delete, and the empty list Create your first instance', async () => {
+    const client = testQueryClient();
+    client.setQueryData(instanceKeys.list(), []);
+    vi.stubGlobal(
+      'fetch',
+      fakeServer([
+        { path: '/instances', body: [] },
+        {
+          path: '/auth/keys',
+          body: [
+            {
+              id: 1,
+              name: 'ci',
+              user_id: 'llamactl',
+              permission_mode: 'allow_all',
+              expires_at: null,
+              enabled: true,
+              created_at: 1,
+              updated_at: 1,
+              last_used_at: null,
+            },
+          ],
+        },
+      ]).fetch,
+    );
+    renderWithClient(
+      <>
+        <InstancesPage />
+        <KeysPage />
+      </>,
+      client,
+    );
+    const createFirst = await screen.findByRole('button', { name: /Create your first instance/ });
+    const createKey = screen.getByRole('button', { name: /Create API key/ });
+    const deleteKey = await screen.findByRole('button', { name: 'Delete key ci' });
+    for (const b of [createFirst, createKey, deleteKey])
+      expect((b as HTMLButtonElement).disabled).toBe(false);
+    act(() => noteUnreachable());
+    for (const b of [createFirst, createKey, deleteKey])
+      expect((b as HTMLButtonElement).disabled).toBe(true);
   });
 });

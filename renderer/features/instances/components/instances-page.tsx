@@ -199,6 +199,7 @@ export function InstancesPage() {
               <button
                 type="button"
                 className="btn btn-primary"
+                disabled={!online}
                 onClick={() => open({ kind: 'create' })}
               >
                 <Icon name="plus" />

@@ -10,6 +10,7 @@ import { Spinner } from '../../../components/spinner';
 import { ActionsHeader, ExpandButton } from '../../../components/table-parts';
 import { toast } from '../../../components/toasts';
 import { serverBase } from '../../../lib/api-client';
+import { useServerReachable } from '../../../lib/connection';
 import { formatDate, formatRelative } from '../../../lib/format';
 import { useNow } from '../../../lib/use-now';
 import type { ApiKey, CreatedApiKey } from '../api';
@@ -34,6 +35,7 @@ export function KeysPage() {
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const [expanded, setExpanded] = useState<number | null>(null);
   const del = useDeleteApiKey();
+  const online = useServerReachable();
   const base = serverBase();
   const now = useNow();
   const curlModels = `curl '${base}v1/models' -H 'Authorization: Bearer ${created?.key ?? '<your API key>'}'`;
@@ -48,7 +50,12 @@ export function KeysPage() {
           </>
         }
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={!online}
+            onClick={() => setCreating(true)}
+          >
             <Icon name="plus" />
             Create API key
           </button>
@@ -146,6 +153,7 @@ export function KeysPage() {
                         <button
                           type="button"
                           className="btn btn-ghost btn-icon"
+                          disabled={!online}
                           onClick={() => setDeleting(k)}
                           aria-label={`Delete key ${k.name}`}
                           title="Delete"
