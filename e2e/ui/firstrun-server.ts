@@ -93,7 +93,7 @@ export async function startFirstRunServer(): Promise<FirstRunServer> {
       // no llama-server on PATH: only system tools
       PATH: '/usr/bin:/bin',
       LLAMACTL_LLAMACPP_RELEASES_URL: releases.releasesUrl,
-      LLAMACTL_INSTANCE_PORT_RANGE: '43000-43999',
+      LLAMACTL_INSTANCE_PORT_RANGE: '31500-31699',
       HF_ENDPOINT: hub.url,
       HF_HOME: join(home, '.cache', 'huggingface'),
     },

@@ -84,7 +84,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LLAMACTL_LLAMACPP_ARGS: '',
       LLAMACTL_MLX_COMMAND: fake,
       LLAMACTL_VLLM_COMMAND: fake,
-      LLAMACTL_INSTANCE_PORT_RANGE: '41000-41999',
+      // instance ports below Linux's ephemeral range (32768-60999), as in the other launchers
+      LLAMACTL_INSTANCE_PORT_RANGE: '30000-30999',
       // Swagger UI is in the security spec's Content-Security-Policy walk
       LLAMACTL_ENABLE_SWAGGER: 'true',
       LLAMA_CACHE: cacheDir,

@@ -47,7 +47,7 @@ export async function startOwnServer(label: string): Promise<OwnServer> {
         LLAMACTL_MANAGEMENT_KEYS: MGMT_KEY,
         LLAMACTL_LLAMACPP_COMMAND: fake,
         LLAMACTL_LLAMACPP_ARGS: '',
-        LLAMACTL_INSTANCE_PORT_RANGE: '44000-44999',
+        LLAMACTL_INSTANCE_PORT_RANGE: '31700-31999',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -35,7 +35,7 @@ export async function startRealLlamaServer(instance = 'tiny'): Promise<RealLlama
       HOME: dir,
       LLAMACTL_LLAMACPP_COMMAND: llama.path,
       LLAMACTL_LLAMACPP_ARGS: '',
-      LLAMACTL_INSTANCE_PORT_RANGE: '42000-42999',
+      LLAMACTL_INSTANCE_PORT_RANGE: '31300-31499',
     },
   });
   try {

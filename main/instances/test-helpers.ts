@@ -12,10 +12,13 @@ export const FAKE_BACKEND = fileURLToPath(
 
 /**
  * A port range per test file and process, so parallel test files (and other people's test runs
- * on the same machine) rarely meet; the allocator probes the OS anyway.
+ * on the same machine) rarely meet; the allocator probes the OS anyway. All below 32768, where
+ * Linux's ephemeral ports begin (ip_local_port_range 32768-60999): a port probed free at create
+ * could otherwise be taken by some client socket before the instance's on-demand start, which
+ * then fails at once with port_unavailable.
  */
 export function testPortRange(slot: number): [number, number] {
-  const base = 20_000 + ((process.pid * 7 + slot * 131) % 300) * 100;
+  const base = 20_000 + ((process.pid * 7 + slot * 131) % 100) * 100;
   return [base, base + 99];
 }
 
