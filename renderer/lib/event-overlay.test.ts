@@ -95,4 +95,42 @@ describe('EventOverlay', () => {
     tick();
     expect(await overlay.fetch(async () => [])).toEqual([]);
   });
+  describe('fetchOne', () => {
+    const one = (overlay: EventOverlay<Item>) => {
+      let answer!: (item: Item) => void;
+      const result = overlay.fetchOne(() => new Promise<Item>((r) => (answer = r)));
+      return { answer: (item: Item) => answer(item), result };
+    };
+
+    it('gives a change that arrived during the request precedence over its answer', async () => {
+      const { overlay, tick } = setup();
+      const f = one(overlay);
+      tick();
+      overlay.note('a', { id: 'a', v: 3 }); // e.g. `failed`, sent before the answer was read
+      f.answer({ id: 'a', v: 2 });
+      expect(await f.result).toEqual({ id: 'a', v: 3 });
+    });
+
+    it('says null when the item was removed during the request', async () => {
+      const { overlay, tick } = setup();
+      const f = one(overlay);
+      tick();
+      overlay.note('a', null);
+      f.answer({ id: 'a', v: 2 });
+      expect(await f.result).toBeNull();
+    });
+
+    it('keeps the answer when only other items changed, or the change came before', async () => {
+      const { overlay, tick } = setup();
+      const list = overlay.fetch(() => new Promise<Item[]>(() => {})); // keeps notes alive
+      overlay.note('a', { id: 'a', v: 1 });
+      tick();
+      const f = one(overlay);
+      tick();
+      overlay.note('b', { id: 'b', v: 9 });
+      f.answer({ id: 'a', v: 2 });
+      expect(await f.result).toEqual({ id: 'a', v: 2 });
+      void list;
+    });
+  });
 });

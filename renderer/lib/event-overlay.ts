@@ -38,6 +38,28 @@ export class EventOverlay<T> {
     }
   }
 
+  /**
+   * Runs a request answered with one item (a start, a stop, an edit) and returns that item as it
+   * stands: a change the event stream delivered for it after the request began is at least as
+   * new as the answer, which the server wrote before sending it, so the change wins (null: the
+   * item was removed meanwhile). A command that fails at once, for one, reports `failed` on the
+   * stream before the browser has read the start's `running` answer.
+   */
+  async fetchOne(load: () => Promise<T | undefined>): Promise<T | null | undefined> {
+    const id = this.nextFetch++;
+    const since = this.now();
+    this.inFlight.set(id, since);
+    try {
+      const item = await load();
+      if (item === undefined) return item;
+      const change = this.changes.get(this.keyOf(item));
+      return change && change.at >= since ? change.item : item;
+    } finally {
+      this.inFlight.delete(id);
+      this.prune();
+    }
+  }
+
   private overlay(list: T[], since: number): T[] {
     const newer = new Map<string, T | null>();
     for (const [key, change] of this.changes) if (change.at >= since) newer.set(key, change.item);

@@ -83,8 +83,8 @@ export function applyJobEvent(qc: QueryClient, ev: JobEvent): void {
 
 /**
  * One EventSource for the whole dashboard: instance, job and node changes are written straight
- * into the react-query cache, so no view polls. After a reconnect the lists are refetched once,
- * because events sent while disconnected are lost.
+ * into the react-query cache, so no view polls. Each time the stream opens the instance list is
+ * refetched once (and after a reconnect the jobs too), because events sent before are lost.
  */
 export function useServerEvents(): void {
   const qc = useQueryClient();
@@ -103,10 +103,12 @@ export function useServerEvents(): void {
         setLive('live');
         noteReachable();
         attempts = 0;
-        if (hadConnection) {
-          void qc.invalidateQueries({ queryKey: instanceKeys.list() });
-          void qc.invalidateQueries({ queryKey: modelKeys.jobs() });
-        }
+        // Changes made before the stream was open never reach it: after a reconnect, and also
+        // the first time, as the list the dashboard first showed was fetched before this stream
+        // was asked for (an instance that failed in between stayed "Starting" on screen). The
+        // overlay keeps the refetch from undoing events that arrive while it is on its way.
+        void qc.invalidateQueries({ queryKey: instanceKeys.list() });
+        if (hadConnection) void qc.invalidateQueries({ queryKey: modelKeys.jobs() });
         hadConnection = true;
       };
       es.addEventListener('instance', (e) =>

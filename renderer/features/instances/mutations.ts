@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Instance, InstanceOptions } from '../../../shared/api/instances';
+import { instanceOverlay } from '../../lib/live-lists';
 import { instancesApi } from './api';
 import { instanceKeys } from './queries';
 
@@ -9,10 +10,23 @@ export function upsertInstance(list: Instance[] | undefined, inst: Instance): In
   return [...rest, inst];
 }
 
+/**
+ * Writes a request's answer into the cached list, unless the event stream reported something
+ * newer for that instance while the request was on its way (see `EventOverlay.fetchOne`).
+ */
+function answered(load: () => Promise<Instance | undefined>) {
+  return instanceOverlay.fetchOne(load);
+}
+
+function putAnswer(list: Instance[] | undefined, name: string, inst: Instance | null | undefined) {
+  if (inst === undefined) return list;
+  return inst === null ? (list ?? []).filter((i) => i.name !== name) : upsertInstance(list, inst);
+}
+
 function useSetInstance() {
   const qc = useQueryClient();
-  return (inst: Instance) =>
-    qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => upsertInstance(old, inst));
+  return (name: string, inst: Instance | null | undefined) =>
+    qc.setQueryData<Instance[]>(instanceKeys.list(), (old) => putAnswer(old, name, inst));
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
@@ -21,8 +35,8 @@ export function useInstanceAction() {
   const set = useSetInstance();
   return useMutation({
     mutationFn: ({ name, action }: { name: string; action: InstanceAction }) =>
-      instancesApi[action](name),
-    onSuccess: (inst) => inst && set(inst),
+      answered(() => instancesApi[action](name)),
+    onSuccess: (inst, { name }) => set(name, inst),
   });
 }
 
@@ -38,8 +52,10 @@ export function useSaveInstance() {
       options: Partial<InstanceOptions>;
       mode: 'create' | 'edit';
     }) =>
-      mode === 'create' ? instancesApi.create(name, options) : instancesApi.update(name, options),
-    onSuccess: (inst) => inst && set(inst),
+      answered(() =>
+        mode === 'create' ? instancesApi.create(name, options) : instancesApi.update(name, options),
+      ),
+    onSuccess: (inst, { name }) => set(name, inst),
   });
 }
 
@@ -77,7 +93,9 @@ export function useBulkAction() {
   return useMutation({
     mutationFn: async ({ names, action }: { names: string[]; action: BulkAction }) => {
       const results = await Promise.allSettled(
-        names.map((n) => (action === 'delete' ? instancesApi.remove(n) : instancesApi[action](n))),
+        names.map((n) =>
+          action === 'delete' ? instancesApi.remove(n) : answered(() => instancesApi[action](n)),
+        ),
       );
       const failed: { name: string; error: Error }[] = [];
       results.forEach((r, k) => {
@@ -92,9 +110,7 @@ export function useBulkAction() {
         qc.setQueryData<Instance[]>(instanceKeys.list(), (old) =>
           action === 'delete'
             ? (old ?? []).filter((i) => i.name !== name)
-            : r.value
-              ? upsertInstance(old, r.value as Instance)
-              : old,
+            : putAnswer(old, name, r.value as Instance | null | undefined),
         );
       });
       return failed;

@@ -188,13 +188,10 @@ export function InstanceDialog({
       return;
     }
     try {
-      const inst = await save.mutateAsync({
-        name: mode === 'edit' ? name! : draft.name.trim(),
-        options,
-        mode,
-      });
+      const saved = mode === 'edit' ? name! : draft.name.trim();
+      await save.mutateAsync({ name: saved, options, mode });
       toast.success(
-        mode === 'create' ? `Created ${inst.name}` : `Saved ${inst.name}`,
+        mode === 'create' ? `Created ${saved}` : `Saved ${saved}`,
         mode === 'create' ? 'Start it from the list when you are ready.' : undefined,
       );
       close();

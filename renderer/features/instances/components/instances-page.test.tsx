@@ -208,6 +208,49 @@ describe('instances page', () => {
     ]);
   });
 
+  it('keeps a failure the event stream reported while the start request was answering', async () => {
+    // Reproduced in the fresh-clone CI (e2e/ui/connection.spec.ts): a command that exits at
+    // once sends `failed` on the event stream before the browser has read the start's answer
+    // (`running`, `starting`); the late answer overwrote the failure and the row said
+    // "Starting" until the next event, which never came.
+    const user = userEvent.setup();
+    let answer!: () => void;
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init: RequestInit = {}) => {
+      expect(`${init.method} ${new URL(String(input)).pathname}`).toBe(
+        'POST /api/v1/instances/beta/start',
+      );
+      return new Promise<Response>((resolve) => {
+        answer = () =>
+          resolve(
+            new Response(JSON.stringify(inst('beta', { status: 'running', health: 'starting' })), {
+              headers: { 'Content-Type': 'application/json' },
+            }),
+          );
+      });
+    });
+    const client = seeded([inst('beta')]);
+    renderWithClient(<InstancesPage />, client);
+    await user.click(screen.getByRole('button', { name: 'Start beta' }));
+    await vi.waitFor(() => expect(answer).toBeTypeOf('function'));
+    act(() =>
+      applyInstanceEvent(client, {
+        type: 'instance',
+        seq: 7,
+        time: 1,
+        name: 'beta',
+        change: 'status',
+        instance: inst('beta', { status: 'failed', health: 'failed' }),
+      }),
+    );
+    await vi.waitFor(() =>
+      expect(within(screen.getByText('beta').closest('tr')!).getByText('Failed')).toBeTruthy(),
+    );
+    await act(async () => answer());
+    await vi.waitFor(() => expect(client.isMutating()).toBe(0));
+    await act(() => new Promise((r) => setTimeout(r, 20))); // the list re-renders
+    expect(within(screen.getByText('beta').closest('tr')!).getByText('Failed')).toBeTruthy();
+  });
+
   it('deletes only after confirmation, and offers no delete for a running instance', async () => {
     const user = userEvent.setup();
     const srv = fakeServer([{ method: 'DELETE', path: '/instances/beta', status: 204 }]);
