@@ -15,6 +15,8 @@ export type NewEvent = ServerEvent extends infer E
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private seq = 0;
+  /** listeners that take `activity` events (one per proxied request) */
+  private activityListeners = 0;
 
   constructor() {
     // Many SSE clients may listen at once.
@@ -30,8 +32,32 @@ export class EventBus {
     this.emitter.emit('event', full);
   }
 
-  subscribe(listener: (event: ServerEvent) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+  /**
+   * `withoutActivity`: the listener never sees `activity` events (one per proxied request), so
+   * a server whose only listeners say so builds none (see wantsActivity).
+   */
+  subscribe(
+    listener: (event: ServerEvent) => void,
+    opts: { withoutActivity?: boolean } = {},
+  ): () => void {
+    const wrapped = opts.withoutActivity
+      ? (e: ServerEvent) => {
+          if (e.type !== 'activity') listener(e);
+        }
+      : listener;
+    if (!opts.withoutActivity) this.activityListeners++;
+    this.emitter.on('event', wrapped);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      if (!opts.withoutActivity) this.activityListeners--;
+      this.emitter.off('event', wrapped);
+    };
+  }
+
+  /** Whether anyone listens for `activity` events now. */
+  wantsActivity(): boolean {
+    return this.activityListeners > 0;
   }
 }

@@ -31,6 +31,34 @@ const request = (instance: string, status = 200) => ({
 });
 
 describe('the activity log', () => {
+  it('builds an activity event only while a listener takes them', () => {
+    const events = new EventBus();
+    const others: ServerEvent[] = [];
+    events.subscribe((e) => others.push(e), { withoutActivity: true });
+    const sampler = new ResourceSampler({ running: () => [], log: silentLogger });
+    const log = new ActivityLog({ events, metrics: new Metrics({ instances: () => [], sampler }) });
+    const publish = vi.spyOn(events, 'publish');
+    log.record(request('a'));
+    expect(events.wantsActivity()).toBe(false);
+    expect(publish).not.toHaveBeenCalled();
+
+    const stream: ServerEvent[] = [];
+    const unsubscribe = events.subscribe((e) => stream.push(e));
+    log.record(request('b'));
+    expect(stream.map((e) => e.type)).toEqual(['activity']);
+    expect(others).toEqual([]);
+    events.publish({ type: 'instance', change: 'restart', name: 'b' } as never);
+    expect(others.map((e) => e.type)).toEqual(['instance']);
+
+    unsubscribe();
+    unsubscribe();
+    expect(events.wantsActivity()).toBe(false);
+    log.record(request('c'));
+    expect(stream).toHaveLength(2);
+    // the records are kept either way
+    expect(log.list().map((r) => r.instance)).toEqual(['c', 'b', 'a']);
+  });
+
   it('keeps the newest requests in a ring, newest first, filtered by instance', () => {
     const { log } = setup(3);
     for (const name of ['a', 'b', 'a', 'b', 'a']) log.record(request(name));

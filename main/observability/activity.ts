@@ -43,7 +43,8 @@ export class ActivityLog {
     this.ring[this.next] = full;
     this.next = (this.next + 1) % this.ring.length;
     this.d.metrics.recordRequest(full);
-    this.d.events.publish({ type: 'activity', activity: full });
+    // an event per request is built only while someone (the event stream, the tray) takes them
+    if (this.d.events.wantsActivity()) this.d.events.publish({ type: 'activity', activity: full });
     return full;
   }
 

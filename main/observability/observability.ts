@@ -51,7 +51,9 @@ export class Observability {
       size: d.config.metrics.activity_size,
     });
     this.recorder = d.config.metrics.activity_size > 0 ? this.activity : undefined;
-    this.unsubscribe = d.events.subscribe((e) => this.metrics.onEvent(e));
+    this.unsubscribe = d.events.subscribe((e) => this.metrics.onEvent(e), {
+      withoutActivity: true,
+    });
   }
 
   /** The instance with its latest resource sample (null when not running). */
