@@ -53,7 +53,10 @@ export class TrayController {
     if ((d.platform ?? process.platform) !== 'darwin')
       this.tray.on('click', () => this.d.openDashboard());
     this.tracker.seed(this.all().list());
-    this.disposers.push(d.services.events.subscribe((e) => this.onEvent(e)));
+    // instance and resource events only: no activity event is built per request for the tray
+    this.disposers.push(
+      d.services.events.subscribe((e) => this.onEvent(e), { withoutActivity: true }),
+    );
     // The window saves its bounds on every move: only preferences the menu shows rebuild it.
     const shown = new Set<PreferenceKey>(TRAY_PREFERENCE_KEYS);
     this.disposers.push(

@@ -17,10 +17,13 @@ export class StartBackoff {
     events?: Pick<EventBus, 'subscribe'>,
     private readonly now: () => number = Date.now,
   ) {
-    events?.subscribe((e) => {
-      if (this.failed.size === 0 || e.type !== 'instance') return;
-      if (e.change === 'deleted' || e.instance?.status === 'running') this.failed.delete(e.name);
-    });
+    events?.subscribe(
+      (e) => {
+        if (this.failed.size === 0 || e.type !== 'instance') return;
+        if (e.change === 'deleted' || e.instance?.status === 'running') this.failed.delete(e.name);
+      },
+      { withoutActivity: true },
+    );
   }
 
   /** The failure to answer again, while its window lasts. */

@@ -247,4 +247,18 @@ describe('resources and metrics', () => {
       await off.close();
     }
   });
+  it('publishes no activity event per request while only the server itself listens, and does once an event stream opens', async () => {
+    // The server's own listeners (metrics, start back-off) take no activity events: a server
+    // nobody watches records requests without building an event for each.
+    expect(s.services.events.wantsActivity()).toBe(false);
+    const ac = new AbortController();
+    const res = await fetch(`${s.url}/api/v1/events`, {
+      headers: { Authorization: `Bearer ${s.mgmtKey}` },
+      signal: ac.signal,
+    });
+    expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(s.services.events.wantsActivity()).toBe(true));
+    ac.abort();
+    await vi.waitFor(() => expect(s.services.events.wantsActivity()).toBe(false));
+  });
 });
