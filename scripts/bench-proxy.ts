@@ -28,7 +28,13 @@
 // the rounds, default 12), BENCH_REFERENCES (the references to run, default
 // "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node to force the
 // Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
-// "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart).
+// "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart),
+// BENCH_PROFILE_SECONDS (default 6; 0 skips it): after the pairs, both servers profile one more
+// paired run of that length (a V8 CPU profile each, sampled every 200 us), and the share of the
+// recording server's main-thread time spent in recording's own code (the activity tap, the usage
+// tap, the ring, the metrics, inclusive of what they call) is read from its profile: a figure of
+// one run that does not rest on the difference of two noisy ones, with both servers' share of
+// garbage collection beside it for what recording's allocations cost.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -52,6 +58,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 12);
 /** the reference targets to run besides direct and our two servers */
 const REFERENCES = (process.env.BENCH_REFERENCES ?? 'nginx,node-floor,http-proxy').split(',');
+/** length of the profiled paired run (0: none) */
+const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 6);
+/** the modules whose code is request recording (their paths in the bundle's module comments) */
+const RECORDING_MODULES = [
+  'main/server/proxy/activity-tap.ts',
+  'main/observability/usage-tap.ts',
+  'main/observability/activity.ts',
+  'main/observability/metrics.ts',
+];
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -466,6 +481,95 @@ const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
 const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
+/**
+ * Line ranges (0-based, as in V8's call frames) of the given modules in an esbuild bundle, which
+ * starts each module with a `// <path>` comment line.
+ */
+function moduleLines(bundleText: string, modules: string[]): [number, number][] {
+  const lines = bundleText.split('\n');
+  const starts: { path: string; line: number }[] = [];
+  lines.forEach((l, i) => {
+    const m = /^\/\/ ((?:main|shared|node_modules|scripts)\/\S+\.(?:ts|tsx|js|mjs|cjs))$/.exec(l);
+    if (m) starts.push({ path: m[1]!, line: i });
+  });
+  const out: [number, number][] = [];
+  starts.forEach((st, k) => {
+    if (modules.includes(st.path)) out.push([st.line, (starts[k + 1]?.line ?? lines.length) - 1]);
+  });
+  return out;
+}
+
+interface ProfileShares {
+  /** main-thread time in JavaScript, GC and the runtime, ms (idle and native "(program)" left out) */
+  busyMs: number;
+  /** time in the given code, inclusive of everything it called, as a share of busyMs */
+  inCode: number;
+  /** garbage collection's share of busyMs */
+  gc: number;
+}
+
+/** Shares of a V8 CPU profile's busy time: in the given lines of the bundle, and in GC. */
+function profileShares(
+  file: string,
+  bundleUrlPart: string,
+  ranges: [number, number][],
+): ProfileShares {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: {
+      id: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+      children?: number[];
+    }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, boolean>();
+  const under = (id: number): boolean => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const cf = byId.get(id)!.callFrame;
+    const here =
+      cf.url.includes(bundleUrlPart) &&
+      ranges.some(([a, b]) => cf.lineNumber >= a && cf.lineNumber <= b);
+    const up = parent.get(id);
+    const v = here || (up !== undefined && under(up));
+    memo.set(id, v);
+    return v;
+  };
+  let busy = 0;
+  let inCode = 0;
+  let gc = 0;
+  p.samples.forEach((id, i) => {
+    const d = p.timeDeltas[i] ?? 0;
+    const name = byId.get(id)!.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)') return;
+    busy += d;
+    if (name === '(garbage collector)') gc += d;
+    else if (under(id)) inCode += d;
+  });
+  return { busyMs: busy / 1000, inCode: busy ? inCode / busy : NaN, gc: busy ? gc / busy : NaN };
+}
+
+/** Sends a line to one of our servers (bench-serve.ts) and waits for its `PROFILE` answer. */
+function profileCommand(server: ChildProcess, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = /PROFILE (\w+)[^\n]*\n/.exec(buf);
+      if (!m) return;
+      server.stdout!.off('data', onData);
+      if (m[1] === 'failed') reject(new Error(m[0].trim()));
+      else resolve(m[1]!);
+    };
+    server.stdout!.on('data', onData);
+    server.stdin!.write(`${line}\n`);
+  });
+}
+
 // ---- orchestration -------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -508,16 +612,19 @@ async function main(): Promise<void> {
       );
       const server = spawn(process.execPath, [...nodeArgs, bundle, '--serve', configPath], {
         cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
       children.push(server);
       const base = await new Promise<string>((resolve, reject) => {
         let out = '';
-        server.stdout!.on('data', (d: Buffer) => {
+        const onData = (d: Buffer) => {
           out += d.toString();
           const m = /BENCH_SERVER (\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
+          if (!m) return;
+          server.stdout!.off('data', onData);
+          resolve(m[1]!);
+        };
+        server.stdout!.on('data', onData);
         server.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
       });
       await api(base, '/api/v1/instances/bench', {
@@ -547,6 +654,7 @@ async function main(): Promise<void> {
       ).key as string;
       return {
         base,
+        server,
         backendPort: inst.options.backend_options.port as number,
         target: { name, port: Number(new URL(base).port), model: 'bench', key, pid: server.pid },
       };
@@ -701,6 +809,29 @@ async function main(): Promise<void> {
       pairs.push({ on: us[0]!, off: us[1]! });
     }
 
+    // One more paired run, profiled: what share of the recording server's time its recording
+    // code takes, read from its own profile, and both servers' share of garbage collection.
+    let shares: { on: ProfileShares; off: ProfileShares } | null = null;
+    if (PROFILE_SECONDS > 0) {
+      const both = [on, off];
+      await Promise.all(both.map((o) => profileCommand(o.server, 'profile-start 200')));
+      await Promise.all(
+        both.map(async (o) =>
+          wrkBin
+            ? runWrkAsync(wrkBin, scripts.get(o.target.name)!, o.target, 64, PROFILE_SECONDS)
+            : runLoad(o.target, o.target.key, 64, REQUESTS),
+        ),
+      );
+      const files = both.map((o) => join(dir, `${o.target.name}.cpuprofile`));
+      await Promise.all(both.map((o, j) => profileCommand(o.server, `profile-stop ${files[j]}`)));
+      const ranges = moduleLines(readFileSync(bundle, 'utf8'), RECORDING_MODULES);
+      const url = bundle.split('/').pop()!;
+      shares = {
+        on: profileShares(files[0]!, url, ranges),
+        off: profileShares(files[1]!, url, ranges),
+      };
+    }
+
     const rps = (name: string) => {
       const x = c64.get(name);
       return x ? x.n / x.s : NaN;
@@ -788,6 +919,16 @@ async function main(): Promise<void> {
           ),
           1,
         )} us (medians); on/off per pair ${ratios.map((x) => f(x, 3)).join(' ')}; median ${f(median, 3)}, quartiles ${f(pct(ratios, 25), 3)}-${f(pct(ratios, 75), 3)} (target <= 1.05: ${verdict(median <= 1.05)})`,
+      );
+    }
+    if (shares) {
+      // on = off + recording: on/off = 1 / (1 - share); the target's 1.05 is a share of 4.76%.
+      // Recording's allocations are collected by the GC, counted apart: what the recording
+      // server's GC share exceeds the other's is added to recording's own.
+      const extraGc = Math.max(0, shares.on.gc - shares.off.gc);
+      const estimate = 1 / (1 - shares.on.inCode - extraGc);
+      console.log(
+        `request activity, from CPU profiles of both servers over a ${PROFILE_SECONDS} s paired c=64 run: recording's own code ${f(shares.on.inCode * 100, 2)}% of the recording server's busy main-thread time (${f(shares.on.busyMs, 0)} ms), garbage collection ${f(shares.on.gc * 100, 2)}% on vs ${f(shares.off.gc * 100, 2)}% off; on/off implied ${f(estimate, 3)} (target <= 1.05: ${verdict(estimate <= 1.05)})`,
       );
     }
     console.log(`load average before ${loadText(load0)}, after ${loadText(loadavg())}`);

@@ -95,6 +95,21 @@ describe('reading token figures from a response going by', () => {
     });
   });
 
+  it('takes the figure of each kind that comes last, passing over later keys without a number', () => {
+    const tap = new UsageTap('application/json');
+    tap.write(
+      Buffer.from(
+        '{"usage":{"prompt_tokens":5,"output_tokens":3},"x":{"input_tokens":9,' +
+          '"completion_tokens":4,"prompt_tokens":null,"predicted_n":"n/a","output_tokens":-}}',
+      ),
+    );
+    expect(tap.usage(null)).toEqual({
+      prompt_tokens: 9, // input_tokens comes after prompt_tokens 5; the null is passed over
+      completion_tokens: 4, // the last output_tokens and predicted_n have no number
+      tokens_per_second: null,
+    });
+  });
+
   it('counts reasoning and text deltas, not empty ones or lines that are not data', () => {
     const tap = new UsageTap('text/event-stream');
     const lines = [
