@@ -515,12 +515,13 @@ export class ModelService {
     p.files_total = tasks.length;
     p.files_done = 0;
     const meter = this.progressMeter(job);
-    const report = (path: string, bytes: number) => {
+    /** `complete`: the file's last byte is in (published at once; verification may follow) */
+    const report = (path: string, bytes: number, complete = false) => {
       perFile.set(path, bytes);
       let sum = 0;
       for (const v of perFile.values()) sum += v;
       p.bytes_downloaded = sum;
-      meter.update();
+      meter.update(complete);
     };
 
     let next = 0;
@@ -546,7 +547,7 @@ export class ModelService {
             {
               signal,
               settings,
-              onProgress: (b) => report(t.file.path, b),
+              onProgress: (b) => report(t.file.path, b, b === t.size),
               connections: this.connections,
               throttle: this.throttle,
             },

@@ -461,6 +461,37 @@ describe('segmented downloads (1 MiB segments, 4 connections per file)', () => {
     );
   });
 
+  it('announces the last byte of a file on the event stream at once, before its verification ends', async () => {
+    // Progress events go out at most every 250 ms; the moment a file's bytes are all in is
+    // published regardless, so the dashboard (and bench:download) see the transfer's end apart
+    // from the hash's.
+    hub.addRepo('org/Last-GGUF', [{ path: 'Last-Q4_K_M.gguf', content: randomBytes(6 * MiB) }]);
+    const seen: {
+      id: string;
+      status: string;
+      progress: { bytes_downloaded: number; total_bytes: number; files_done: number };
+    }[] = [];
+    const off = seg.services.events.subscribe((e) => {
+      if (e.type === 'job') seen.push(structuredClone(e.job) as (typeof seen)[number]);
+    });
+    try {
+      const id = await startDownload(seg, 'org/Last-GGUF');
+      await waitForStatus(seg, id, 'completed');
+      const mine = seen.filter((j) => j.id === id);
+      const lastByte = mine.findIndex(
+        (j) =>
+          j.status === 'downloading' &&
+          j.progress.total_bytes === 6 * MiB &&
+          j.progress.bytes_downloaded === 6 * MiB &&
+          j.progress.files_done === 0,
+      );
+      expect(lastByte).toBeGreaterThanOrEqual(0);
+      expect(mine.findIndex((j) => j.status === 'completed')).toBeGreaterThan(lastByte);
+    } finally {
+      off();
+    }
+  });
+
   it('falls back to one stream when the hub ignores Range: the first answer (200, the whole file) is the only request', async () => {
     const content = randomBytes(6 * MiB);
     const commit = hub.addRepo('org/SegNoRange-GGUF', [{ path: 'SNR-Q4_K_M.gguf', content }]);
