@@ -71,6 +71,38 @@ describe('the activity log', () => {
     expect(log.list({ limit: 1 }).map((r) => r.id)).toEqual([5]);
   });
 
+  it('lists each record as it was recorded, nulls and fractions included, however many distinct strings pass', () => {
+    const { log } = setup(3);
+    const full = {
+      ...request('a'),
+      time: 1_796_000_000_123,
+      duration_ms: 12.3,
+      tokens_per_second: 41.7,
+      request_id: 'req_0123456789abcdef0123456789abcdef',
+    };
+    const sparse = {
+      ...request('b', 499),
+      model: null,
+      key_name: null,
+      ttfb_ms: null,
+      prompt_tokens: null,
+      completion_tokens: null,
+      tokens_per_second: null,
+    };
+    const first = log.record(full);
+    // more distinct models and routes than the interned set holds, in between
+    for (let i = 0; i < 5000; i++) log.record({ ...request('c'), model: `m${i}`, route: `/r${i}` });
+    const second = log.record(sparse);
+    const third = log.record(full);
+    expect(log.list()).toEqual([
+      third,
+      second,
+      { ...request('c'), model: 'm4999', route: '/r4999', id: first.id + 5000 },
+    ]);
+    expect(third).toEqual({ ...full, id: first.id + 5002 });
+    expect(second).toEqual({ ...sparse, id: first.id + 5001 });
+  });
+
   it('publishes each request and counts it in the metrics', async () => {
     const { log, seen, metrics } = setup(10);
     log.record(request('a'));
