@@ -34,7 +34,8 @@
 // recording server's main-thread time spent in recording's own code (the activity tap, the usage
 // tap, the ring, the metrics, inclusive of what they call) is read from its profile: a figure of
 // one run that does not rest on the difference of two noisy ones, with both servers' share of
-// garbage collection beside it for what recording's allocations cost.
+// garbage collection beside it for what recording's allocations cost. BENCH_PROFILE_DIR keeps the
+// two profiles (llamactl.cpuprofile, ours-off.cpuprofile) there instead of the run's temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -822,7 +823,9 @@ async function main(): Promise<void> {
             : runLoad(o.target, o.target.key, 64, REQUESTS),
         ),
       );
-      const files = both.map((o) => join(dir, `${o.target.name}.cpuprofile`));
+      const files = both.map((o) =>
+        join(process.env.BENCH_PROFILE_DIR ?? dir, `${o.target.name}.cpuprofile`),
+      );
       await Promise.all(both.map((o, j) => profileCommand(o.server, `profile-stop ${files[j]}`)));
       const ranges = moduleLines(readFileSync(bundle, 'utf8'), RECORDING_MODULES);
       const url = bundle.split('/').pop()!;

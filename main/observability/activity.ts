@@ -73,27 +73,11 @@ export class ActivityLog {
     return s;
   }
 
-  record(r: Omit<ActivityRecord, 'id'>): ActivityRecord {
-    // Field by field rather than `{ id, ...r }`: a literal of one shape is built much faster
-    // than a spread, and this runs for every request.
-    const full: ActivityRecord = {
-      id: ++this.seq,
-      time: r.time,
-      instance: r.instance,
-      model: r.model,
-      key_name: r.key_name,
-      route: r.route,
-      method: r.method,
-      status: r.status,
-      duration_ms: r.duration_ms,
-      ttfb_ms: r.ttfb_ms,
-      prompt_tokens: r.prompt_tokens,
-      completion_tokens: r.completion_tokens,
-      tokens_per_second: r.tokens_per_second,
-      request_id: r.request_id,
-    };
+  /** The record with its id; the object is built only for a listener of activity events. */
+  record(r: Omit<ActivityRecord, 'id'>): void {
+    const id = ++this.seq;
     const i = this.next;
-    this.ids[i] = full.id;
+    this.ids[i] = id;
     this.times[i] = r.time;
     this.statuses[i] = r.status;
     this.durations[i] = r.duration_ms;
@@ -101,17 +85,25 @@ export class ActivityLog {
     this.prompts[i] = r.prompt_tokens ?? NaN;
     this.completions[i] = r.completion_tokens ?? NaN;
     this.speeds[i] = r.tokens_per_second ?? NaN;
-    this.instances[i] = this.intern(r.instance);
-    this.models[i] = this.intern(r.model);
-    this.keyNames[i] = this.intern(r.key_name);
-    this.routes[i] = this.intern(r.route);
-    this.methods[i] = this.intern(r.method);
+    // most requests repeat the previous one's strings: compared first, looked up otherwise
+    const p = (i + this.size - 1) % this.size;
+    const instance = this.instances[p];
+    this.instances[i] = instance === r.instance ? instance : this.intern(r.instance);
+    const model = this.models[p];
+    this.models[i] = model === r.model && model !== undefined ? model : this.intern(r.model);
+    const keyName = this.keyNames[p];
+    this.keyNames[i] =
+      keyName === r.key_name && keyName !== undefined ? keyName : this.intern(r.key_name);
+    const route = this.routes[p];
+    this.routes[i] = route === r.route && route !== undefined ? route : this.intern(r.route);
+    const method = this.methods[p];
+    this.methods[i] = method === r.method && method !== undefined ? method : this.intern(r.method);
     this.requestIds[i] = r.request_id;
     this.next = (i + 1) % this.size;
-    this.d.metrics.recordRequest(full);
+    this.d.metrics.recordRequest(r);
     // an event per request is built only while someone (an event stream) takes them
-    if (this.d.events.wantsActivity()) this.d.events.publish({ type: 'activity', activity: full });
-    return full;
+    if (this.d.events.wantsActivity())
+      this.d.events.publish({ type: 'activity', activity: this.at(i, r.instance) });
   }
 
   /** Newest first, at most `limit`, optionally of one instance. */

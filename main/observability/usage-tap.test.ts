@@ -110,6 +110,26 @@ describe('reading token figures from a response going by', () => {
     });
   });
 
+  it('finds the figures after a long answer and reads the whole tail when neither usage nor timings is named', () => {
+    const long = new UsageTap('application/json');
+    long.write(
+      Buffer.from(
+        JSON.stringify({
+          choices: [{ message: { content: 'x'.repeat(10_000) + ' "prompt_tokens": 1' } }],
+          usage: { prompt_tokens: 3, completion_tokens: 4 },
+        }),
+      ),
+    );
+    expect(long.usage(null)).toMatchObject({ prompt_tokens: 3, completion_tokens: 4 });
+    const bare = new UsageTap('application/json');
+    bare.write(Buffer.from('{"prompt_n":5,"predicted_n":6,"predicted_per_second":7}'));
+    expect(bare.usage(null)).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: 6,
+      tokens_per_second: 7,
+    });
+  });
+
   it('counts reasoning and text deltas, not empty ones or lines that are not data', () => {
     const tap = new UsageTap('text/event-stream');
     const lines = [

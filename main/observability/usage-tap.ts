@@ -74,7 +74,11 @@ export class UsageTap {
     let completion: number | null = null;
     let tps: number | null = null;
     // The last figure of each kind wins (a stream's final usage, the timings after usage).
-    FIGURES.lastIndex = 0;
+    // Every key looked for lives in a `usage` or llama-server's `timings` object: the scan
+    // starts at the first of them (the whole tail when neither is there).
+    const u = text.indexOf('"usage"');
+    const t = text.indexOf('"timings"');
+    FIGURES.lastIndex = u < 0 ? Math.max(t, 0) : t < 0 ? u : Math.min(u, t);
     for (let m = FIGURES.exec(text); m; m = FIGURES.exec(text)) {
       const value = Number(m[2]);
       switch (m[1]) {
