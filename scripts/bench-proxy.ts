@@ -29,6 +29,9 @@
 // "nginx,node-floor,http-proxy"; "none" for our two servers only), BENCH_CLIENT=node to force the
 // Node client, BENCH_NODE_ARGS (extra node flags for our servers, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; the pids printed tell the files apart),
+// BENCH_AB_SECONDS (default 20; 0 skips it): the recording server alone at c=64 while it switches
+// recording on and off every 500 ms (scripts/bench-serve.ts), CPU time and requests per phase:
+// the cost within one process, free of the two-server comparison's noise.
 // BENCH_PROFILE_SECONDS (default 6; 0 skips it): after the pairs, both servers profile one more
 // paired run of that length (a V8 CPU profile each, sampled every 200 us), and the share of the
 // recording server's main-thread time spent in recording's own code (the activity tap, the usage
@@ -59,6 +62,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 12);
 /** the reference targets to run besides direct and our two servers */
 const REFERENCES = (process.env.BENCH_REFERENCES ?? 'nginx,node-floor,http-proxy').split(',');
+/** length of the same-process A/B run (0: none) */
+const AB_SECONDS = Number(process.env.BENCH_AB_SECONDS ?? 20);
 /** length of the profiled paired run (0: none) */
 const PROFILE_SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 6);
 /** the modules whose code is request recording (their paths in the bundle's module comments) */
@@ -560,11 +565,11 @@ function profileCommand(server: ChildProcess, line: string): Promise<string> {
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
-      const m = /PROFILE (\w+)[^\n]*\n/.exec(buf);
+      const m = /PROFILE (\w+) ?([^\n]*)\n/.exec(buf);
       if (!m) return;
       server.stdout!.off('data', onData);
       if (m[1] === 'failed') reject(new Error(m[0].trim()));
-      else resolve(m[1]!);
+      else resolve(m[2] || m[1]!);
     };
     server.stdout!.on('data', onData);
     server.stdin!.write(`${line}\n`);
@@ -835,6 +840,33 @@ async function main(): Promise<void> {
       };
     }
 
+    // Recording's cost within one process: the recording server alone at c=64 while it switches
+    // recording on and off every 500 ms (bench-serve.ts `ab`), CPU time and requests per phase.
+    let ab: { on: number; off: number; pairs: number[] } | null = null;
+    if (AB_SECONDS > 0) {
+      const [, answer] = await Promise.all([
+        wrkBin
+          ? runWrkAsync(wrkBin, scripts.get(on.target.name)!, on.target, 64, AB_SECONDS + 1)
+          : runLoad(on.target, on.target.key, 64, REQUESTS * 4),
+        profileCommand(on.server, `ab 500 ${AB_SECONDS * 1000}`),
+      ]);
+      const phases = JSON.parse(answer) as { on: boolean; cpuUs: number; requests: number }[];
+      const perReq = (p: { cpuUs: number; requests: number }) => p.cpuUs / p.requests;
+      // the first pair is left out (the load starting); each later on phase with the off after it
+      const used = phases.slice(2).filter((p) => p.requests > 0);
+      const sum = (want: boolean) =>
+        used
+          .filter((p) => p.on === want)
+          .reduce((a, p) => ({ cpuUs: a.cpuUs + p.cpuUs, requests: a.requests + p.requests }), {
+            cpuUs: 0,
+            requests: 0,
+          });
+      const pairs: number[] = [];
+      for (let k = 0; k + 1 < used.length; k += 2)
+        if (used[k]!.on && !used[k + 1]!.on) pairs.push(perReq(used[k]!) / perReq(used[k + 1]!));
+      ab = { on: perReq(sum(true)), off: perReq(sum(false)), pairs };
+    }
+
     const rps = (name: string) => {
       const x = c64.get(name);
       return x ? x.n / x.s : NaN;
@@ -922,6 +954,12 @@ async function main(): Promise<void> {
           ),
           1,
         )} us (medians); on/off per pair ${ratios.map((x) => f(x, 3)).join(' ')}; median ${f(median, 3)}, quartiles ${f(pct(ratios, 25), 3)}-${f(pct(ratios, 75), 3)} (target <= 1.05: ${verdict(median <= 1.05)})`,
+      );
+    }
+    if (ab) {
+      const ratio = ab.on / ab.off;
+      console.log(
+        `request activity, same process switched on/off every 500 ms for ${AB_SECONDS} s at c=64: CPU per request on ${f(ab.on, 1)} us, off ${f(ab.off, 1)} us, on/off ${f(ratio, 3)} (target <= 1.05: ${verdict(ratio <= 1.05)}); ${ab.pairs.length} phase pairs, median ${f(pct(ab.pairs, 50), 3)}, quartiles ${f(pct(ab.pairs, 25), 3)}-${f(pct(ab.pairs, 75), 3)}`,
       );
     }
     if (shares) {

@@ -8,13 +8,61 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 
+interface AbTarget {
+  server: import('node:http').Server;
+  setRecording(on: boolean): void;
+}
+
+/** One phase of an A/B run: recording on or off, this process's CPU time and the requests. */
+interface AbPhase {
+  on: boolean;
+  cpuUs: number;
+  requests: number;
+}
+
+/**
+ * Switches request recording on and off every `periodMs` for `totalMs`, counting this process's
+ * CPU time (all threads, process.cpuUsage) and the requests that arrive in each phase: the two
+ * conditions measured in the same process, interleaved finely enough that both see the same
+ * machine. A request that spans a switch is counted in the phase it arrived in and its CPU
+ * split between the two, which dilutes the difference a little (c=64 in flight against
+ * thousands of requests per phase).
+ */
+async function alternate(ab: AbTarget, periodMs: number, totalMs: number): Promise<AbPhase[]> {
+  let requests = 0;
+  const count = () => void requests++;
+  ab.server.on('request', count);
+  const phases: AbPhase[] = [];
+  let on = true;
+  ab.setRecording(on);
+  let cpu = process.cpuUsage();
+  let seen = 0;
+  for (let t = 0; t < totalMs; t += periodMs) {
+    await new Promise((r) => setTimeout(r, periodMs));
+    const now = process.cpuUsage();
+    phases.push({
+      on,
+      cpuUs: now.user - cpu.user + (now.system - cpu.system),
+      requests: requests - seen,
+    });
+    cpu = now;
+    seen = requests;
+    on = !on;
+    ab.setRecording(on);
+  }
+  ab.server.off('request', count);
+  ab.setRecording(true);
+  return phases;
+}
+
 /**
  * Lines on stdin, answered on stdout, so that the benchmark can profile a phase of its own
  * choosing (a V8 CPU profile of the main thread, as `--cpu-prof` writes for the whole run):
  * `profile-start <sampling interval, us>` answers `PROFILE started`; `profile-stop <file>` writes
- * the profile there and answers `PROFILE saved`.
+ * the profile there and answers `PROFILE saved`; `ab <period ms> <total ms>` switches request
+ * recording on and off (see `alternate`) and answers `PROFILE ab <phases as JSON>`.
  */
-function profileOnRequest(): void {
+function profileOnRequest(ab: AbTarget): void {
   let session: Session | null = null;
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
@@ -27,6 +75,10 @@ function profileOnRequest(): void {
         await session.post('Profiler.setSamplingInterval', { interval: Number(arg) || 1000 });
         await session.post('Profiler.start');
         process.stdout.write('PROFILE started\n');
+      } else if (cmd === 'ab') {
+        const [, period, total] = line.trim().split(/\s+/).map(Number);
+        const phases = await alternate(ab, period || 500, total || 20_000);
+        process.stdout.write(`PROFILE ab ${JSON.stringify(phases)}\n`);
       } else if (cmd === 'profile-stop' && session && arg) {
         const { profile } = await session.post('Profiler.stop');
         session.disconnect();
@@ -53,7 +105,11 @@ export async function serveForBench(configPath: string): Promise<void> {
   const services = await createServices(config, { log: createLogger('warn') });
   const running = await listen(services, '127.0.0.1', 0);
   process.stdout.write(`BENCH_SERVER ${running.url} ${process.pid}\n`);
-  if (!process.stdin.isTTY) profileOnRequest();
+  if (!process.stdin.isTTY)
+    profileOnRequest({
+      server: running.server,
+      setRecording: (on) => services.observability.setRecording(on),
+    });
   const stop = async () => {
     await running.close();
     await closeServices(services);

@@ -220,9 +220,39 @@ describe('resources and metrics', () => {
     });
   });
 
+  it('stops and resumes recording at run time, from the next request on', async () => {
+    const chat = async () => {
+      const res = await fetch(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${s.mgmtKey}` },
+        body: JSON.stringify({ model: 'watched', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+    };
+    const newest = async () =>
+      (
+        (await (
+          await s.api('/api/v1/activity?instance=watched&limit=1')
+        ).json()) as ActivityRecord[]
+      )[0]?.id;
+    await chat();
+    const before = await newest();
+    s.services.observability.setRecording(false);
+    try {
+      await chat();
+      expect(await newest()).toBe(before);
+    } finally {
+      s.services.observability.setRecording(true);
+    }
+    await chat();
+    expect(await newest()).toBe(before! + 1);
+  });
+
   it('records nothing, neither activity nor request metrics, with metrics.activity_size 0', async () => {
     const off = await startTestServer({ config: { metrics: { activity_size: 0 } } });
     try {
+      off.services.observability.setRecording(true); // no ring to record into: stays off
       await createInstance(off, 'parked', {
         backend_options: { model: modelFile('p.gguf') },
         on_demand_start: false,

@@ -28,8 +28,7 @@ export class Observability {
   readonly metrics: Metrics;
   /** the latest requests through /v1, /llama-cpp and the instance proxy */
   readonly activity: ActivityLog;
-  /** what the proxy records requests with; none when `metrics.activity_size` is 0 (off) */
-  readonly recorder: ActivityRecorder | undefined;
+  private recording: boolean;
   private devices: { at: number; text: Promise<string | null> } | null = null;
   private readonly unsubscribe: () => void;
 
@@ -50,10 +49,27 @@ export class Observability {
       metrics: this.metrics,
       size: d.config.metrics.activity_size,
     });
-    this.recorder = d.config.metrics.activity_size > 0 ? this.activity : undefined;
+    this.recording = d.config.metrics.activity_size > 0;
     this.unsubscribe = d.events.subscribe((e) => this.metrics.onEvent(e), {
       withoutActivity: true,
     });
+  }
+
+  /**
+   * What the proxy records requests with; none when recording is off (`metrics.activity_size`
+   * 0, or turned off by setRecording). Read as each request starts.
+   */
+  get recorder(): ActivityRecorder | undefined {
+    return this.recording ? this.activity : undefined;
+  }
+
+  /**
+   * Turns recording on or off for the requests that start from now on (never on with
+   * `metrics.activity_size` 0). bench:proxy switches it to measure recording's cost within one
+   * process.
+   */
+  setRecording(on: boolean): void {
+    this.recording = on && this.d.config.metrics.activity_size > 0;
   }
 
   /** The instance with its latest resource sample (null when not running). */

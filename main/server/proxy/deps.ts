@@ -12,8 +12,11 @@ export function routingDeps(services: Services): RoutingDeps {
     remote: services.nodes,
     auth: services.auth,
     extractKey,
-    // none when recording is off (metrics.activity_size 0): the proxy then taps nothing
-    activity: services.observability.recorder,
+    // none while recording is off (metrics.activity_size 0, setRecording): the proxy then taps
+    // nothing; read per request, so a switch applies to the next one
+    get activity() {
+      return services.observability.recorder;
+    },
     startBackoff: services.startBackoff,
   };
 }
