@@ -101,6 +101,29 @@ describe('the activity log', () => {
     ]);
   });
 
+  it('records the requests finished in one turn together at its end, and at once when read', async () => {
+    const { log, seen } = setup(10);
+    const finished: string[] = [];
+    const pending = (name: string) => ({
+      finish: () => {
+        finished.push(name);
+        return request(name);
+      },
+    });
+    log.recordLater(pending('a'));
+    log.recordLater(pending('b'));
+    expect(finished).toEqual([]); // nothing built yet
+    expect(log.list().map((r) => [r.id, r.instance])).toEqual([
+      [2, 'b'],
+      [1, 'a'],
+    ]); // a read flushes, in the order they ended
+    log.recordLater(pending('c'));
+    await new Promise((r) => setImmediate(r));
+    expect(finished).toEqual(['a', 'b', 'c']);
+    expect(seen.filter((e) => e.type === 'activity')).toHaveLength(3);
+    expect(log.list({ limit: 1 })[0]?.instance).toBe('c');
+  });
+
   it('publishes each request and counts it in the metrics', async () => {
     const { log, seen, metrics } = setup(10);
     log.record(request('a'));

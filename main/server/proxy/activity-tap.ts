@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ActivityRecorder } from '../../observability/activity';
+import type { ActivityRecord } from '../../../shared/api/activity';
+import type { ActivityRecorder, PendingRecord } from '../../observability/activity';
 import { UsageTap } from '../../observability/usage-tap';
 import type { ExchangeObserver } from './reverse-proxy';
 import { requestIdOf } from './request-id';
@@ -36,12 +37,13 @@ export function tapActivity(
   return new ActivityTap(recorder, req, res, ctx);
 }
 
-export class ActivityTap implements ExchangeObserver {
+export class ActivityTap implements ExchangeObserver, PendingRecord {
   private readonly time = Date.now();
   private readonly start = performance.now();
   private firstByte: number | null = null;
   private usage: UsageTap | null = null;
   private recorded = false;
+  private end = 0;
 
   constructor(
     private readonly recorder: ActivityRecorder,
@@ -68,16 +70,22 @@ export class ActivityTap implements ExchangeObserver {
     else this.res.once('close', () => this.onEnd());
   }
 
-  /** The exchange is over: record it (once, whoever calls). */
+  /** The exchange is over: record it (once, whoever calls), with the others ending in this turn. */
   onEnd(): void {
     if (this.recorded) return;
     this.recorded = true;
-    const end = performance.now();
+    this.end = performance.now();
+    this.recorder.recordLater(this);
+  }
+
+  /** The record, built when the recorder takes its batch. */
+  finish(): Omit<ActivityRecord, 'id'> {
+    const end = this.end;
     const url =
       (this.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? this.req.url ?? '/';
     const query = url.indexOf('?');
     const figures = this.usage?.usage(this.firstByte === null ? null : end - this.firstByte);
-    this.recorder.record({
+    return {
       time: this.time,
       instance: this.ctx.instance,
       model: this.ctx.model,
@@ -91,6 +99,6 @@ export class ActivityTap implements ExchangeObserver {
       completion_tokens: figures?.completion_tokens ?? null,
       tokens_per_second: figures?.tokens_per_second ?? null,
       request_id: requestIdOf(this.res) ?? null,
-    });
+    };
   }
 }

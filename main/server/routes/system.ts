@@ -60,6 +60,7 @@ export function registerMetricsRoute(app: Express, services: Services): void {
       const outcome = authenticateManagement(services, req);
       if (!outcome.ok) return writeAuthError(res, outcome.message);
     }
+    services.observability.activity.flush(); // requests finished in this turn count too
     const { contentType, body } = await services.observability.metrics.text();
     res.type(contentType).send(body);
   });
