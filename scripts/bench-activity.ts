@@ -4,11 +4,11 @@
 // event with the listeners a server always has. Prints microseconds per request, to hold
 // against bench:proxy's CPU per request (the bound: within 5% of it). Bundled with
 // esbuild first, as bench:proxy runs the server, so that no transform helper is measured.
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { loadavg } from 'node:os';
+import { bundleForBench } from './bench-serve';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -103,19 +103,7 @@ if (process.argv[2] === '--measure') {
   void measure();
 } else {
   const out = join(ROOT, 'node_modules/.cache/bench-activity/bench.mjs');
-  await build({
-    entryPoints: [THIS_FILE],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  await bundleForBench(THIS_FILE, out);
   const { spawnSync } = await import('node:child_process');
   spawnSync(process.execPath, [out, '--measure'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -14,10 +14,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { loadConfig } from '../main/config/load-config';
 import type { ManagerTuning } from '../main/instances/manager';
 import { silentLogger } from '../main/logger';
+import { bundleForBench } from './bench-serve';
 import { closeServices, createServices, type Services } from '../main/services';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -138,20 +138,7 @@ async function serverRss(
   portBase: number,
 ): Promise<{ idleMb: number; loadedMb: number; backendsMb: number }> {
   const outDir = join(ROOT, 'test-output', 'bench-lifecycle');
-  await build({
-    entryPoints: { cli: join(ROOT, 'main/cli.ts') },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outdir: outDir,
-    packages: 'external',
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  await bundleForBench(join(ROOT, 'main/cli.ts'), join(outDir, 'cli.mjs'));
   const dataDir = mkdtempSync(join(tmpdir(), 'llamactl-bench-rss-'));
   const configPath = join(dataDir, 'config.yaml');
   writeFileSync(

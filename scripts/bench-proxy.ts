@@ -47,8 +47,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { serveForBench } from './bench-serve';
+import { bundleForBench, serveForBench } from './bench-serve';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -587,19 +586,7 @@ async function main(): Promise<void> {
     const portLow = 20_000 + ((process.pid * 13) % 300) * 100;
     // Inside node_modules so that the bundle's external packages resolve from the project.
     const bundle = join(ROOT, 'node_modules/.cache/bench-proxy/server.mjs');
-    await build({
-      entryPoints: [THIS_FILE],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'warning',
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
-    });
+    await bundleForBench(THIS_FILE, bundle);
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
     /** One of our servers (the same bundle) with its probe-backend instance and a per-instance key. */

@@ -4,9 +4,31 @@
 // listens on a free loopback port, prints `BENCH_SERVER <url> <pid>` and stops everything on
 // SIGTERM/SIGINT. The server's modules are imported here, not by the benchmark's own process.
 // On request it profiles itself (see `profileOnRequest`).
+import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
+
+/**
+ * Bundles a benchmark's entry (or the server's) with esbuild as production runs it: one ESM
+ * file for Node 20, packages left external (so put the output under node_modules/.cache or the
+ * project, where they resolve), `require` available to bundled CommonJS.
+ */
+export async function bundleForBench(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+}
 
 interface AbTarget {
   server: import('node:http').Server;
