@@ -82,6 +82,15 @@ export class ActivityLog {
   }
 
   /**
+   * `v` as the string the column holds at `prev` when they are the same (most requests repeat
+   * the previous one's instance, model, key, route and method: no lookup), else interned.
+   */
+  private reuse<T extends string | null>(column: (T | undefined)[], prev: number, v: T): T {
+    const before = column[prev];
+    return before === v ? before : (this.intern(v) as T);
+  }
+
+  /**
    * Records a finished request at the end of this turn of the event loop (setImmediate), with
    * the others that finished in it: the token figures, the ring, the metrics and the event
    * for a batch at once cost a fraction of the same work done one request at a time between
@@ -117,19 +126,12 @@ export class ActivityLog {
     this.prompts[i] = r.prompt_tokens ?? NaN;
     this.completions[i] = r.completion_tokens ?? NaN;
     this.speeds[i] = r.tokens_per_second ?? NaN;
-    // most requests repeat the previous one's strings: compared first, looked up otherwise
     const p = (i + this.size - 1) % this.size;
-    const instance = this.instances[p];
-    this.instances[i] = instance === r.instance ? instance : this.intern(r.instance);
-    const model = this.models[p];
-    this.models[i] = model === r.model && model !== undefined ? model : this.intern(r.model);
-    const keyName = this.keyNames[p];
-    this.keyNames[i] =
-      keyName === r.key_name && keyName !== undefined ? keyName : this.intern(r.key_name);
-    const route = this.routes[p];
-    this.routes[i] = route === r.route && route !== undefined ? route : this.intern(r.route);
-    const method = this.methods[p];
-    this.methods[i] = method === r.method && method !== undefined ? method : this.intern(r.method);
+    this.instances[i] = this.reuse(this.instances, p, r.instance);
+    this.models[i] = this.reuse(this.models, p, r.model);
+    this.keyNames[i] = this.reuse(this.keyNames, p, r.key_name);
+    this.routes[i] = this.reuse(this.routes, p, r.route);
+    this.methods[i] = this.reuse(this.methods, p, r.method);
     this.requestIds[i] = r.request_id;
     this.next = (i + 1) % this.size;
     this.d.metrics.recordRequest(r);

@@ -11,13 +11,10 @@ export function upsertInstance(list: Instance[] | undefined, inst: Instance): In
 }
 
 /**
- * Writes a request's answer into the cached list, unless the event stream reported something
- * newer for that instance while the request was on its way (see `EventOverlay.fetchOne`).
+ * A request's answer into the cached list. Requests go through `instanceOverlay.fetchOne`, so
+ * the answer is already what the event stream reported for that instance if that came while the
+ * request was on its way (null: deleted meanwhile; undefined: no answer).
  */
-function answered(load: () => Promise<Instance | undefined>) {
-  return instanceOverlay.fetchOne(load);
-}
-
 function putAnswer(list: Instance[] | undefined, name: string, inst: Instance | null | undefined) {
   if (inst === undefined) return list;
   return inst === null ? (list ?? []).filter((i) => i.name !== name) : upsertInstance(list, inst);
@@ -35,7 +32,7 @@ export function useInstanceAction() {
   const set = useSetInstance();
   return useMutation({
     mutationFn: ({ name, action }: { name: string; action: InstanceAction }) =>
-      answered(() => instancesApi[action](name)),
+      instanceOverlay.fetchOne(() => instancesApi[action](name)),
     onSuccess: (inst, { name }) => set(name, inst),
   });
 }
@@ -52,7 +49,7 @@ export function useSaveInstance() {
       options: Partial<InstanceOptions>;
       mode: 'create' | 'edit';
     }) =>
-      answered(() =>
+      instanceOverlay.fetchOne(() =>
         mode === 'create' ? instancesApi.create(name, options) : instancesApi.update(name, options),
       ),
     onSuccess: (inst, { name }) => set(name, inst),
@@ -94,7 +91,9 @@ export function useBulkAction() {
     mutationFn: async ({ names, action }: { names: string[]; action: BulkAction }) => {
       const results = await Promise.allSettled(
         names.map((n) =>
-          action === 'delete' ? instancesApi.remove(n) : answered(() => instancesApi[action](n)),
+          action === 'delete'
+            ? instancesApi.remove(n)
+            : instanceOverlay.fetchOne(() => instancesApi[action](n)),
         ),
       );
       const failed: { name: string; error: Error }[] = [];
